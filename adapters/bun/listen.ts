@@ -1,0 +1,150 @@
+/**
+ * The kernel on Bun: `Bun.listen` / `Bun.connect` (https://bun.sh/docs/api/tcp).
+ *
+ * Bun's `socket.write` returns how many bytes the kernel took and buffers
+ * nothing, so the core keeps the rest and flushes it on `drain`. Bun's
+ * `shutdown()` is the half-close, `end()` the full close (it closes at once,
+ * with no RST), `terminate()` a reset; we never reset.
+ *
+ * @module
+ */
+
+/// <reference path="./_bun.d.ts" />
+
+import { ConnContext, Connection } from "../../core/connection.ts";
+import { TriloopError } from "../../core/errors.ts";
+import type {
+  Conn,
+  ConnectOptions,
+  Listener,
+  ListenOptions,
+  SocketHandler,
+  Transport,
+} from "../../core/types.ts";
+
+type Socket = BunShim.Socket<Connection<unknown>>;
+
+/** A Bun socket as a core {@link Transport}. */
+class BunTransport implements Transport {
+  #s: Socket;
+  #closed = false;
+  constructor(socket: Socket) {
+    this.#s = socket;
+  }
+  write(bytes: Uint8Array): number {
+    if (this.#closed) return 0;
+    const n = this.#s.write(bytes);
+    return n > 0 ? n : 0;
+  }
+  get buffered(): number {
+    return 0;
+  }
+  shutdown(): void {
+    this.#s.shutdown();
+    // Nothing is buffered in Bun: the FIN is queued behind the bytes already
+    // taken. Report it on a later tick so no callback runs inside end().
+    const conn = this.#s.data;
+    queueMicrotask(() => conn.onShutdown());
+  }
+  destroy(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#s.end();
+  }
+  pause(): void {
+    this.#s.pause();
+  }
+  resume(): void {
+    this.#s.resume();
+  }
+  get remoteAddress(): string {
+    return this.#s.remoteAddress;
+  }
+  get remotePort(): number {
+    return this.#s.remotePort;
+  }
+  get localAddress(): string {
+    return this.#s.localAddress;
+  }
+  get localPort(): number {
+    return this.#s.localPort;
+  }
+}
+
+/** One Bun handler object per listener; the connection rides on `socket.data`. */
+function socketHandler<S>(
+  ctx: ConnContext<S>,
+  onOpen?: (conn: Connection<S>) => void,
+): BunShim.SocketHandler<Connection<unknown>> {
+  return {
+    open(socket) {
+      const conn = new Connection(ctx);
+      socket.data = conn as Connection<unknown>;
+      conn.onOpen(new BunTransport(socket));
+      onOpen?.(conn);
+    },
+    data: (socket, bytes) => socket.data.onData(bytes),
+    drain: (socket) => socket.data.onWritable(),
+    end: (socket) => socket.data.onEnd(),
+    close: (socket, error) => socket.data?.onClose(error),
+    error: () => {
+      // Bun calls close() after error(); the error is reported there.
+    },
+  };
+}
+
+/** Accepts TCP connections with Bun.listen (L1, L2, L4). */
+export function listen<S>(options: ListenOptions, handler: SocketHandler<S>): Promise<Listener> {
+  const ctx = new ConnContext(handler, options);
+  const hostname = options.hostname ?? "0.0.0.0";
+  let server: BunShim.TCPSocketListener;
+  try {
+    server = Bun.listen({
+      hostname,
+      port: options.port ?? 0,
+      reusePort: options.reusePort ?? false,
+      allowHalfOpen: true,
+      socket: socketHandler(ctx),
+    });
+  } catch (err) {
+    return Promise.reject(
+      new TriloopError(
+        "TRI_ERR_LISTEN_FAILED",
+        `Cannot listen on ${hostname}:${options.port ?? 0}: ${(err as Error).message}`,
+        { cause: err },
+      ),
+    );
+  }
+  return Promise.resolve({
+    hostname,
+    port: server.port,
+    close({ force = false } = {}) {
+      server.stop(false);
+      if (force) ctx.closeAll();
+      return Promise.resolve();
+    },
+    stats: () => structuredClone(ctx.stats),
+  });
+}
+
+/** Opens one TCP connection with Bun.connect (L3). */
+export async function connect<S>(options: ConnectOptions, handler: SocketHandler<S>): Promise<Conn<S>> {
+  const ctx = new ConnContext(handler, options);
+  const hostname = options.hostname ?? "127.0.0.1";
+  let opened: Connection<S> | undefined;
+  try {
+    await Bun.connect({
+      hostname,
+      port: options.port,
+      allowHalfOpen: true,
+      socket: socketHandler(ctx, (conn) => (opened = conn)),
+    });
+  } catch (err) {
+    throw new TriloopError(
+      "TRI_ERR_CONNECT_FAILED",
+      `Cannot connect to ${hostname}:${options.port}: ${(err as Error).message}`,
+      { cause: err },
+    );
+  }
+  return opened!;
+}

@@ -1,0 +1,265 @@
+/**
+ * The kernel on Deno: `Deno.listen` / `Deno.connect`
+ * (https://docs.deno.com/api/deno/~/Deno.listen, ~/Deno.TcpConn).
+ *
+ * Deno's sockets are pull-based (`read` resolves with bytes) and its writes are
+ * promises that may take part of a buffer. This file turns them into the push
+ * contract: one read loop per connection that stops reading while paused
+ * (C6), and one write in flight at a time, whose completion is the writable
+ * signal.
+ *
+ * @module
+ */
+
+import { ConnContext, Connection } from "../../core/connection.ts";
+import { TriloopError } from "../../core/errors.ts";
+import type {
+  Conn,
+  ConnectOptions,
+  Listener,
+  ListenOptions,
+  SocketHandler,
+  Transport,
+} from "../../core/types.ts";
+
+/**
+ * Reads go into a per-connection slab; each `data` gets a view of the bytes
+ * just read and the next read continues after them, so handlers own their
+ * bytes (S3) without a copy or an allocation per read. The first slab is
+ * small, because every idle connection holds one while its read is pending
+ * (most of Deno's memory per idle connection); a read that fills its space
+ * doubles the next slab, up to `MAX_SLAB`.
+ */
+const FIRST_SLAB = 4 * 1024;
+const MAX_SLAB = 64 * 1024;
+/** A slab with less room than this left is replaced before the next read. */
+const MIN_ROOM = 1024;
+
+/** A Deno TCP connection as a core {@link Transport}, with its read loop. */
+class DenoTransport implements Transport {
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly localAddress: string;
+  readonly localPort: number;
+  #c: Deno.TcpConn;
+  #conn: Connection<unknown>;
+  #unsent = 0; // bytes of the chunk in flight not yet taken by the kernel
+  #writing = false;
+  #shutdownWanted = false;
+  #closed = false;
+  #paused = false;
+  #wake: (() => void) | undefined;
+
+  constructor(c: Deno.TcpConn, conn: Connection<unknown>) {
+    this.#c = c;
+    this.#conn = conn;
+    const remote = c.remoteAddr as Deno.NetAddr;
+    const local = c.localAddr as Deno.NetAddr;
+    this.remoteAddress = remote.hostname;
+    this.remotePort = remote.port;
+    this.localAddress = local.hostname;
+    this.localPort = local.port;
+    try {
+      c.setNoDelay(true);
+    } catch {
+      // already closed by the peer; the read loop will see it
+    }
+  }
+
+  write(bytes: Uint8Array): number {
+    if (this.#closed || this.#writing) return 0;
+    this.#send(bytes);
+    return bytes.byteLength;
+  }
+
+  get buffered(): number {
+    return this.#unsent;
+  }
+
+  shutdown(): void {
+    this.#shutdownWanted = true;
+    if (!this.#writing) this.#closeWrite();
+  }
+
+  destroy(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#unsent = 0;
+    try {
+      this.#c.close();
+    } catch {
+      // already closed
+    }
+    this.#wake?.();
+    queueMicrotask(() => this.#conn.onClose());
+  }
+
+  pause(): void {
+    this.#paused = true;
+  }
+
+  resume(): void {
+    this.#paused = false;
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+
+  /** Delivers reads until EOF, an error or close; waits while paused. */
+  async readLoop(): Promise<void> {
+    let size = FIRST_SLAB;
+    let slab = new Uint8Array(size);
+    let at = 0;
+    while (!this.#closed) {
+      if (this.#paused) await new Promise<void>((wake) => (this.#wake = wake));
+      if (this.#closed) return;
+      if (slab.byteLength - at < MIN_ROOM) {
+        slab = new Uint8Array(size);
+        at = 0;
+      }
+      const room = slab.subarray(at);
+      let n: number | null;
+      try {
+        n = await this.#c.read(room);
+      } catch (err) {
+        if (!this.#closed) this.#fail(err);
+        return;
+      }
+      if (n === null) {
+        this.#conn.onEnd();
+        return;
+      }
+      // A read that was under way when pause() ran: hold it until resume().
+      if (this.#paused) await new Promise<void>((wake) => (this.#wake = wake));
+      if (this.#closed) return;
+      const bytes = slab.subarray(at, at + n);
+      at += n;
+      if (n === room.byteLength && size < MAX_SLAB) size *= 2;
+      this.#conn.onData(bytes);
+    }
+  }
+
+  async #send(bytes: Uint8Array): Promise<void> {
+    this.#writing = true;
+    let at = 0;
+    this.#unsent = bytes.byteLength;
+    try {
+      while (at < bytes.byteLength) {
+        at += await this.#c.write(at === 0 ? bytes : bytes.subarray(at));
+        this.#unsent = bytes.byteLength - at;
+      }
+    } catch (err) {
+      this.#writing = false;
+      if (!this.#closed) this.#fail(err);
+      return;
+    }
+    this.#writing = false;
+    if (this.#closed) return;
+    if (this.#shutdownWanted) this.#closeWrite();
+    else this.#conn.onWritable();
+  }
+
+  async #closeWrite(): Promise<void> {
+    try {
+      await this.#c.closeWrite();
+    } catch (err) {
+      if (!this.#closed) this.#fail(err);
+      return;
+    }
+    this.#conn.onShutdown();
+  }
+
+  #fail(err: unknown): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#unsent = 0;
+    try {
+      this.#c.close();
+    } catch {
+      // already closed
+    }
+    this.#wake?.();
+    this.#conn.onClose(err);
+  }
+}
+
+function start<S>(c: Deno.TcpConn, ctx: ConnContext<S>): Connection<S> {
+  const conn = new Connection(ctx);
+  const transport = new DenoTransport(c, conn as Connection<unknown>);
+  conn.onOpen(transport);
+  transport.readLoop();
+  return conn;
+}
+
+/** Accepts TCP connections with Deno.listen (L1, L2, L4). */
+export function listen<S>(options: ListenOptions, handler: SocketHandler<S>): Promise<Listener> {
+  const ctx = new ConnContext(handler, options);
+  const hostname = options.hostname ?? "0.0.0.0";
+  let server: Deno.TcpListener;
+  try {
+    server = Deno.listen({
+      hostname,
+      port: options.port ?? 0,
+      transport: "tcp",
+      // `reusePort` needs --unstable-net on Deno 2; only pass it when asked.
+      ...(options.reusePort ? { reusePort: true } : {}),
+    });
+  } catch (err) {
+    return Promise.reject(
+      new TriloopError(
+        "TRI_ERR_LISTEN_FAILED",
+        `Cannot listen on ${hostname}:${options.port ?? 0}: ${(err as Error).message}`,
+        { cause: err },
+      ),
+    );
+  }
+  let closed = false;
+  const accepting = (async () => {
+    while (!closed) {
+      let c: Deno.TcpConn;
+      try {
+        c = await server.accept();
+      } catch (err) {
+        if (closed || err instanceof Deno.errors.BadResource) return;
+        // EMFILE and friends: back off a little instead of spinning.
+        await new Promise((r) => setTimeout(r, 10));
+        continue;
+      }
+      start(c, ctx);
+    }
+  })();
+  return Promise.resolve({
+    hostname,
+    port: (server.addr as Deno.NetAddr).port,
+    async close({ force = false } = {}) {
+      if (!closed) {
+        closed = true;
+        try {
+          server.close();
+        } catch {
+          // already closed
+        }
+      }
+      if (force) ctx.closeAll();
+      await accepting;
+    },
+    stats: () => structuredClone(ctx.stats),
+  });
+}
+
+/** Opens one TCP connection with Deno.connect (L3). */
+export async function connect<S>(options: ConnectOptions, handler: SocketHandler<S>): Promise<Conn<S>> {
+  const ctx = new ConnContext(handler, options);
+  const hostname = options.hostname ?? "127.0.0.1";
+  let c: Deno.TcpConn;
+  try {
+    c = await Deno.connect({ hostname, port: options.port, transport: "tcp" });
+  } catch (err) {
+    throw new TriloopError(
+      "TRI_ERR_CONNECT_FAILED",
+      `Cannot connect to ${hostname}:${options.port}: ${(err as Error).message}`,
+      { cause: err },
+    );
+  }
+  return start(c, ctx);
+}

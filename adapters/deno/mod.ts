@@ -1,0 +1,34 @@
+/**
+ * triloop on Deno.
+ *
+ * @example Echo server
+ * ```ts
+ * import { runtime } from "./mod.ts";
+ * const listener = await runtime.listen({ port: 0 }, {
+ *   data(conn, bytes) { conn.write(bytes.slice()); },
+ * });
+ * await listener.close();
+ * ```
+ *
+ * @module
+ */
+
+import type { Runtime } from "../../core/types.ts";
+import { connect, listen } from "./listen.ts";
+
+/** The kernel on Deno. */
+export const runtime: Runtime = {
+  name: "deno",
+  version: Deno.version.deno,
+  capabilities: {
+    reusePort: Deno.build.os === "linux"
+      ? true
+      : { reason: "Deno supports reusePort on Linux only (and with --unstable-net)" },
+  },
+  listen,
+  connect,
+  rss: () => Deno.memoryUsage().rss,
+};
+
+export { connect, listen };
+export * from "../../core/mod.ts";

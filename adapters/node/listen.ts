@@ -1,0 +1,150 @@
+/**
+ * The kernel on Node.js: `node:net` (https://nodejs.org/api/net.html).
+ *
+ * node:net buffers every write itself, so the transport takes all bytes and
+ * reports `socket.writableLength` as its buffer; `'drain'` is the writable
+ * signal. Sockets are created with `allowHalfOpen` so the core decides what a
+ * peer's FIN means (S6), the same as on Bun and Deno.
+ *
+ * @module
+ */
+
+import * as net from "node:net";
+import { ConnContext, Connection } from "../../core/connection.ts";
+import { TriloopError } from "../../core/errors.ts";
+import type {
+  Conn,
+  ConnectOptions,
+  Listener,
+  ListenOptions,
+  SocketHandler,
+  Transport,
+} from "../../core/types.ts";
+
+/** A node:net socket as a core {@link Transport}. */
+class NodeTransport implements Transport {
+  #s: net.Socket;
+  #destroyed = false;
+  constructor(socket: net.Socket) {
+    this.#s = socket;
+  }
+  write(bytes: Uint8Array): number {
+    if (this.#destroyed) return 0;
+    this.#s.write(bytes);
+    return bytes.byteLength;
+  }
+  get buffered(): number {
+    return this.#s.writableLength;
+  }
+  shutdown(): void {
+    this.#s.end();
+  }
+  destroy(): void {
+    if (this.#destroyed) return;
+    this.#destroyed = true;
+    this.#s.destroy();
+  }
+  pause(): void {
+    this.#s.pause();
+  }
+  resume(): void {
+    this.#s.resume();
+  }
+  get remoteAddress(): string {
+    return this.#s.remoteAddress ?? "";
+  }
+  get remotePort(): number {
+    return this.#s.remotePort ?? 0;
+  }
+  get localAddress(): string {
+    return this.#s.localAddress ?? "";
+  }
+  get localPort(): number {
+    return this.#s.localPort ?? 0;
+  }
+}
+
+/** Wires a connected socket to a core connection. */
+function attach<S>(socket: net.Socket, ctx: ConnContext<S>): Connection<S> {
+  const conn = new Connection(ctx);
+  socket.setNoDelay(true);
+  socket.on("data", (bytes: Uint8Array) => conn.onData(bytes));
+  socket.on("drain", () => conn.onWritable());
+  socket.on("end", () => conn.onEnd());
+  socket.on("finish", () => conn.onShutdown());
+  let failure: unknown;
+  socket.on("error", (err) => (failure = err));
+  socket.on("close", () => conn.onClose(failure));
+  conn.onOpen(new NodeTransport(socket));
+  return conn;
+}
+
+/** Accepts TCP connections with node:net (L1, L2, L4). */
+export function listen<S>(options: ListenOptions, handler: SocketHandler<S>): Promise<Listener> {
+  const ctx = new ConnContext(handler, options);
+  const server = net.createServer({
+    allowHalfOpen: true,
+    pauseOnConnect: false,
+    noDelay: true,
+    highWaterMark: ctx.highWaterMark,
+  });
+  server.on("connection", (socket) => attach(socket, ctx));
+  const hostname = options.hostname ?? "0.0.0.0";
+  return new Promise((resolve, reject) => {
+    server.once(
+      "error",
+      (err) =>
+        reject(
+          new TriloopError(
+            "TRI_ERR_LISTEN_FAILED",
+            `Cannot listen on ${hostname}:${options.port ?? 0}: ${err.message}`,
+            { cause: err },
+          ),
+        ),
+    );
+    server.listen(
+      { host: hostname, port: options.port ?? 0, reusePort: options.reusePort ?? false, backlog: 511 },
+      () => {
+        const port = (server.address() as net.AddressInfo).port;
+        resolve({
+          hostname,
+          port,
+          close({ force = false } = {}) {
+            const closed = new Promise<void>((done) => server.close(() => done()));
+            if (force) ctx.closeAll();
+            return closed;
+          },
+          stats: () => structuredClone(ctx.stats),
+        });
+      },
+    );
+  });
+}
+
+/** Opens one TCP connection with node:net (L3). */
+export function connect<S>(options: ConnectOptions, handler: SocketHandler<S>): Promise<Conn<S>> {
+  const ctx = new ConnContext(handler, options);
+  const hostname = options.hostname ?? "127.0.0.1";
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({
+      host: hostname,
+      port: options.port,
+      allowHalfOpen: true,
+      noDelay: true,
+      highWaterMark: ctx.highWaterMark,
+    } as net.NetConnectOpts);
+    const fail = (err: Error) =>
+      reject(
+        new TriloopError(
+          "TRI_ERR_CONNECT_FAILED",
+          `Cannot connect to ${hostname}:${options.port}: ${err.message}`,
+          { cause: err },
+        ),
+      );
+    socket.once("error", fail);
+    socket.once("connect", () => {
+      socket.off("error", fail);
+      resolve(attach(socket, ctx));
+    });
+  });
+}

@@ -1,0 +1,82 @@
+#!/usr/bin/env node
+// The triloop command line. Plain JS: it only parses arguments and starts the
+// chosen runtime on cli/run-entry.ts (or the benchmark), passing signals on.
+
+import { spawn } from "node:child_process";
+import { join, resolve } from "node:path";
+import { findRuntimes, ROOT, runtimeById } from "./runtimes.mjs";
+
+const USAGE = `usage:
+  triloop serve <entry> [--runtime node|node24|bun|deno] [--node <path>] [--port N] [--hostname H]
+  triloop runtimes
+
+  serve     runs <entry> (default export: a connection handler, or { fetch })
+            under the runtime and prints "listening on <url>".
+  runtimes  lists the runtimes this install can run.`;
+
+function parse(argv) {
+  const flags = {};
+  const positional = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "-h" || a === "--help") flags.help = "true";
+    else if (a.startsWith("--")) {
+      const eq = a.indexOf("=");
+      if (eq > 0) flags[a.slice(2, eq)] = a.slice(eq + 1);
+      else flags[a.slice(2)] = argv[++i];
+    } else positional.push(a);
+  }
+  return { flags, positional };
+}
+
+function defaultRuntime() {
+  if (globalThis.Bun) return "bun";
+  if (globalThis.Deno) return "deno";
+  return "node";
+}
+
+function run(argv) {
+  const child = spawn(argv[0], argv.slice(1), { stdio: "inherit" });
+  const forward = (sig) => child.kill(sig);
+  process.on("SIGTERM", forward);
+  process.on("SIGINT", forward);
+  child.on("exit", (code, signal) => process.exit(code ?? (signal ? 128 + 15 : 1)));
+}
+
+const { flags, positional } = parse(process.argv.slice(2));
+const [command, entry] = positional;
+
+if (flags.help || !command) {
+  console.log(USAGE);
+  process.exit(command || flags.help ? 0 : 2);
+}
+
+if (command === "runtimes") {
+  for (const rt of findRuntimes()) {
+    console.log(`${rt.id.padEnd(7)} ${rt.available ? rt.version : `unavailable: ${rt.reason}`}`);
+  }
+} else if (command === "serve") {
+  if (!entry) {
+    console.error(USAGE);
+    process.exit(2);
+  }
+  let rt;
+  if (flags.node) {
+    const bin = resolve(flags.node);
+    rt = { ...runtimeById("node"), bin };
+    rt.argv = (
+      script,
+      args,
+    ) => [bin, "--import", join(ROOT, "node_modules/tsx/dist/esm/index.mjs"), script, ...args];
+  } else {
+    rt = runtimeById(flags.runtime ?? defaultRuntime());
+  }
+  const passed = [];
+  for (const key of ["port", "hostname", "engine", "loops"]) {
+    if (flags[key] !== undefined) passed.push(`--${key}`, flags[key]);
+  }
+  run(rt.argv(join(ROOT, "cli", "run-entry.ts"), [resolve(entry), ...passed]));
+} else {
+  console.error(`triloop: unknown command '${command}'\n${USAGE}`);
+  process.exit(2);
+}

@@ -1,0 +1,70 @@
+/**
+ * The one error family of triloop. Every failure a caller may want to tell
+ * apart carries a stable `code`; messages are for people and may change.
+ *
+ * @module
+ */
+
+/** Every stable error code triloop produces, with what it means. */
+export const ErrorCodes = {
+  /** A handler callback threw; the connection it belonged to was closed. */
+  TRI_ERR_HANDLER_THREW: "a handler threw",
+  /** Output buffered past `maxBufferedBytes`: the producer ignored backpressure. */
+  TRI_ERR_OUTPUT_OVERFLOW: "buffered output passed the hard cap",
+  /** No read or write for longer than the idle timeout and no `timeout` handler. */
+  TRI_ERR_IDLE_TIMEOUT: "the connection was idle too long",
+  /** The peer reset the connection (or the socket failed) with bytes not yet sent. */
+  TRI_ERR_CONN_RESET: "the connection was reset",
+  /** An outbound connection could not be established. */
+  TRI_ERR_CONNECT_FAILED: "the connection could not be established",
+  /** The listener could not bind its address. */
+  TRI_ERR_LISTEN_FAILED: "the listener could not bind",
+  /** The connection was closed by `close({ force })` on its listener or server. */
+  TRI_ERR_FORCED_CLOSE: "the connection was closed by shutdown",
+  /** An argument is out of its documented range. */
+  TRI_ERR_INVALID_ARG: "an argument is invalid",
+  /** The offload pool's queue is full. */
+  TRI_ERR_POOL_FULL: "the pool queue is full",
+  /** A pool task ran past its timeout; its worker was replaced. */
+  TRI_ERR_POOL_TIMEOUT: "the task timed out",
+  /** A pool worker crashed or exited during a task. */
+  TRI_ERR_POOL_WORKER_DIED: "the worker running the task died",
+  /** A pool task was cancelled by its signal. */
+  TRI_ERR_POOL_ABORTED: "the task was aborted",
+  /** The pool is closed. */
+  TRI_ERR_POOL_CLOSED: "the pool is closed",
+  /** The HTTP peer sent bytes that are not valid HTTP/1.1. */
+  TRI_ERR_HTTP_PARSE: "the request is not valid HTTP/1.1",
+} as const;
+
+/** A stable triloop error code. */
+export type ErrorCode = keyof typeof ErrorCodes;
+
+/**
+ * An error with a stable `code`. Use `err.code`, never the message, to tell
+ * failures apart.
+ *
+ * @example Telling an overflow from a reset
+ * ```ts
+ * import { TriloopError } from "./errors.ts";
+ * function describe(err?: TriloopError): string {
+ *   return err?.code === "TRI_ERR_OUTPUT_OVERFLOW" ? "slow peer" : "closed";
+ * }
+ * describe(new TriloopError("TRI_ERR_OUTPUT_OVERFLOW", "8 MiB buffered"));
+ * ```
+ */
+export class TriloopError extends Error {
+  /** The stable code. */
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message?: string, options?: { cause?: unknown }) {
+    super(message ?? ErrorCodes[code], options);
+    this.name = "TriloopError";
+    this.code = code;
+  }
+}
+
+/** True when `err` is a {@link TriloopError}, optionally with the given code. */
+export function isTriloopError(err: unknown, code?: ErrorCode): err is TriloopError {
+  return err instanceof TriloopError && (code === undefined || err.code === code);
+}

@@ -1,0 +1,217 @@
+/**
+ * The contracts of triloop, in one place. Each contract is a list of numbered
+ * invariants; each invariant is a conformance test of the same name
+ * (`tests/conformance/tcp-suite.ts`), run on every runtime.
+ *
+ * @module
+ */
+
+import type { TriloopError } from "./errors.ts";
+
+/**
+ * The reactor's handler: one static object per listener, per-connection state
+ * on `conn.state`, so a protocol is written as a state machine, not a stack.
+ *
+ * Invariants:
+ * - **S1 open-first**: `open` runs once per connection, before any other callback.
+ * - **S2 close-once-last**: `close` runs exactly once per connection, and no
+ *   callback runs after it. `err` is absent for an orderly close and a
+ *   {@link TriloopError} otherwise.
+ * - **S3 data-owned**: the bytes given to `data` belong to the handler; the
+ *   kernel never writes to that memory again, so they may be kept or passed
+ *   to `write` without a copy.
+ * - **S4 data-stream**: chunking is arbitrary (part of a message, or several);
+ *   the concatenation of all chunks is exactly the peer's byte stream.
+ * - **S5 drain-after-false**: `drain` runs only after a `write` returned
+ *   `false`, once per such episode, when `bufferedAmount` has fallen to
+ *   `lowWaterMark` or below.
+ * - **S6 end-half-close**: `end` runs once when the peer half-closes; no `data`
+ *   follows. Without an `end` callback the kernel flushes and ends its side
+ *   too, so no connection stays half-open by accident.
+ * - **S7 throw-isolated**: a throw in any callback closes that connection only
+ *   (`close` gets `TRI_ERR_HANDLER_THREW` with the throw as `cause`) and is
+ *   reported to `onError`; the loop and other connections go on.
+ * - **S8 idle-timeout**: `timeout` runs when the connection has had no read or
+ *   write for the time set by `idleTimeout` / `conn.setTimeout`; then the
+ *   timer re-arms. Without a `timeout` callback the connection is closed with
+ *   `TRI_ERR_IDLE_TIMEOUT`.
+ */
+export interface SocketHandler<S = unknown> {
+  /** A connection opened (accepted, or connected). */
+  open?(conn: Conn<S>): void;
+  /** Bytes arrived. They are the handler's to keep (S3). */
+  data(conn: Conn<S>, bytes: Uint8Array): void;
+  /** Buffered output fell to the low-water mark after a `write` returned false. */
+  drain?(conn: Conn<S>): void;
+  /** The peer half-closed (sent FIN). */
+  end?(conn: Conn<S>): void;
+  /** The connection is gone. Runs exactly once, last. */
+  close?(conn: Conn<S>, err?: TriloopError): void;
+  /** The connection has been idle for its timeout. */
+  timeout?(conn: Conn<S>): void;
+}
+
+/**
+ * One TCP connection, the same on every runtime.
+ *
+ * Invariants:
+ * - **C1 write-no-loss**: `write` never blocks and never drops bytes: every byte
+ *   written before `end`/`close` reaches the peer in order, unless the
+ *   connection closes with an error (which `close` then reports).
+ * - **C2 write-high-water**: `write` returns `false` once `bufferedAmount`
+ *   reaches `highWaterMark`; the caller should stop until `drain` (S5).
+ * - **C3 hard-cap**: a producer that ignores C2 until `bufferedAmount` would pass
+ *   `maxBufferedBytes` gets the connection closed with
+ *   `TRI_ERR_OUTPUT_OVERFLOW`; memory stays bounded.
+ * - **C4 end-flush**: `end` sends everything buffered, then half-closes. After
+ *   `end` or `close`, `write` returns `false`, sends nothing and never throws.
+ * - **C5 close-now**: `close` tears down at once, discarding buffered output; it
+ *   is idempotent, and the `close` callback runs later, never inside the call.
+ * - **C6 pause-stops-reads**: after `pause`, no `data` runs until `resume`, and
+ *   the kernel stops reading, so the peer's sends back up by TCP flow control.
+ * - **C7 timeout-never-early**: the idle timeout never fires before the set time
+ *   has passed without activity; `setTimeout(0)` disarms it.
+ * - **C8 buffered-amount**: `bufferedAmount` counts the bytes accepted by
+ *   `write` that the runtime has not yet handed to the kernel.
+ */
+export interface Conn<S = unknown> {
+  /** Per-connection state for the handler's state machine. Starts `undefined`. */
+  state: S;
+  /** A number unique among this loop's connections. */
+  readonly id: number;
+  /** `"open"`, `"ending"` (our side ended, flushing) or `"closed"`. */
+  readonly readyState: "open" | "ending" | "closed";
+  /** Bytes accepted by `write` and not yet handed to the kernel (C8). */
+  readonly bufferedAmount: number;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly localAddress: string;
+  readonly localPort: number;
+  /**
+   * Queues bytes (strings are UTF-8 encoded). Never blocks (C1). Returns
+   * `false` when the caller should wait for `drain` (C2). The caller must not
+   * modify `bytes` after passing them.
+   */
+  write(bytes: Uint8Array | string): boolean;
+  /** Writes `bytes` if given, flushes, then half-closes (C4). */
+  end(bytes?: Uint8Array | string): void;
+  /** Closes now, discarding buffered output (C5). */
+  close(err?: TriloopError): void;
+  /** Stops reading (C6). */
+  pause(): void;
+  /** Restarts reading (C6). */
+  resume(): void;
+  /** Arms the idle timeout in milliseconds; 0 disarms (C7, S8). */
+  setTimeout(ms: number): void;
+}
+
+/** Options every connection takes, from `listen` or `connect`. */
+export interface ConnOptions {
+  /** `write` returns false at or above this many buffered bytes. Default 64 KiB. */
+  highWaterMark?: number;
+  /** `drain` runs at or below this many buffered bytes. Default `highWaterMark / 4`. */
+  lowWaterMark?: number;
+  /** Hard cap on buffered output (C3). Default 4 MiB. */
+  maxBufferedBytes?: number;
+  /** Idle timeout in milliseconds for every connection; 0 for none. Default 0. */
+  idleTimeout?: number;
+  /** Told of every handler throw (S7). Default: `console.error`. */
+  onError?: (err: unknown, conn: Conn<unknown>) => void;
+}
+
+/** Options of {@link Runtime.listen}. */
+export interface ListenOptions extends ConnOptions {
+  /** Address to bind. Default `"0.0.0.0"`. */
+  hostname?: string;
+  /** Port to bind; 0 picks a free one. Default 0. */
+  port?: number;
+  /** Let several listeners (threads, processes) bind the same port. Default false. */
+  reusePort?: boolean;
+}
+
+/** Options of {@link Runtime.connect}. */
+export interface ConnectOptions extends ConnOptions {
+  /** Host to connect to. Default `"127.0.0.1"`. */
+  hostname?: string;
+  /** Port to connect to. */
+  port: number;
+}
+
+/** Counters of one listener. */
+export interface ListenerStats {
+  accepted: number;
+  open: number;
+  closed: number;
+  bytesRead: number;
+  bytesWritten: number;
+  /** Closes with an error, by code. */
+  errors: Record<string, number>;
+}
+
+/**
+ * An accepting socket.
+ *
+ * Invariants:
+ * - **L1 listen-bound**: `listen` resolves once the socket accepts; `port` is
+ *   the bound port (the chosen one when 0 was asked).
+ * - **L2 close-stops-accept**: `close` stops accepting at once and resolves when
+ *   the socket is closed; open connections live on unless `force` is set, in
+ *   which case each closes with `TRI_ERR_FORCED_CLOSE`.
+ * - **L3 connect-settles-once**: `connect` resolves with an open connection after
+ *   `open` ran; a failed connect rejects with `TRI_ERR_CONNECT_FAILED` and runs
+ *   no handler callback.
+ * - **L4 reuse-port**: with `reusePort`, two listeners bind one port where the
+ *   runtime can (see `Runtime.capabilities`).
+ */
+export interface Listener {
+  readonly hostname: string;
+  readonly port: number;
+  /** Stops accepting (L2). */
+  close(options?: { force?: boolean }): Promise<void>;
+  /** A snapshot of the counters. */
+  stats(): ListenerStats;
+}
+
+/** What a runtime can and cannot do, as data with reasons. */
+export interface Capabilities {
+  /** Whether `reusePort` works, or why not. */
+  reusePort: true | { reason: string };
+}
+
+/**
+ * One runtime's implementation of the kernel. Each adapter exports one.
+ */
+export interface Runtime {
+  /** `"node"`, `"bun"` or `"deno"`. */
+  readonly name: "node" | "bun" | "deno";
+  /** The runtime's version string. */
+  readonly version: string;
+  readonly capabilities: Capabilities;
+  /** Accepts TCP connections (L1, L2, L4). */
+  listen<S>(options: ListenOptions, handler: SocketHandler<S>): Promise<Listener>;
+  /** Opens one TCP connection (L3). */
+  connect<S>(options: ConnectOptions, handler: SocketHandler<S>): Promise<Conn<S>>;
+  /** Resident set size of this process in bytes. */
+  rss(): number;
+}
+
+/**
+ * The runtime half of a connection: what an adapter gives the core
+ * {@link Connection}. Kept tiny so adapters stay thin and alike.
+ */
+export interface Transport {
+  /** Hands bytes to the runtime; returns how many it took (0 ≤ n ≤ length). */
+  write(bytes: Uint8Array): number;
+  /** Bytes the runtime took but has not yet handed to the kernel. */
+  readonly buffered: number;
+  /** Half-closes once everything taken is sent; then calls `onShutdown`. */
+  shutdown(): void;
+  /** Closes at once. */
+  destroy(): void;
+  pause(): void;
+  resume(): void;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly localAddress: string;
+  readonly localPort: number;
+}
