@@ -69,6 +69,7 @@ export interface SocketHandler<S = unknown> {
  *   is idempotent, and the `close` callback runs later, never inside the call.
  * - **C6 pause-stops-reads**: after `pause`, no `data` runs until `resume`, and
  *   the kernel stops reading, so the peer's sends back up by TCP flow control.
+ *   A paused connection may not notice the peer's FIN or reset until resumed.
  * - **C7 timeout-never-early**: the idle timeout never fires before the set time
  *   has passed without activity; `setTimeout(0)` disarms it.
  * - **C8 buffered-amount**: `bufferedAmount` counts the bytes accepted by

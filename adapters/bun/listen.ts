@@ -86,7 +86,15 @@ function socketHandler<S>(
     data: (socket, bytes) => socket.data.onData(bytes),
     drain: (socket) => socket.data.onWritable(),
     end: (socket) => socket.data.onEnd(),
-    close: (socket, error) => socket.data?.onClose(error),
+    close(socket, error) {
+      const conn = socket.data;
+      if (conn === undefined) return;
+      // Once our side is shut down, Bun reports the peer's FIN as a plain
+      // close without calling `end`; report the FIN first so the core sees
+      // the orderly exchange (S6) it is.
+      if (error === undefined) conn.onEnd();
+      conn.onClose(error);
+    },
     error: () => {
       // Bun calls close() after error(); the error is reported there.
     },

@@ -110,9 +110,11 @@ export function listen<S>(options: ListenOptions, handler: SocketHandler<S>): Pr
           hostname,
           port,
           close({ force = false } = {}) {
-            const closed = new Promise<void>((done) => server.close(() => done()));
+            // server.close() stops accepting at once, but its callback waits
+            // for every connection to end; L2 promises only the former.
+            if (server.listening) server.close();
             if (force) ctx.closeAll();
-            return closed;
+            return new Promise<void>((done) => setImmediate(done));
           },
           stats: () => structuredClone(ctx.stats),
         });

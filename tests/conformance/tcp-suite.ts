@@ -1,0 +1,702 @@
+/**
+ * The TCP conformance suite: every invariant of `core/types.ts` (S*, C*, L*)
+ * as a case of the same name, run on every runtime by `tcp.runner.ts`. Both
+ * ends of each connection use the runtime under test (`listen` and
+ * `connect`), so both sides of the contract are proven.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import type { Conn, Runtime, SocketHandler } from "../../core/types.ts";
+import { isTriloopError, type TriloopError } from "../../core/errors.ts";
+import { assertBytesEqual, type Case, concat, deferred, patternBytes, sleep, until } from "./harness.ts";
+
+const HOST = "127.0.0.1";
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+/** A client that records everything it receives and how it closed. */
+interface Sink {
+  conn: Conn;
+  chunks: Uint8Array[];
+  received: number;
+  ended: boolean;
+  closed: Promise<TriloopError | undefined>;
+  bytes(): Uint8Array;
+}
+
+async function sink(rt: Runtime, port: number, extra: Partial<SocketHandler> = {}): Promise<Sink> {
+  const closed = deferred<TriloopError | undefined>();
+  const s = { chunks: [] as Uint8Array[], received: 0, ended: false } as Sink;
+  s.closed = closed.promise;
+  s.bytes = () => concat(s.chunks);
+  s.conn = await rt.connect({ hostname: HOST, port }, {
+    data(_c, bytes) {
+      s.chunks.push(bytes);
+      s.received += bytes.byteLength;
+    },
+    end(c) {
+      s.ended = true;
+      extra.end ? extra.end(c) : c.end();
+    },
+    close(_c, err) {
+      closed.resolve(err);
+    },
+    drain: extra.drain,
+    open: extra.open,
+  });
+  return s;
+}
+
+const echo: SocketHandler = {
+  data(conn, bytes) {
+    if (!conn.write(bytes)) conn.pause();
+  },
+  drain(conn) {
+    conn.resume();
+  },
+};
+
+/** Writes `bytes` in `chunk`-sized writes, honouring backpressure. */
+async function writeAll(conn: Conn, bytes: Uint8Array, chunk: number, waitDrain: () => Promise<void>) {
+  for (let at = 0; at < bytes.byteLength; at += chunk) {
+    if (!conn.write(bytes.subarray(at, Math.min(at + chunk, bytes.byteLength)))) await waitDrain();
+  }
+}
+
+/** A client that writes with backpressure: `drained()` resolves on the next drain. */
+async function writer(rt: Runtime, port: number) {
+  let onDrain: (() => void) | undefined;
+  const s = await sink(rt, port, {
+    drain() {
+      const d = onDrain;
+      onDrain = undefined;
+      d?.();
+    },
+  });
+  const drained = () => new Promise<void>((r) => (onDrain = r));
+  return { ...s, s, drained };
+}
+
+async function echoRoundTrip(rt: Runtime, total: number, chunk: number, spacing = 0): Promise<void> {
+  const listener = await rt.listen({ hostname: HOST, port: 0 }, echo);
+  try {
+    const w = await writer(rt, listener.port);
+    const payload = patternBytes(total, total ^ chunk);
+    if (spacing === 0) {
+      await writeAll(w.s.conn, payload, chunk, w.drained);
+    } else {
+      for (let at = 0; at < total; at += chunk) {
+        w.s.conn.write(payload.subarray(at, at + chunk));
+        if (at % (chunk * 64) === 0) await sleep(spacing);
+      }
+    }
+    w.s.conn.end();
+    const err = await w.s.closed;
+    assert.equal(err, undefined, `echo closed with ${err?.code}`);
+    assertBytesEqual(w.s.bytes(), payload, "echoed bytes");
+  } finally {
+    await listener.close({ force: true });
+  }
+}
+
+function recorder() {
+  const log: string[] = [];
+  const handler: SocketHandler = {
+    open: () => void log.push("open"),
+    data: (_c, b) => void log.push(`data:${b.byteLength}`),
+    drain: () => void log.push("drain"),
+    end: (c) => {
+      log.push("end");
+      c.end();
+    },
+    close: (_c, err) => void log.push(err ? `close:${err.code}` : "close"),
+    timeout: () => void log.push("timeout"),
+  };
+  return { log, handler };
+}
+
+export const tcpSuite: Case[] = [
+  {
+    name: "S1 open-first",
+    async run(rt) {
+      const { log, handler } = recorder();
+      const listener = await rt.listen({ hostname: HOST, port: 0 }, handler);
+      const c = await sink(rt, listener.port);
+      c.conn.end("hello");
+      await c.closed;
+      await until(() => log.includes("close") || log.some((l) => l.startsWith("close:")), "server close");
+      assert.equal(log[0], "open");
+      assert.equal(log.filter((l) => l === "open").length, 1);
+      await listener.close();
+    },
+  },
+  {
+    name: "S2 close-once-last",
+    async run(rt) {
+      // Every way a connection can end: peer end, local end, local close,
+      // handler throw, overflow, timeout, peer close while writing.
+      const endings: Array<[string, (c: Conn) => void]> = [
+        ["end", (c) => c.end("bye")],
+        ["close", (c) => c.close()],
+        ["close-twice", (c) => (c.close(), c.close())],
+        ["throw", () => {
+          throw new Error("boom");
+        }],
+        ["timeout", (c) => c.setTimeout(30)],
+        ["end-then-close", (c) => (c.end(), c.close())],
+      ];
+      for (const [label, act] of endings) {
+        const log: string[] = [];
+        const listener = await rt.listen({ hostname: HOST, port: 0, onError: () => {} }, {
+          open: () => void log.push("open"),
+          data(c) {
+            log.push("data");
+            act(c);
+          },
+          drain: () => void log.push("drain"),
+          end: (c) => (log.push("end"), c.end()),
+          close: () => void log.push("close"),
+          timeout: (c) => (log.push("timeout"), c.close()),
+        });
+        const c = await sink(rt, listener.port);
+        c.conn.write("x");
+        await c.closed;
+        await until(() => log.includes("close"), `server close (${label})`);
+        await sleep(30);
+        assert.equal(log.filter((l) => l === "close").length, 1, `${label}: ${log.join(",")}`);
+        assert.equal(log.at(-1), "close", `${label}: close is last: ${log.join(",")}`);
+        await listener.close();
+      }
+    },
+  },
+  {
+    name: "S3 data-owned",
+    async run(rt) {
+      const kept: Uint8Array[] = [];
+      const done = deferred();
+      const listener = await rt.listen({ hostname: HOST, port: 0 }, {
+        data: (_c, bytes) => void kept.push(bytes),
+        end(c) {
+          c.end();
+          done.resolve();
+        },
+      });
+      const payload = patternBytes(4 * MiB, 3);
+      const w = await writer(rt, listener.port);
+      await writeAll(w.s.conn, payload, 3000, w.drained);
+      w.s.conn.end();
+      await done.promise;
+      // Had the kernel reused a read buffer, the kept chunks would be overwritten.
+      assertBytesEqual(concat(kept), payload, "kept chunks");
+      await listener.close({ force: true });
+    },
+  },
+  {
+    name: "S4 data-stream 1-byte chunks",
+    async run(rt) {
+      await echoRoundTrip(rt, 4000, 1, 1);
+    },
+  },
+  {
+    name: "S4 data-stream 1-MiB chunks",
+    async run(rt) {
+      await echoRoundTrip(rt, 16 * MiB, MiB);
+    },
+  },
+  {
+    name: "S5 drain-after-false",
+    async run(rt) {
+      const events: string[] = [];
+      let produced = 0;
+      const chunk = patternBytes(64 * KiB, 5);
+      const limit = 32 * MiB;
+      const listener = await rt.listen({ hostname: HOST, port: 0 }, {
+        open(c) {
+          this.drain!(c);
+        },
+        data() {},
+        drain(c) {
+          events.push("drain");
+          while (produced < limit) {
+            produced += chunk.byteLength;
+            if (!c.write(chunk)) {
+              events.push("false");
+              return;
+            }
+          }
+          c.end();
+        },
+      });
+      // `open` calls drain by hand once; count only the real ones after it.
+      const c = await sink(rt, listener.port);
+      await c.closed;
+      assert.equal(c.received, limit);
+      const falses = events.filter((e) => e === "false").length;
+      const drains = events.filter((e) => e === "drain").length - 1;
+      assert.ok(falses > 0, "the writer met backpressure at least once");
+      assert.equal(drains, falses, `one drain per false: ${falses} false, ${drains} drains`);
+      for (let i = 1; i < events.length; i++) {
+        if (events[i] === "drain") assert.equal(events[i - 1], "false", "drain follows a false write");
+      }
+      await listener.close();
+    },
+  },
+  {
+    name: "S6 end-half-close",
+    async run(rt) {
+      const log: string[] = [];
+      const listener = await rt.listen({ hostname: HOST, port: 0 }, {
+        data: (_c, b) => void log.push(`data:${new TextDecoder().decode(b)}`),
+        end(c) {
+          log.push("end");
+          // The peer's FIN closes only its side: we may still write.
+          setTimeout(() => c.end("late reply"), 50);
+        },
+        close: (_c, err) => void log.push(err ? `close:${err.code}` : "close"),
+      });
+      const c = await sink(rt, listener.port);
+      c.conn.write("question");
+      await sleep(20);
+      c.conn.end();
+      const err = await c.closed;
+      assert.equal(err, undefined);
+      assert.equal(new TextDecoder().decode(c.bytes()), "late reply");
+      assert.ok(c.ended, "client saw the server's FIN");
+      await until(() => log.at(-1)?.startsWith("close") ?? false, "server close");
+      assert.deepEqual(log, ["data:question", "end", "close"]);
+      // Without an `end` callback the kernel ends our side by itself.
+      const auto = await rt.listen({ hostname: HOST, port: 0 }, { data() {} });
+      const c2 = await sink(rt, auto.port);
+      c2.conn.end();
+      assert.equal(await c2.closed, undefined);
+      assert.ok(c2.ended);
+      await listener.close();
+      await auto.close();
+    },
+  },
+  {
+    name: "S7 throw-isolated",
+    async run(rt) {
+      const reported: unknown[] = [];
+      const closes: Array<TriloopError | undefined> = [];
+      const listener = await rt.listen(
+        { hostname: HOST, port: 0, onError: (err) => void reported.push(err) },
+        {
+          data(c, bytes) {
+            if (bytes[0] === 0x21 /* ! */) throw new Error("handler bug");
+            c.write(bytes);
+          },
+          close: (_c, err) => void closes.push(err),
+        },
+      );
+      const good = await sink(rt, listener.port);
+      const bad = await sink(rt, listener.port);
+      good.conn.write("a");
+      await until(() => good.received === 1, "first echo");
+      bad.conn.write("!");
+      await bad.closed;
+      good.conn.write("b");
+      await until(() => good.received === 2, "echo after the other connection's throw");
+      good.conn.end();
+      await good.closed;
+      await until(() => closes.length === 2, "two server closes");
+      assert.equal(reported.length, 1);
+      assert.equal((reported[0] as Error).message, "handler bug");
+      const thrown = closes.find((e) => e !== undefined);
+      assert.ok(isTriloopError(thrown, "TRI_ERR_HANDLER_THREW"), `close err ${thrown?.code}`);
+      assert.equal((thrown!.cause as Error).message, "handler bug");
+      await listener.close();
+    },
+  },
+  {
+    name: "S8 idle-timeout",
+    async run(rt) {
+      // Without a timeout callback: closed with TRI_ERR_IDLE_TIMEOUT.
+      let closeErr: TriloopError | undefined;
+      const closed = deferred();
+      const t0 = performance.now();
+      const a = await rt.listen({ hostname: HOST, port: 0, idleTimeout: 100 }, {
+        data() {},
+        close(_c, err) {
+          closeErr = err;
+          closed.resolve();
+        },
+      });
+      const c = await sink(rt, a.port);
+      await closed.promise;
+      assert.ok(performance.now() - t0 >= 100, "not early");
+      assert.equal(closeErr?.code, "TRI_ERR_IDLE_TIMEOUT");
+      await c.closed;
+      // With one: it runs, and the handler decides (here: twice, then close).
+      let timeouts = 0;
+      const b = await rt.listen({ hostname: HOST, port: 0, idleTimeout: 50 }, {
+        data() {},
+        timeout(conn) {
+          if (++timeouts === 2) conn.close();
+        },
+      });
+      const c2 = await sink(rt, b.port);
+      await c2.closed;
+      assert.equal(timeouts, 2);
+      await a.close();
+      await b.close();
+    },
+  },
+  {
+    name: "C1 write-no-loss 2000 connections x 64 KiB",
+    timeoutMs: 60_000,
+    async run(rt) {
+      const listener = await rt.listen({ hostname: HOST, port: 0 }, echo);
+      const payload = patternBytes(64 * KiB, 11);
+      const one = async (i: number) => {
+        const w = await writer(rt, listener.port);
+        const mine = payload.map((b) => b ^ (i & 0xff));
+        await writeAll(w.s.conn, mine, 16 * KiB, w.drained);
+        w.s.conn.end();
+        const err = await w.s.closed;
+        assert.equal(err, undefined, `connection ${i} closed with ${err?.code}`);
+        assertBytesEqual(w.s.bytes(), mine, `connection ${i}`);
+      };
+      // All 2,000 open at once (in waves of 250 connects, so the accept
+      // backlog does not drop SYNs and stall on retransmits).
+      const all: Promise<void>[] = [];
+      for (let i = 0; i < 2000; i++) {
+        all.push(one(i));
+        if (i % 250 === 249) await sleep(20);
+      }
+      await Promise.all(all);
+      const stats = listener.stats();
+      assert.equal(stats.accepted, 2000);
+      await until(() => listener.stats().open === 0, "all server connections closed");
+      await listener.close();
+    },
+  },
+  {
+    name: "C2 write-high-water",
+    async run(rt) {
+      const seen = deferred<{ buffered: number; hwm: number }>();
+      const hwm = 64 * KiB;
+      const chunk = patternBytes(16 * KiB, 2);
+      const listener = await rt.listen({
+        hostname: HOST,
+        port: 0,
+        highWaterMark: hwm,
+        maxBufferedBytes: 64 * MiB,
+      }, {
+        data() {},
+        open(c) {
+          // The peer never reads: keep writing until told to stop.
+          const pump = () => {
+            for (let i = 0; i < 256; i++) {
+              if (!c.write(chunk)) return seen.resolve({ buffered: c.bufferedAmount, hwm });
+            }
+            setTimeout(pump, 1);
+          };
+          pump();
+        },
+      });
+      const c = await sink(rt, listener.port, { open: (conn) => conn.pause() });
+      c.conn.pause();
+      const { buffered } = await seen.promise;
+      assert.ok(buffered >= hwm, `false at ${buffered} buffered, high water ${hwm}`);
+      c.conn.close();
+      await listener.close({ force: true });
+    },
+  },
+  {
+    name: "C3 hard-cap",
+    async run(rt) {
+      const cap = MiB;
+      let maxSeen = 0;
+      const closed = deferred<TriloopError | undefined>();
+      const chunk = new Uint8Array(64 * KiB);
+      const listener = await rt.listen({ hostname: HOST, port: 0, maxBufferedBytes: cap }, {
+        data() {},
+        open(c) {
+          // A producer that ignores `false`.
+          const flood = () => {
+            for (let i = 0; i < 64 && c.readyState === "open"; i++) {
+              c.write(chunk);
+              maxSeen = Math.max(maxSeen, c.bufferedAmount);
+            }
+            if (c.readyState === "open") setTimeout(flood, 1);
+          };
+          flood();
+        },
+        close: (_c, err) => closed.resolve(err),
+      });
+      const c = await sink(rt, listener.port, { open: (conn) => conn.pause() });
+      c.conn.pause();
+      const err = await closed.promise;
+      assert.equal(err?.code, "TRI_ERR_OUTPUT_OVERFLOW");
+      assert.ok(maxSeen <= cap, `buffered ${maxSeen} stayed within the cap ${cap}`);
+      // A paused reader may not see the close until it reads again.
+      c.conn.resume();
+      await c.closed;
+      await listener.close();
+    },
+  },
+  {
+    name: "C4 end-flush",
+    async run(rt) {
+      const payload = patternBytes(8 * MiB, 4);
+      const afterEnd: boolean[] = [];
+      const listener = await rt.listen({ hostname: HOST, port: 0, maxBufferedBytes: 16 * MiB }, {
+        data() {},
+        open(c) {
+          c.write(payload);
+          c.end();
+          afterEnd.push(c.write("more"));
+          c.end("again");
+        },
+      });
+      const c = await sink(rt, listener.port);
+      const err = await c.closed;
+      assert.equal(err, undefined);
+      assert.ok(c.ended, "FIN after the bytes");
+      assertBytesEqual(c.bytes(), payload, "flushed before FIN");
+      assert.deepEqual(afterEnd, [false]);
+      await listener.close();
+    },
+  },
+  {
+    name: "C5 close-now",
+    async run(rt) {
+      const order: string[] = [];
+      const done = deferred();
+      const listener = await rt.listen({ hostname: HOST, port: 0 }, {
+        data() {},
+        open(c) {
+          c.write(new Uint8Array(4 * MiB));
+          order.push("before");
+          c.close();
+          c.close();
+          order.push("after");
+          order.push(`write:${c.write("x")}`);
+          order.push(`buffered:${c.bufferedAmount}`);
+          order.push(`state:${c.readyState}`);
+        },
+        close(_c, err) {
+          order.push(err ? `close:${err.code}` : "close");
+          done.resolve();
+        },
+      });
+      const c = await sink(rt, listener.port);
+      await done.promise;
+      await c.closed;
+      assert.deepEqual(order, ["before", "after", "write:false", "buffered:0", "state:closed", "close"]);
+      await listener.close();
+    },
+  },
+  {
+    name: "C6 pause-stops-reads",
+    timeoutMs: 30_000,
+    async run(rt) {
+      const got: Uint8Array[] = [];
+      let server: Conn | undefined;
+      const listener = await rt.listen({ hostname: HOST, port: 0 }, {
+        open(c) {
+          server = c;
+          c.pause();
+        },
+        data: (_c, b) => void got.push(b),
+        end: (c) => c.end(),
+      });
+      const payload = patternBytes(32 * MiB, 6);
+      const w = await writer(rt, listener.port);
+      let backedUp = false;
+      // Write until the client's own buffer backs up: the server is not reading.
+      const writing = (async () => {
+        for (let at = 0; at < payload.byteLength; at += 64 * KiB) {
+          if (!w.s.conn.write(payload.subarray(at, at + 64 * KiB))) {
+            backedUp = true;
+            await w.drained();
+          }
+        }
+        w.s.conn.end();
+      })();
+      await until(() => backedUp, "the writer's buffer to back up");
+      await sleep(200);
+      assert.equal(got.length, 0, "no data while paused");
+      server!.resume();
+      await writing;
+      await w.s.closed;
+      assertBytesEqual(concat(got), payload, "bytes after resume");
+      await listener.close();
+    },
+  },
+  {
+    name: "C7 timeout-never-early",
+    async run(rt) {
+      const fired: number[] = [];
+      let last = 0;
+      const listener = await rt.listen({ hostname: HOST, port: 0 }, {
+        open(c) {
+          c.setTimeout(150);
+          last = performance.now();
+        },
+        data() {
+          last = performance.now();
+        },
+        timeout(c) {
+          fired.push(performance.now() - last);
+          c.close();
+        },
+      });
+      const c = await sink(rt, listener.port);
+      // Activity every 40 ms for 400 ms: no timeout.
+      for (let i = 0; i < 10; i++) {
+        c.conn.write("tick");
+        await sleep(40);
+      }
+      assert.equal(fired.length, 0, "no timeout while active");
+      await c.closed;
+      assert.equal(fired.length, 1);
+      assert.ok(fired[0] >= 150, `fired after ${fired[0].toFixed(1)} ms idle`);
+      // setTimeout(0) disarms.
+      let timedOut = false;
+      const quiet = await rt.listen({ hostname: HOST, port: 0 }, {
+        open(conn) {
+          conn.setTimeout(30);
+          conn.setTimeout(0);
+        },
+        data() {},
+        timeout: () => void (timedOut = true),
+      });
+      const c2 = await sink(rt, quiet.port);
+      await sleep(150);
+      assert.equal(timedOut, false);
+      c2.conn.end();
+      await c2.closed;
+      await listener.close();
+      await quiet.close();
+    },
+  },
+  {
+    name: "C8 buffered-amount",
+    async run(rt) {
+      const samples: number[] = [];
+      let server: Conn | undefined;
+      const drained = deferred();
+      const listener = await rt.listen({ hostname: HOST, port: 0, maxBufferedBytes: 64 * MiB }, {
+        data() {},
+        open(c) {
+          server = c;
+          samples.push(c.bufferedAmount);
+        },
+        drain: () => drained.resolve(),
+      });
+      const c = await sink(rt, listener.port, { open: (conn) => conn.pause() });
+      c.conn.pause();
+      await until(() => server !== undefined, "accept");
+      const big = new Uint8Array(24 * MiB);
+      assert.equal(server!.write(big), false);
+      samples.push(server!.bufferedAmount);
+      c.conn.resume();
+      await drained.promise;
+      samples.push(server!.bufferedAmount);
+      assert.equal(samples[0], 0);
+      assert.ok(samples[1] > 0 && samples[1] <= big.byteLength, `after write: ${samples[1]}`);
+      assert.ok(samples[2] <= 16 * KiB, `after drain: ${samples[2]}`);
+      await until(() => c.received === big.byteLength, "all bytes");
+      c.conn.close();
+      await listener.close({ force: true });
+    },
+  },
+  {
+    name: "L1 listen-bound",
+    async run(rt) {
+      const a = await rt.listen({ hostname: HOST, port: 0 }, echo);
+      assert.ok(a.port > 0);
+      await assert.rejects(rt.listen({ hostname: HOST, port: a.port }, echo), (err) => {
+        assert.ok(isTriloopError(err, "TRI_ERR_LISTEN_FAILED"), String(err));
+        return true;
+      });
+      const c = await sink(rt, a.port);
+      c.conn.end("ping");
+      await c.closed;
+      assert.equal(new TextDecoder().decode(c.bytes()), "ping");
+      await a.close();
+    },
+  },
+  {
+    name: "L2 close-stops-accept",
+    async run(rt) {
+      const closes: Array<TriloopError | undefined> = [];
+      const listener = await rt.listen({ hostname: HOST, port: 0 }, {
+        ...echo,
+        close: (_c, err) => void closes.push(err),
+      });
+      const c = await sink(rt, listener.port);
+      c.conn.write("1");
+      await until(() => c.received === 1, "echo before close");
+      await listener.close();
+      await assert.rejects(rt.connect({ hostname: HOST, port: listener.port }, { data() {} }), (err) => {
+        assert.ok(isTriloopError(err, "TRI_ERR_CONNECT_FAILED"), String(err));
+        return true;
+      });
+      c.conn.write("2");
+      await until(() => c.received === 2, "open connections live on");
+      await listener.close({ force: true });
+      await c.closed;
+      await until(() => closes.length === 1, "forced close");
+      assert.equal(closes[0]?.code, "TRI_ERR_FORCED_CLOSE");
+    },
+  },
+  {
+    name: "L3 connect-settles-once",
+    async run(rt) {
+      const probe = await rt.listen({ hostname: HOST, port: 0 }, echo);
+      const port = probe.port;
+      await probe.close();
+      const calls: string[] = [];
+      const handler: SocketHandler = {
+        open: () => void calls.push("open"),
+        data: () => void calls.push("data"),
+        close: () => void calls.push("close"),
+      };
+      await assert.rejects(rt.connect({ hostname: HOST, port }, handler), (err) => {
+        assert.ok(isTriloopError(err, "TRI_ERR_CONNECT_FAILED"), String(err));
+        return true;
+      });
+      await sleep(50);
+      assert.deepEqual(calls, [], "no callback after a failed connect");
+      const listener = await rt.listen({ hostname: HOST, port: 0 }, echo);
+      let openedBeforeResolve = false;
+      const conn = await rt.connect({ hostname: HOST, port: listener.port }, {
+        open: () => void (openedBeforeResolve = true),
+        data() {},
+      });
+      assert.ok(openedBeforeResolve);
+      assert.equal(conn.readyState, "open");
+      assert.equal(conn.remotePort, listener.port);
+      assert.ok(conn.localPort > 0);
+      assert.equal(conn.remoteAddress, HOST);
+      conn.close();
+      await listener.close();
+    },
+  },
+  {
+    name: "L4 reuse-port",
+    async run(rt) {
+      const cap = rt.capabilities.reusePort;
+      const a = await rt.listen({ hostname: HOST, port: 0, reusePort: true }, echo);
+      if (cap === true) {
+        const b = await rt.listen({ hostname: HOST, port: a.port, reusePort: true }, echo);
+        assert.equal(b.port, a.port);
+        const c = await sink(rt, a.port);
+        c.conn.end("shared");
+        await c.closed;
+        assert.equal(new TextDecoder().decode(c.bytes()), "shared");
+        await b.close();
+      } else {
+        // Recorded as data: the runtime cannot share a port; asking fails loudly.
+        assert.ok(cap.reason.length > 0);
+        await assert.rejects(rt.listen({ hostname: HOST, port: a.port, reusePort: true }, echo));
+      }
+      await a.close();
+    },
+  },
+];
