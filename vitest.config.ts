@@ -22,7 +22,6 @@ export default defineConfig({
           testTimeout: 300_000,
           hookTimeout: 600_000,
           maxWorkers: 2,
-          minWorkers: 1,
         },
       },
     ],

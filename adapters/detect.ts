@@ -14,14 +14,13 @@ export function runtimeName(): Runtime["name"] {
   return "node";
 }
 
-/** Loads the adapter of the runtime running this code. */
+/**
+ * Loads the adapter of the runtime running this code. The path is computed so
+ * that no type checker follows it into another runtime's adapter: each
+ * adapter is checked with its own runtime's types (tsc for Node and Bun,
+ * `deno check` for Deno).
+ */
 export async function currentRuntime(): Promise<Runtime> {
-  switch (runtimeName()) {
-    case "bun":
-      return (await import("./bun/mod.ts")).runtime;
-    case "deno":
-      return (await import("./deno/mod.ts")).runtime;
-    default:
-      return (await import("./node/mod.ts")).runtime;
-  }
+  const mod = await import(`./${runtimeName()}/mod.ts`);
+  return mod.runtime as Runtime;
 }
