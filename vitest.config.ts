@@ -10,6 +10,7 @@ export default defineConfig({
       {
         test: {
           name: "unit",
+          sequence: { groupOrder: 0 },
           include: ["tests/**/*.test.ts"],
           exclude: ["tests/conformance/**", "tests/e2e/**", "node_modules/**"],
           testTimeout: 60_000,
@@ -18,6 +19,7 @@ export default defineConfig({
       {
         test: {
           name: "conformance",
+          sequence: { groupOrder: 1 },
           include: ["tests/conformance/**/*.test.ts", "tests/e2e/**/*.test.ts"],
           testTimeout: 300_000,
           hookTimeout: 600_000,
