@@ -216,3 +216,143 @@ export interface Transport {
   readonly localAddress: string;
   readonly localPort: number;
 }
+
+// ---- HTTP --------------------------------------------------------------------
+
+/** Where a request came from, given to the fetch handler as its second argument. */
+export interface ServeInfo {
+  /** The peer (Deno's `info.remoteAddr` shape). */
+  readonly remoteAddr: { readonly hostname: string; readonly port: number; readonly transport: "tcp" };
+  /** Our end of the connection. */
+  readonly localAddr: { readonly hostname: string; readonly port: number; readonly transport: "tcp" };
+  /** The id of the loop serving the request (0 with one loop). */
+  readonly loopId: number;
+  /** Bun's `server.requestIP(request)` shape, so Hono helpers written for Bun work too. */
+  requestIP(request?: Request): { address: string; port: number; family: "IPv4" | "IPv6" } | null;
+}
+
+/** A WHATWG fetch handler: a Hono app's `app.fetch`, or any function of this shape. */
+export type FetchHandler = (request: Request, info: ServeInfo) => Response | Promise<Response>;
+
+/**
+ * Limits and timeouts of the HTTP server, the same on every runtime and
+ * engine. Every field is optional; defaults are listed.
+ */
+export interface HttpLimits {
+  /** Bytes in the request line plus header section (431 past it). Default 16 KiB. */
+  maxHeaderBytes?: number;
+  /** Bytes in the request target (414 past it). Default 8 KiB. */
+  maxUriBytes?: number;
+  /** Header fields in one request (431 past it). Default 100. */
+  maxHeaderCount?: number;
+  /** Bytes in one request body (413 past it). Default 16 MiB. */
+  maxBodyBytes?: number;
+  /** Requests served on one connection before it is closed; 0 for no limit. Default 0. */
+  maxRequestsPerConnection?: number;
+  /** Open connections; past it new ones are closed at once. 0 for no limit. Default 0. */
+  maxConnections?: number;
+  /** Time from a request's first byte to the end of its head (408 past it; slowloris). Default 10 s. */
+  headersTimeoutMs?: number;
+  /** Time from a request's first byte to the end of its body (408 past it). Default 60 s. */
+  requestTimeoutMs?: number;
+  /** Time an idle keep-alive connection is kept. Default 5 s. */
+  keepAliveTimeoutMs?: number;
+}
+
+/** Options of `serve`. */
+export interface ServeOptions {
+  /** The handler. */
+  fetch: FetchHandler;
+  /** Port; 0 picks a free one. Default 3000. */
+  port?: number;
+  /** Address to bind. Default `"127.0.0.1"`. */
+  hostname?: string;
+  /**
+   * `"kernel"`: triloop's own HTTP/1.1 codec on the runtime's TCP API — the
+   * same behaviour and bytes everywhere. `"native"`: the runtime's own server
+   * (node:http, Bun.serve, Deno.serve) with the same options as far as it
+   * allows (gaps are data in the conformance suite). `"auto"`: whichever
+   * measured faster on this runtime. Default `"auto"`.
+   */
+  engine?: "kernel" | "native" | "auto";
+  /** Limits and timeouts (see {@link HttpLimits} for the defaults). */
+  limits?: HttpLimits;
+  /** Told of every handler throw or rejection (answered 500). Default: `console.error`. */
+  onError?: (err: unknown, request: Request) => void;
+  /** Aborting it closes the server gracefully. */
+  signal?: AbortSignal;
+  /** Let several loops bind the same port. Default false. */
+  reusePort?: boolean;
+}
+
+/** Counters of an HTTP server. */
+export interface ServerStats {
+  connections: { open: number; accepted: number; closed: number };
+  requests: number;
+  /** Responses by status class. */
+  responses: { "1xx": number; "2xx": number; "3xx": number; "4xx": number; "5xx": number };
+  bytesRead: number;
+  bytesWritten: number;
+  /** Errors by code (parse errors, handler throws, timeouts, resets). */
+  errors: Record<string, number>;
+}
+
+/** How a graceful close ended. */
+export interface ShutdownReport {
+  /** `"drained"`: every in-flight request finished; `"forced"`: the deadline closed some. */
+  outcome: "drained" | "forced";
+  /** Requests that finished during the grace period. */
+  completed: number;
+  /** Connections closed at the deadline. */
+  forced: number;
+  ms: number;
+}
+
+/**
+ * A running HTTP server.
+ *
+ * Invariants (each a case of `tests/conformance/http-suite.ts`):
+ * - **H1 same-bytes**: the kernel engine writes the same response bytes on every
+ *   runtime for the same request and handler (status line, header order and
+ *   case, `Date`, `Content-Length`/`Transfer-Encoding`, `Connection`).
+ * - **H2 strict-framing**: a request whose framing is ambiguous (the smuggling
+ *   classes: CL with TE, conflicting CL, TE other than a final chunked, bad
+ *   chunk sizes, obs-fold, space before colon, bare CR or LF, bad tokens,
+ *   missing or repeated Host) is answered 400 with `Connection: close`, and
+ *   nothing after it on that connection is read.
+ * - **H3 status-codes**: 408 head or body too slow, 413 body too large, 414 URI
+ *   too long, 431 header section too large, 501 unknown transfer coding, 505
+ *   unsupported version; each closes the connection after the response.
+ * - **H4 keep-alive**: HTTP/1.1 connections persist unless either side says
+ *   `Connection: close`; HTTP/1.0 persists only when asked.
+ * - **H5 pipelining-in-order**: pipelined requests are answered strictly in order.
+ * - **H6 expect-continue**: `Expect: 100-continue` gets `100 Continue` before the
+ *   body is read, unless the request is refused first (413, 417).
+ * - **H7 head**: a HEAD response carries the headers a GET would (with its
+ *   `Content-Length` when known) and no body.
+ * - **H8 streaming**: request bodies reach the handler as a stream with
+ *   backpressure (reads pause while it is not consumed); response streams are
+ *   sent as produced, paced by `drain`; chunked both ways.
+ * - **H9 abort-on-disconnect**: `request.signal` aborts exactly once when the
+ *   client goes away before the response is complete, and never otherwise.
+ * - **H10 handler-errors**: a throw or rejection is answered 500, reported to
+ *   `onError`, and the connection and loop go on.
+ * - **H11 body-kinds**: every Response body kind (null, string, bytes, Blob,
+ *   stream, FormData, URLSearchParams) is sent with the right headers, and
+ *   repeated `Set-Cookie` fields are kept.
+ * - **H12 conn-info**: the handler can read the peer's address and port.
+ */
+export interface Server {
+  /** `http://host:port/`. */
+  readonly url: string;
+  readonly port: number;
+  /** The engine actually serving (`"auto"` resolved). */
+  readonly engine: "kernel" | "native";
+  /**
+   * Stops accepting at once, lets in-flight requests finish (their responses
+   * carry `Connection: close`), closes idle keep-alive connections, and after
+   * `graceMs` (default 10 s) closes whatever is left.
+   */
+  close(options?: { graceMs?: number }): Promise<ShutdownReport>;
+  stats(): ServerStats;
+}
