@@ -1,0 +1,78 @@
+/**
+ * `serve()`: one entry for both engines. Options are resolved here, once, so
+ * the kernel engine and every native engine see the same limits.
+ *
+ * @module
+ */
+
+import { TriloopError } from "../errors.ts";
+import type { FetchHandler, Runtime, ServeOptions, Server } from "../types.ts";
+import { type Limits, resolveLimits } from "./limits.ts";
+
+/** `ServeOptions` with every default filled in. */
+export interface ResolvedServeOptions {
+  fetch: FetchHandler;
+  port: number;
+  hostname: string;
+  limits: Limits;
+  onError: (err: unknown, request: Request) => void;
+  signal?: AbortSignal;
+  reusePort: boolean;
+  /** The id of the loop this server runs in (0 with one loop). */
+  loopId: number;
+}
+
+/** An engine: starts a server with resolved options. */
+export type Engine = (runtime: Runtime, options: ResolvedServeOptions) => Promise<Server>;
+
+/**
+ * What `engine: "auto"` picks on each runtime, and why (measured with
+ * `npm run bench`; see the README's table).
+ */
+export const AUTO_ENGINE: Record<Runtime["name"], { engine: "kernel" | "native"; why: string }> = {
+  node: { engine: "kernel", why: "the kernel codec beats node:http on requests/s and CPU per request" },
+  bun: { engine: "kernel", why: "the kernel codec matches Bun.serve and wins pipelined" },
+  deno: { engine: "kernel", why: "the kernel codec matches Deno.serve and wins pipelined" },
+};
+
+/** Fills in the defaults of `options`. */
+export function resolveServeOptions(options: ServeOptions, loopId = 0): ResolvedServeOptions {
+  if (typeof options?.fetch !== "function") {
+    throw new TriloopError("TRI_ERR_INVALID_ARG", "serve() needs a 'fetch' function");
+  }
+  return {
+    fetch: options.fetch,
+    port: options.port ?? 3000,
+    hostname: options.hostname ?? "127.0.0.1",
+    limits: resolveLimits(options.limits),
+    onError: options.onError ?? defaultOnError,
+    signal: options.signal,
+    reusePort: options.reusePort ?? false,
+    loopId,
+  };
+}
+
+/** Starts `options.fetch` on `runtime` with the chosen engine. */
+export async function serveWith(
+  runtime: Runtime,
+  engines: { kernel: Engine; native: Engine },
+  options: ServeOptions,
+  loopId = 0,
+): Promise<Server> {
+  const resolved = resolveServeOptions(options, loopId);
+  const wanted = options.engine ?? "auto";
+  if (wanted !== "auto" && wanted !== "kernel" && wanted !== "native") {
+    throw new TriloopError("TRI_ERR_INVALID_ARG", `Unknown engine '${wanted}'; use kernel, native or auto`);
+  }
+  const engine = wanted === "auto" ? AUTO_ENGINE[runtime.name].engine : wanted;
+  const server = await engines[engine](runtime, resolved);
+  if (resolved.signal !== undefined) {
+    if (resolved.signal.aborted) await server.close();
+    else resolved.signal.addEventListener("abort", () => void server.close(), { once: true });
+  }
+  return server;
+}
+
+function defaultOnError(err: unknown, request: Request): void {
+  console.error(`triloop: ${request.method} ${request.url} failed`, err);
+}
