@@ -192,6 +192,8 @@ export interface Runtime {
   listen<S>(options: ListenOptions, handler: SocketHandler<S>): Promise<Listener>;
   /** Opens one TCP connection (L3). */
   connect<S>(options: ConnectOptions, handler: SocketHandler<S>): Promise<Conn<S>>;
+  /** Serves a fetch handler over HTTP/1.1 (H1–H12). */
+  serve(options: ServeOptions): Promise<Server>;
   /** Resident set size of this process in bytes. */
   rss(): number;
 }

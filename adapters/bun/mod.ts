@@ -14,7 +14,10 @@
  */
 
 import process from "node:process";
-import type { Runtime } from "../../core/types.ts";
+import type { Runtime, ServeOptions } from "../../core/types.ts";
+import { serveWith } from "../../core/server/serve.ts";
+import { kernelEngine } from "../../core/server/kernel.ts";
+import { nativeEngine } from "./native.ts";
 import { connect, listen } from "./listen.ts";
 
 /** The kernel on Bun. */
@@ -24,6 +27,8 @@ export const runtime: Runtime = {
   capabilities: { reusePort: true },
   listen,
   connect,
+  serve: (options: ServeOptions) =>
+    serveWith(runtime, { kernel: kernelEngine, native: nativeEngine }, options),
   rss: () => process.memoryUsage.rss(),
 };
 

@@ -13,7 +13,10 @@
  * @module
  */
 
-import type { Runtime } from "../../core/types.ts";
+import type { Runtime, ServeOptions } from "../../core/types.ts";
+import { serveWith } from "../../core/server/serve.ts";
+import { kernelEngine } from "../../core/server/kernel.ts";
+import { nativeEngine } from "./native.ts";
 import { connect, listen } from "./listen.ts";
 
 /** The kernel on Deno. */
@@ -27,6 +30,8 @@ export const runtime: Runtime = {
   },
   listen,
   connect,
+  serve: (options: ServeOptions) =>
+    serveWith(runtime, { kernel: kernelEngine, native: nativeEngine }, options),
   rss: () => Deno.memoryUsage().rss,
 };
 
