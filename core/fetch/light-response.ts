@@ -1,0 +1,153 @@
+/**
+ * A `Response` that remembers what it was made from.
+ *
+ * Building a real `Response` costs microseconds on some runtimes (a body
+ * stream, a Headers object, a brand check), and reading its body back is a
+ * promise. Most handlers answer with a string or bytes, so the kernel engine
+ * installs this class as the global `Response`: construction stores the body
+ * and init untouched, the server writes them straight to the socket, and a
+ * real `Response` is built only if something reaches for a property this
+ * class does not keep (`body`, `text()`, `clone()` …). `instanceof Response`
+ * holds for both kinds, and the statics (`json`, `redirect`, `error`) work.
+ *
+ * @module
+ */
+
+/** The runtime's own Response, captured before any install. */
+export const NativeResponse: typeof Response = globalThis.Response;
+
+const REAL = Symbol("triloop.realResponse");
+
+/** What the server reads from a {@link LightResponse} without materializing it. */
+export interface LightParts {
+  body: BodyInit | null;
+  status: number;
+  statusText: string;
+  /** Headers as given to the constructor (not yet a Headers object), or the Headers made on access. */
+  headers: HeadersInit | Headers | undefined;
+}
+
+/**
+ * A Response that keeps its body and init until someone needs more. See the
+ * module doc.
+ */
+export class LightResponse {
+  #body: BodyInit | null;
+  #init: ResponseInit | undefined;
+  #headers: Headers | undefined;
+  #real: Response | undefined;
+
+  constructor(body?: BodyInit | null, init?: ResponseInit) {
+    this.#body = body ?? null;
+    this.#init = init;
+    if (init?.status !== undefined && (init.status < 200 || init.status > 599)) {
+      // Let the runtime throw its own RangeError for a bad status.
+      this.#real = new NativeResponse(body, init);
+    }
+  }
+
+  get status(): number {
+    return this.#real?.status ?? this.#init?.status ?? 200;
+  }
+  get statusText(): string {
+    return this.#real?.statusText ?? this.#init?.statusText ?? "";
+  }
+  get ok(): boolean {
+    const s = this.status;
+    return s >= 200 && s < 300;
+  }
+  get headers(): Headers {
+    if (this.#real !== undefined) return this.#real.headers;
+    return (this.#headers ??= new Headers(this.#init?.headers));
+  }
+
+  /**
+   * The parts, for the server; `undefined` when `res` is not a light response
+   * or a real Response exists already (then the server reads it like any).
+   */
+  static parts(res: unknown): LightParts | undefined {
+    if (typeof res !== "object" || res === null || !(#body in res) || res.#real !== undefined) {
+      return undefined;
+    }
+    return {
+      body: res.#body,
+      status: res.#init?.status ?? 200,
+      statusText: res.#init?.statusText ?? "",
+      headers: res.#headers ?? res.#init?.headers,
+    };
+  }
+
+  /** The real Response, built once. */
+  [REAL](): Response {
+    if (this.#real === undefined) {
+      const init: ResponseInit = { ...this.#init };
+      if (this.#headers !== undefined) init.headers = this.#headers;
+      this.#real = new NativeResponse(this.#body, init);
+      this.#headers = undefined;
+    }
+    return this.#real;
+  }
+
+  static json(data: unknown, init?: ResponseInit): Response {
+    const headers = new Headers(init?.headers);
+    if (!headers.has("content-type")) headers.set("content-type", "application/json");
+    return new LightResponse(JSON.stringify(data), { ...init, headers }) as unknown as Response;
+  }
+  static redirect(url: string | URL, status?: number): Response {
+    return NativeResponse.redirect(url, status);
+  }
+  static error(): Response {
+    return NativeResponse.error();
+  }
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return value instanceof NativeResponse;
+  }
+}
+
+// Everything else a Response has is served by the real one, built on first use.
+for (const name of Object.getOwnPropertyNames(NativeResponse.prototype)) {
+  if (name === "constructor" || Object.hasOwn(LightResponse.prototype, name)) continue;
+  const desc = Object.getOwnPropertyDescriptor(NativeResponse.prototype, name)!;
+  if (typeof desc.value === "function") {
+    Object.defineProperty(LightResponse.prototype, name, {
+      configurable: true,
+      writable: true,
+      value: function (this: LightResponse, ...args: unknown[]) {
+        const real = this[REAL]() as unknown as Record<string, (...a: unknown[]) => unknown>;
+        return real[name](...args);
+      },
+    });
+  } else if (desc.get !== undefined) {
+    Object.defineProperty(LightResponse.prototype, name, {
+      configurable: true,
+      get(this: LightResponse) {
+        return (this[REAL]() as unknown as Record<string, unknown>)[name];
+      },
+    });
+  }
+}
+Object.setPrototypeOf(LightResponse.prototype, NativeResponse.prototype);
+Object.setPrototypeOf(LightResponse, NativeResponse);
+
+/** The real Response behind `res` (itself when it is one). */
+export function realResponse(res: Response): Response {
+  const light = res as unknown as LightResponse;
+  return typeof light[REAL] === "function" ? light[REAL]() : res;
+}
+
+let installed = false;
+
+/**
+ * Makes {@link LightResponse} the global `Response` (idempotent). Code that
+ * runs `new Response(...)` afterwards gets the light kind; everything a
+ * Response can do still works.
+ */
+export function installLightResponse(): void {
+  if (installed) return;
+  installed = true;
+  Object.defineProperty(globalThis, "Response", {
+    configurable: true,
+    writable: true,
+    value: LightResponse,
+  });
+}

@@ -1,0 +1,58 @@
+/**
+ * Where a connection's responses are assembled before they reach `write`.
+ *
+ * One scratch buffer per loop, not per connection: idle connections hold no
+ * output memory. Responses produced in one turn of the loop (a batch of
+ * pipelined requests) are appended here and leave in one `write` — one
+ * syscall for the batch — as a copy the connection owns. Bodies above
+ * `DIRECT_BELOW` skip the copy: the head is flushed, then the body's own
+ * bytes are written as they are.
+ *
+ * @module
+ */
+
+import type { Conn } from "../types.ts";
+
+/** Bodies at least this long are written directly instead of copied. */
+export const DIRECT_BELOW = 16 * 1024;
+
+const encoder = new TextEncoder();
+
+/** An append-only byte buffer, reused across connections of one loop. */
+export class OutBuffer {
+  buf: Uint8Array = new Uint8Array(64 * 1024);
+  len = 0;
+
+  /** Appends ASCII/UTF-8 text. */
+  text(s: string): void {
+    // Worst case 3 bytes per UTF-16 unit.
+    if (this.len + s.length * 3 > this.buf.byteLength) this.#grow(s.length * 3);
+    this.len += encoder.encodeInto(s, this.buf.subarray(this.len)).written;
+  }
+
+  /** Appends pre-encoded bytes. */
+  bytes(b: Uint8Array): void {
+    if (this.len + b.byteLength > this.buf.byteLength) this.#grow(b.byteLength);
+    this.buf.set(b, this.len);
+    this.len += b.byteLength;
+  }
+
+  /** Writes what is buffered to `conn` (as a copy it owns) and empties the buffer. */
+  flushTo(conn: Conn): boolean {
+    if (this.len === 0) return true;
+    const out = this.buf.slice(0, this.len);
+    this.len = 0;
+    return conn.write(out);
+  }
+
+  #grow(extra: number): void {
+    let size = this.buf.byteLength * 2;
+    while (size < this.len + extra) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.len));
+    this.buf = next;
+  }
+}
+
+/** The out buffer of this loop. */
+export const loopOut: OutBuffer = new OutBuffer();
