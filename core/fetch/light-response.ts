@@ -58,7 +58,19 @@ export class LightResponse {
   }
   get headers(): Headers {
     if (this.#real !== undefined) return this.#real.headers;
-    return (this.#headers ??= new Headers(this.#init?.headers));
+    if (this.#headers === undefined) {
+      const h = new Headers(this.#init?.headers);
+      // The content type a real Response would infer from its body.
+      if (!h.has("content-type")) {
+        const body = this.#body;
+        if (typeof body === "string") h.set("content-type", "text/plain;charset=UTF-8");
+        else if (body instanceof URLSearchParams) {
+          h.set("content-type", "application/x-www-form-urlencoded;charset=UTF-8");
+        }
+      }
+      this.#headers = h;
+    }
+    return this.#headers;
   }
 
   /**

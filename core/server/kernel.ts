@@ -1,15 +1,111 @@
 /**
- * The kernel engine: triloop's HTTP/1.1 codec on the runtime's TCP listener.
+ * The kernel engine: triloop's HTTP/1.1 codec on the runtime's TCP listener,
+ * the same code on every runtime (H1).
  *
  * @module
  */
 
-import { TriloopError } from "../errors.ts";
-import type { Runtime, Server } from "../types.ts";
+import type { Conn, Runtime, Server, ShutdownReport, SocketHandler } from "../types.ts";
+import { installLightResponse } from "../fetch/light-response.ts";
+import { HttpConn } from "./http-conn.ts";
+import { HttpServerCore } from "./server-core.ts";
 import type { ResolvedServeOptions } from "./serve.ts";
 
+/** The socket handler of one server: one object per listener, state on the connection. */
+function socketHandler(core: HttpServerCore, conns: Set<Conn<HttpConn>>): SocketHandler<HttpConn> {
+  const max = core.limits.maxConnections;
+  return {
+    open(conn) {
+      const c = core.stats.connections;
+      c.accepted++;
+      if (max > 0 && conns.size >= max) {
+        core.count("TRI_ERR_HTTP_MAX_CONNECTIONS");
+        conn.close();
+        return;
+      }
+      c.open++;
+      conns.add(conn);
+      conn.state = new HttpConn(core, conn);
+    },
+    data(conn, bytes) {
+      core.stats.bytesRead += bytes.byteLength;
+      conn.state?.data(bytes);
+    },
+    drain(conn) {
+      conn.state?.drain();
+    },
+    end(conn) {
+      if (conn.state === undefined) conn.end();
+      else conn.state.end();
+    },
+    close(conn, err) {
+      if (!conns.delete(conn)) return;
+      const c = core.stats.connections;
+      c.open--;
+      c.closed++;
+      if (err !== undefined && err.code !== "TRI_ERR_FORCED_CLOSE") core.count(err.code);
+      conn.state.closed();
+    },
+  };
+}
+
 /** Serves `options.fetch` with the kernel codec on `runtime.listen`. */
-export function kernelEngine(_runtime: Runtime, _options: ResolvedServeOptions): Promise<Server> {
-  // Replaced by the codec-backed server in the next commits (work in progress).
-  return Promise.reject(new TriloopError("TRI_ERR_INVALID_ARG", "the kernel engine is being built"));
+export async function kernelEngine(runtime: Runtime, options: ResolvedServeOptions): Promise<Server> {
+  installLightResponse();
+  const core = new HttpServerCore(options);
+  const conns = new Set<Conn<HttpConn>>();
+  const listener = await runtime.listen(
+    { hostname: options.hostname, port: options.port, reusePort: options.reusePort },
+    socketHandler(core, conns),
+  );
+  let closing: Promise<ShutdownReport> | undefined;
+  const host = options.hostname.includes(":") ? `[${options.hostname}]` : options.hostname;
+  return {
+    url: `http://${host}:${listener.port}/`,
+    port: listener.port,
+    engine: "kernel",
+    close: ({ graceMs = 10_000 } = {}) => (closing ??= shutdown(core, conns, listener, graceMs)),
+    stats() {
+      const s = structuredClone(core.stats);
+      const l = listener.stats();
+      s.bytesWritten = l.bytesWritten;
+      return s;
+    },
+  };
+}
+
+/**
+ * Graceful close: stop accepting, end idle connections, let in-flight
+ * requests finish (their responses say `connection: close`), and at the
+ * deadline close what is left.
+ */
+async function shutdown(
+  core: HttpServerCore,
+  conns: Set<Conn<HttpConn>>,
+  listener: { close(o?: { force?: boolean }): Promise<void> },
+  graceMs: number,
+): Promise<ShutdownReport> {
+  const t0 = performance.now();
+  const completed0 = core.completed;
+  core.closing = true;
+  await listener.close();
+  for (const conn of conns) conn.state.shutdown();
+  const busy = () => {
+    let n = 0;
+    for (const conn of conns) if (!conn.state.idle) n++;
+    return n;
+  };
+  while (busy() > 0 && performance.now() - t0 < graceMs) {
+    await new Promise((r) => setTimeout(r, 10));
+    for (const conn of conns) conn.state.shutdown();
+  }
+  const forced = busy();
+  // Idle ones got our FIN already; whatever still lingers is closed now.
+  for (const conn of conns) conn.close();
+  return {
+    outcome: forced > 0 ? "forced" : "drained",
+    completed: core.completed - completed0,
+    forced,
+    ms: Math.round(performance.now() - t0),
+  };
 }

@@ -252,8 +252,10 @@ export function bodyless(status: number): boolean {
 }
 
 /**
- * Appends the head to `out`. `length` is the body length or -1 for chunked;
- * `keepAlive` decides the connection field; `http10` the keep-alive form.
+ * Appends the head to `out`. `length` is the body length, -1 for chunked, or
+ * below -1 for no framing field (a body that ends with the connection, or a
+ * HEAD response of unknown length); `keepAlive` decides the connection
+ * field; `http10` its keep-alive form.
  */
 export function writeHead(
   out: OutBuffer,
@@ -267,7 +269,8 @@ export function writeHead(
   for (let i = 0; i < list.length; i += 2) head += `${list[i]}: ${list[i + 1]}\r\n`;
   head += dateHeader();
   if (!bodyless(r.status)) {
-    head += length >= 0 ? `content-length: ${length}\r\n` : "transfer-encoding: chunked\r\n";
+    if (length >= 0) head += `content-length: ${length}\r\n`;
+    else if (length === -1) head += "transfer-encoding: chunked\r\n";
   }
   if (!keepAlive) head += "connection: close\r\n";
   else if (http10) head += "connection: keep-alive\r\n";

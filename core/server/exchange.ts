@@ -1,0 +1,186 @@
+/**
+ * One request/response exchange on a kernel-engine connection: what the
+ * handler's `Request` reads lazily (the {@link RequestSource}), the request
+ * body as it arrives, and the abort signal.
+ *
+ * Body bytes are the connection's own chunks (S3: owned), handed on as
+ * views — never copied. Before anyone asks for a stream they are kept in a
+ * list; a handler that reads the whole body of a request that has fully
+ * arrived gets it without a stream (the common small POST).
+ *
+ * @module
+ */
+
+import type { RequestSource } from "../fetch/lazy-request.ts";
+import type { RequestHead } from "../http1/head.ts";
+
+/** What an exchange needs from its connection. */
+export interface ExchangeHost {
+  /** Stop reading: the body consumer is full. */
+  pauseBody(): void;
+  /** Read again: the body consumer wants more. */
+  resumeBody(): void;
+  /** `http://host` for URLs. */
+  origin(head: RequestHead): string;
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** Body bytes held before the body stream pulls them; past this the connection pauses. */
+export const HOLD_LIMIT = 64 * 1024;
+
+/** One request and the state of its response. */
+export class Exchange implements RequestSource {
+  readonly head: RequestHead;
+  readonly method: string;
+  /** The whole request, body included, has been parsed. */
+  complete = false;
+  /** The handler was called. */
+  dispatched = false;
+  /** The response head went out. */
+  headSent = false;
+  /** The response is completely written. */
+  responded = false;
+  /** The connection closes after this response. */
+  closeAfter = false;
+  /** The Request the handler got (for onError). */
+  request: Request | undefined;
+
+  #host: ExchangeHost;
+  #held: Uint8Array[] = [];
+  #heldBytes = 0;
+  #controller: ReadableStreamDefaultController<Uint8Array> | undefined;
+  #stream: ReadableStream<Uint8Array> | null | undefined;
+  #discard = false;
+  #abort: AbortController | undefined;
+  #aborted = false;
+
+  constructor(host: ExchangeHost, head: RequestHead) {
+    this.#host = host;
+    this.head = head;
+    this.method = head.methodName;
+  }
+
+  // ---- RequestSource --------------------------------------------------------
+
+  url(): string {
+    const target = this.head.target;
+    // origin-form (the usual) gets the Host; absolute-form is already a URL.
+    return target.charCodeAt(0) === 47 /* / */ ? this.#host.origin(this.head) + target : target;
+  }
+
+  headers(): Headers {
+    return this.head.headers();
+  }
+
+  bufferedBody(): Uint8Array | undefined {
+    if (!this.complete || this.#stream !== undefined) return undefined;
+    const held = this.#held;
+    this.#held = [];
+    if (held.length === 0) return EMPTY;
+    if (held.length === 1) return held[0];
+    const out = new Uint8Array(this.#heldBytes);
+    let at = 0;
+    for (const c of held) {
+      out.set(c, at);
+      at += c.byteLength;
+    }
+    return out;
+  }
+
+  bodyStream(): ReadableStream<Uint8Array> | null {
+    if (this.#stream !== undefined) return this.#stream;
+    if (!this.head.hasBody) return (this.#stream = null);
+    this.#stream = new ReadableStream<Uint8Array>(
+      {
+        start: (controller) => {
+          this.#controller = controller;
+          for (const c of this.#held) controller.enqueue(c);
+          this.#held = [];
+          this.#heldBytes = 0;
+          if (this.complete) controller.close();
+        },
+        pull: () => this.#host.resumeBody(),
+        cancel: () => {
+          this.#discard = true;
+          this.#controller = undefined;
+          this.#host.resumeBody();
+        },
+      },
+      { highWaterMark: HOLD_LIMIT, size: (chunk) => chunk.byteLength },
+    );
+    return this.#stream;
+  }
+
+  signal(): AbortSignal {
+    if (this.#abort === undefined) {
+      this.#abort = new AbortController();
+      if (this.#aborted) this.#abort.abort(new DOMException("The client went away", "AbortError"));
+    }
+    return this.#abort.signal;
+  }
+
+  // ---- the connection's side -------------------------------------------------
+
+  /** Body bytes from the parser (a view of the connection's chunk). */
+  body(bytes: Uint8Array): void {
+    if (this.#discard) return;
+    const c = this.#controller;
+    if (c !== undefined) {
+      c.enqueue(bytes);
+      if ((c.desiredSize ?? 1) <= 0) this.#host.pauseBody();
+      return;
+    }
+    this.#held.push(bytes);
+    this.#heldBytes += bytes.byteLength;
+    // Nobody reads the stream yet: hold a little, then stop reading until
+    // they do (or until the response is done and the rest is discarded).
+    if (this.#heldBytes > HOLD_LIMIT && this.dispatched) this.#host.pauseBody();
+  }
+
+  /** The whole request has been parsed. */
+  end(): void {
+    this.complete = true;
+    if (this.#controller !== undefined) {
+      this.#controller.close();
+      this.#controller = undefined;
+    }
+  }
+
+  /** Drops unread body bytes from now on (the response is done). */
+  discardBody(): void {
+    this.#discard = true;
+    this.#held = [];
+    this.#heldBytes = 0;
+    if (this.#controller !== undefined) {
+      try {
+        this.#controller.error(
+          new DOMException("The response was sent before the body was read", "AbortError"),
+        );
+      } catch {
+        // already closed
+      }
+      this.#controller = undefined;
+    }
+  }
+
+  /** The client went away before the response was complete (H9: exactly once). */
+  abort(): void {
+    if (this.#aborted || this.responded) return;
+    this.#aborted = true;
+    this.#abort?.abort(new DOMException("The client went away", "AbortError"));
+    if (this.#controller !== undefined) {
+      try {
+        this.#controller.error(new DOMException("The client went away", "AbortError"));
+      } catch {
+        // already closed
+      }
+      this.#controller = undefined;
+    }
+  }
+
+  /** True when the body stream exists and is being read. */
+  get streaming(): boolean {
+    return this.#stream != null && !this.#discard;
+  }
+}
