@@ -366,7 +366,7 @@ export class HttpConn implements ExchangeHost, Idle {
     }
     // A stream: chunked unless the handler declared a length. HTTP/1.0 has
     // no chunked coding, so there the body ends with the connection.
-    let length = r.fields.declaredLength;
+    const length = r.fields.declaredLength;
     if (length < 0 && http10) ex.closeAfter = true;
     writeHead(loopOut, r, http10 && length < 0 ? -2 : length, !ex.closeAfter, http10);
     ex.headSent = true;
