@@ -35,6 +35,16 @@ export const ErrorCodes = {
   TRI_ERR_POOL_CLOSED: "the pool is closed",
   /** The HTTP peer sent bytes that are not valid HTTP/1.1. */
   TRI_ERR_HTTP_PARSE: "the request is not valid HTTP/1.1",
+  /** The request-target is longer than the URI limit (answered with 414). */
+  TRI_ERR_HTTP_URI_TOO_LONG: "the request-target is too long",
+  /** The header or trailer section is over its byte or count limit (answered with 431). */
+  TRI_ERR_HTTP_HEADER_OVERFLOW: "the header section is too large",
+  /** The request body, or one chunk-size line, is over its limit (answered with 413). */
+  TRI_ERR_HTTP_BODY_TOO_LARGE: "the request body is too large",
+  /** The request uses a transfer coding triloop does not implement (answered with 501). */
+  TRI_ERR_HTTP_NOT_IMPLEMENTED: "the transfer coding is not implemented",
+  /** The request's HTTP major version is not 1 (answered with 505). */
+  TRI_ERR_HTTP_VERSION: "the HTTP version is not supported",
 } as const;
 
 /** A stable triloop error code. */
