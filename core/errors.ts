@@ -45,6 +45,8 @@ export const ErrorCodes = {
   TRI_ERR_HTTP_NOT_IMPLEMENTED: "the transfer coding is not implemented",
   /** The request's HTTP major version is not 1 (answered with 505). */
   TRI_ERR_HTTP_VERSION: "the HTTP version is not supported",
+  /** The request's head or body did not arrive within its timeout (answered with 408). */
+  TRI_ERR_HTTP_TIMEOUT: "the request did not arrive in time",
 } as const;
 
 /** A stable triloop error code. */

@@ -1,14 +1,362 @@
 /**
- * The native engine on this runtime (placeholder until the native mapping lands).
+ * The native engine on Node.js: `node:http` (https://nodejs.org/api/http.html)
+ * with a fetch bridge — a `Request` built from each `IncomingMessage`, the
+ * handler's `Response` written to the `ServerResponse`, both bodies streamed
+ * with backpressure.
+ *
+ * Limits map onto node:http's knobs (`maxHeaderSize`, `headersTimeout`,
+ * `requestTimeout`, `keepAliveTimeout`, `maxConnections`, `maxHeadersCount`);
+ * the URI length, the transfer codings, Host, the version, requests per
+ * connection and the body size while streaming are checked here, because
+ * node:http has no knob for them or answers them differently. What it answers differently is data in
+ * `tests/conformance/skips.ts`.
  *
  * @module
  */
 
+import * as http from "node:http";
+import type { AddressInfo, Socket } from "node:net";
 import { TriloopError } from "../../core/errors.ts";
-import type { Runtime, Server } from "../../core/types.ts";
+import type { Runtime, Server, ShutdownReport } from "../../core/types.ts";
+import type { Limits } from "../../core/server/limits.ts";
 import type { ResolvedServeOptions } from "../../core/server/serve.ts";
+import {
+  AddrServeInfo,
+  checkHead,
+  delay,
+  NativeCounters,
+  reasonOf,
+  runHandler,
+  STATUS_CODES,
+} from "../_native.ts";
+import { writeResponse } from "./_write-response.ts";
 
-/** Serves with the runtime's own HTTP server. */
-export function nativeEngine(_runtime: Runtime, _options: ResolvedServeOptions): Promise<Server> {
-  return Promise.reject(new TriloopError("TRI_ERR_INVALID_ARG", "the native engine is being built"));
+/** Per-socket state, kept on the socket so no map is needed. */
+const INFO = Symbol("triloop.serveInfo");
+const ACTIVE = Symbol("triloop.activeResponse");
+/** Set once a request on the socket ends it (a refusal, the last allowed): nothing after is acted on (H2). */
+const LAST = Symbol("triloop.lastRequest");
+const SERVED = Symbol("triloop.requestsServed");
+
+type TrackedSocket = Socket & {
+  [INFO]?: AddrServeInfo;
+  [ACTIVE]?: http.ServerResponse;
+  [LAST]?: boolean;
+  [SERVED]?: number;
+};
+
+/** The node:http error codes we answer with something other than 400 (others: 400, or nothing). */
+const CLIENT_ERROR_STATUS: Record<string, number> = {
+  HPE_HEADER_OVERFLOW: 431,
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: 413,
+  ERR_HTTP_REQUEST_TIMEOUT: 408,
+  ECONNRESET: 0,
+  EPIPE: 0,
+};
+
+/** Serves `options.fetch` with node:http. */
+export async function nativeEngine(_runtime: Runtime, options: ResolvedServeOptions): Promise<Server> {
+  const { limits } = options;
+  const counters = new NativeCounters();
+  const sockets = new Set<Socket>();
+  const server = http.createServer({
+    ...timeouts(limits),
+    maxHeaderSize: limits.maxHeaderBytes,
+    noDelay: true,
+    // Checked in readHead instead: node:http's own answer lets a pipelined
+    // request after it through to the handler.
+    requireHostHeader: false,
+  });
+  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+  // node:http keeps the first maxHeadersCount fields and drops the rest
+  // silently; one more than the limit lets us see the overflow and answer 431.
+  server.maxHeadersCount = limits.maxHeaderCount + 1;
+  if (limits.maxConnections > 0) server.maxConnections = limits.maxConnections;
+
+  let closing: Promise<ShutdownReport> | undefined;
+  let allClosed: (() => void) | undefined;
+
+  server.on("connection", (socket: Socket) => {
+    counters.accepted++;
+    sockets.add(socket);
+    socket.once("close", () => {
+      counters.closed++;
+      counters.bytesRead += socket.bytesRead;
+      counters.bytesWritten += socket.bytesWritten;
+      sockets.delete(socket);
+      if (sockets.size === 0) allClosed?.();
+    });
+  });
+  server.on("drop", () => {
+    // maxConnections: node:net closed it before 'connection'.
+    counters.accepted++;
+    counters.closed++;
+  });
+  server.on("clientError", (err: Error & { code?: string }, socket: TrackedSocket) => {
+    const status = CLIENT_ERROR_STATUS[err.code ?? ""] ?? 400;
+    if (status === 0) {
+      counters.error("TRI_ERR_CONN_RESET");
+      socket.destroy();
+      return;
+    }
+    counters.error(STATUS_CODES[status]);
+    const active = socket[ACTIVE];
+    if (socket.writable && (active === undefined || !active.headersSent)) {
+      counters.responded(status);
+      const reason = reasonOf(status);
+      socket.write(
+        `HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/plain;charset=UTF-8\r\n` +
+          `Content-Length: ${reason.length}\r\nConnection: close\r\n\r\n${reason}`,
+      );
+    }
+    socket.destroySoon();
+  });
+
+  async function onRequest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    counters.requests++;
+    counters.inFlight++;
+    const socket = req.socket as TrackedSocket;
+    socket[ACTIVE] = res;
+    const ac = new AbortController();
+    res.once("close", () => {
+      counters.finished();
+      if (socket[ACTIVE] === res) socket[ACTIVE] = undefined;
+      // H9: only a response that did not finish means the client went away.
+      if (!res.writableFinished) ac.abort(new TriloopError("TRI_ERR_CONN_RESET", "The client went away"));
+      else if (closing !== undefined) server.closeIdleConnections();
+    });
+    res.once("finish", () => counters.responded(res.statusCode));
+    // node:http parses pipelined requests ahead; one that follows a refusal is
+    // never handled, and the socket closes after the refusal is sent.
+    if (socket[LAST]) return;
+    const served = (socket[SERVED] = (socket[SERVED] ?? 0) + 1);
+    // node:http's own maxRequestsPerSocket answers the next request 503 and
+    // keeps the socket open; the contract closes it after the last response.
+    const last = served === limits.maxRequestsPerConnection;
+    if (last) socket[LAST] = true;
+
+    const head = readHead(req, limits);
+    if (head.status !== 0) return refuse(res, head.status);
+    if (head.continue) res.writeContinue();
+
+    const body = head.body ? bodyStream(req, limits.maxBodyBytes, () => refuse(res, 413)) : null;
+    let request: Request;
+    try {
+      request = new Request(head.url, {
+        method: req.method,
+        headers: head.headers,
+        body,
+        signal: ac.signal,
+        duplex: "half",
+      } as RequestInit);
+    } catch {
+      return refuse(res, 400); // a Host or target the URL parser refuses
+    }
+    const info = (socket[INFO] ??= new AddrServeInfo(
+      socket.remoteAddress ?? "",
+      socket.remotePort ?? 0,
+      socket.localAddress ?? "",
+      socket.localPort ?? 0,
+      options.loopId,
+    ));
+    const response = await runHandler(options, request, info, counters);
+    await writeResponse(
+      req,
+      res,
+      response,
+      last || closing !== undefined,
+      () => counters.error("TRI_ERR_HANDLER_THREW"),
+    );
+  }
+
+  function refuse(res: http.ServerResponse, status: number): void {
+    counters.error(STATUS_CODES[status] ?? "TRI_ERR_HTTP_PARSE");
+    const socket = res.socket as TrackedSocket | null;
+    if (socket !== null) socket[LAST] = true;
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    const reason = reasonOf(status);
+    res.writeHead(status, reason, [
+      "content-type",
+      "text/plain;charset=UTF-8",
+      "content-length",
+      String(reason.length),
+      "connection",
+      "close",
+    ]);
+    res.end(reason);
+  }
+
+  server.on("request", (req, res) => void onRequest(req, res));
+  // With a listener, node:http leaves `100 Continue` to us, so a body over
+  // the limit is refused (413) before the client sends it (H6).
+  server.on("checkContinue", (req, res) => void onRequest(req, res));
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (err) =>
+      reject(
+        new TriloopError(
+          "TRI_ERR_LISTEN_FAILED",
+          `Cannot listen on ${options.hostname}:${options.port}: ${err.message}`,
+          { cause: err },
+        ),
+      ));
+    server.listen(
+      { host: options.hostname, port: options.port, reusePort: options.reusePort, backlog: 511 },
+      resolve,
+    );
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  return {
+    url: `http://${options.hostname.includes(":") ? `[${options.hostname}]` : options.hostname}:${port}/`,
+    port,
+    engine: "native",
+    close({ graceMs = 10_000 } = {}) {
+      return (closing ??= (async () => {
+        const t0 = performance.now();
+        counters.closing = true;
+        // Stops accepting; since Node 19 it also closes idle keep-alive sockets.
+        server.close();
+        server.closeIdleConnections();
+        if (sockets.size > 0) {
+          const drained = new Promise<void>((r) => (allClosed = r));
+          await Promise.race([drained, delay(graceMs)]);
+        }
+        const forced = sockets.size;
+        if (forced > 0) server.closeAllConnections();
+        for (const s of sockets) s.destroy();
+        return {
+          outcome: forced > 0 ? "forced" : "drained",
+          completed: counters.completedWhileClosing,
+          forced,
+          ms: Math.round(performance.now() - t0),
+        };
+      })());
+    },
+    stats() {
+      let read = counters.bytesRead;
+      let written = counters.bytesWritten;
+      for (const s of sockets) {
+        read += s.bytesRead;
+        written += s.bytesWritten;
+      }
+      return counters.snapshot(sockets.size, read, written);
+    },
+  };
+}
+
+/**
+ * node:http's timeouts. It refuses a headers timeout above the request
+ * timeout, and checks both only every `connectionsCheckingInterval` (30 s by
+ * default), so the interval follows the shorter timeout.
+ */
+function timeouts(limits: Limits): http.ServerOptions {
+  const request = limits.requestTimeoutMs;
+  const headers = request > 0 && limits.headersTimeoutMs > request ? request : limits.headersTimeoutMs;
+  const shortest = Math.min(...[headers, request].filter((ms) => ms > 0), 30_000);
+  return {
+    headersTimeout: headers,
+    requestTimeout: request,
+    connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(shortest / 4))),
+  };
+}
+
+interface Head {
+  /** 0, or the status to refuse the request with. */
+  status: number;
+  url: string;
+  headers: Headers;
+  body: boolean;
+  continue: boolean;
+}
+
+/** Reads what the Request needs from the raw fields, and the checks node:http leaves to us. */
+function readHead(req: http.IncomingMessage, limits: Limits): Head {
+  const raw = req.rawHeaders;
+  const headers = new Headers();
+  const head: Head = { status: 0, url: "", headers, body: false, continue: false };
+  let host: string | undefined;
+  let hosts = 0;
+  const pairs: Array<[string, string]> = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i];
+    const value = raw[i + 1];
+    pairs.push([name, value]);
+    headers.append(name, value);
+    switch (name.length) {
+      case 4:
+        if (name.toLowerCase() === "host") {
+          host = value;
+          hosts++;
+        }
+        break;
+      case 6:
+        if (name.toLowerCase() === "expect" && value.toLowerCase() === "100-continue") head.continue = true;
+        break;
+      case 14:
+        if (name.toLowerCase() === "content-length") {
+          head.body = value !== "0";
+          if (Number(value) > limits.maxBodyBytes) head.status = 413;
+        }
+        break;
+      case 17:
+        if (name.toLowerCase() === "transfer-encoding") head.body = true;
+        break;
+    }
+  }
+  const target = req.url ?? "/";
+  const checked = checkHead(req.method ?? "GET", target, pairs, limits, true);
+  if (checked !== 0) head.status = checked;
+  // RFC 9112 §3.2: an HTTP/1.1 request has exactly one Host (node:http keeps the first).
+  if (hosts > 1 || (hosts === 0 && req.httpVersionMinor === 1)) head.status = 400;
+  // llhttp accepts any HTTP/d.d; only 1.x is ours to answer (RFC 9110 §6.2).
+  if (req.httpVersionMajor !== 1) head.status = 505;
+  if (head.status === 413) head.continue = false;
+  if (req.method === "GET" || req.method === "HEAD") head.body = false;
+  head.url = target.startsWith("/") ? `http://${host ?? "localhost"}${target}` : target;
+  return head;
+}
+
+/**
+ * The request body as a web stream: reads pause while the handler is not
+ * consuming (H8), and more than `max` bytes error the stream and run `over`
+ * (which answers 413).
+ */
+function bodyStream(req: http.IncomingMessage, max: number, over: () => void): ReadableStream<Uint8Array> {
+  let seen = 0;
+  let done = false;
+  return new ReadableStream<Uint8Array>({
+    start(ctrl) {
+      req.on("data", (chunk: Uint8Array) => {
+        if (done) return;
+        seen += chunk.byteLength;
+        if (seen > max) {
+          done = true;
+          over();
+          ctrl.error(new TriloopError("TRI_ERR_HTTP_BODY_TOO_LARGE", `Request body is over ${max} bytes`));
+          return;
+        }
+        ctrl.enqueue(chunk);
+        if ((ctrl.desiredSize ?? 1) <= 0) req.pause();
+      });
+      req.once("end", () => {
+        if (!done) ctrl.close();
+        done = true;
+      });
+      req.once("close", () => {
+        if (!done) ctrl.error(new TriloopError("TRI_ERR_CONN_RESET", "The client went away"));
+        done = true;
+      });
+    },
+    pull() {
+      req.resume();
+    },
+    cancel() {
+      done = true;
+      // Leave the rest to node:http, which discards an unread body after the response.
+    },
+  }, { highWaterMark: 64 * 1024, size: (chunk) => chunk.byteLength });
 }

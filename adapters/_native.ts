@@ -1,0 +1,224 @@
+/**
+ * What the three native engines (node:http, Bun.serve, Deno.serve) share:
+ * their counters, the limit checks a runtime server has no knob for, the
+ * body-size guard, and answering a handler failure with 500. Web-platform
+ * globals only, like `core/` (it sits beside `detect.ts` because only the
+ * adapters use it; it is not part of the public API).
+ *
+ * @module
+ */
+
+import { type ErrorCode, TriloopError } from "../core/errors.ts";
+import type { ServeInfo, ServerStats } from "../core/types.ts";
+import type { Limits } from "../core/server/limits.ts";
+import type { ResolvedServeOptions } from "../core/server/serve.ts";
+
+const REASONS: Record<number, string> = {
+  400: "Bad Request",
+  408: "Request Timeout",
+  413: "Content Too Large",
+  414: "URI Too Long",
+  431: "Request Header Fields Too Large",
+  500: "Internal Server Error",
+  501: "Not Implemented",
+  503: "Service Unavailable",
+  505: "HTTP Version Not Supported",
+};
+
+/** The stable code counted in `stats().errors` for each refusal status. */
+export const STATUS_CODES: Record<number, ErrorCode> = {
+  400: "TRI_ERR_HTTP_PARSE",
+  408: "TRI_ERR_HTTP_TIMEOUT",
+  413: "TRI_ERR_HTTP_BODY_TOO_LARGE",
+  414: "TRI_ERR_HTTP_URI_TOO_LONG",
+  431: "TRI_ERR_HTTP_HEADER_OVERFLOW",
+  501: "TRI_ERR_HTTP_NOT_IMPLEMENTED",
+  505: "TRI_ERR_HTTP_VERSION",
+};
+
+/** The reason phrase of a status the engines answer themselves. */
+export function reasonOf(status: number): string {
+  return REASONS[status] ?? "Error";
+}
+
+const CLASSES = ["1xx", "2xx", "3xx", "4xx", "5xx"] as const;
+
+/** The counters of one native server; `snapshot` shapes them as {@link ServerStats}. */
+export class NativeCounters {
+  accepted = 0;
+  closed = 0;
+  requests = 0;
+  /** Requests whose response has not finished. */
+  inFlight = 0;
+  /** Responses finished since `close()` began (the shutdown report's `completed`). */
+  completedWhileClosing = 0;
+  closing = false;
+  bytesRead = 0;
+  bytesWritten = 0;
+  #responses = { "1xx": 0, "2xx": 0, "3xx": 0, "4xx": 0, "5xx": 0 };
+  #errors: Record<string, number> = {};
+
+  /** Counts a response by its status class. */
+  responded(status: number): void {
+    this.#responses[CLASSES[Math.min(4, Math.max(0, ((status / 100) | 0) - 1))]]++;
+  }
+
+  /** A request finished (answered, or its connection went away). */
+  finished(): void {
+    this.inFlight--;
+    if (this.closing) this.completedWhileClosing++;
+  }
+
+  /** Counts an error by its code. */
+  error(code: string): void {
+    this.#errors[code] = (this.#errors[code] ?? 0) + 1;
+  }
+
+  /** The counters as {@link ServerStats}; `open` and the byte counts come from the engine. */
+  snapshot(open: number, bytesRead = this.bytesRead, bytesWritten = this.bytesWritten): ServerStats {
+    return {
+      connections: { open, accepted: this.accepted, closed: this.closed },
+      requests: this.requests,
+      responses: { ...this.#responses },
+      bytesRead,
+      bytesWritten,
+      errors: { ...this.#errors },
+    };
+  }
+}
+
+/**
+ * A short plain-text answer the engine writes itself (a refusal, or 500).
+ * Refusals carry `Connection: close` (H3): what follows them on the wire is
+ * not trusted.
+ */
+export function plainResponse(status: number, close: boolean): Response {
+  const headers: Record<string, string> = { "content-type": "text/plain;charset=UTF-8" };
+  if (close) headers.connection = "close";
+  return new Response(reasonOf(status), { status, headers });
+}
+
+/**
+ * The checks a runtime server leaves to us, run on a request it parsed: the
+ * URI length (414), the header section's size and count (431) and the
+ * transfer codings (400, 501). Returns the status to refuse with, or 0. The header
+ * size is the request line plus `name: value\r\n` per field, so it matches the
+ * kernel's count exactly unless the runtime merged repeated fields.
+ */
+export function checkHead(
+  method: string,
+  target: string,
+  fields: Iterable<[string, string]>,
+  limits: Limits,
+  checkSize: boolean,
+): number {
+  if (target.length > limits.maxUriBytes) return 414;
+  let bytes = method.length + target.length + 12; // "M T HTTP/1.1\r\n"
+  let count = 0;
+  let status = 0;
+  for (const [name, value] of fields) {
+    count++;
+    bytes += name.length + value.length + 4;
+    if (status === 0 && name.length === 17 && name.toLowerCase() === "transfer-encoding") {
+      status = codingStatus(value);
+    }
+  }
+  if (checkSize && (count > limits.maxHeaderCount || bytes + 2 > limits.maxHeaderBytes)) return 431;
+  return status;
+}
+
+/**
+ * RFC 9112 §6.3 rule 4: a request whose final transfer coding is not chunked
+ * has no reliable length (400); §6.1: a coding before it that we do not
+ * implement (any but chunked) is 501.
+ */
+function codingStatus(value: string): number {
+  const codings = value.toLowerCase().split(",");
+  if (codings[codings.length - 1].trim() !== "chunked") return 400;
+  return codings.length > 1 ? 501 : 0;
+}
+
+/** The request-target of an absolute `url` (path and query), without building a URL. */
+export function targetOf(url: string): string {
+  const slash = url.indexOf("/", url.indexOf("//") + 2);
+  return slash < 0 ? "/" : url.slice(slash);
+}
+
+/**
+ * Wraps a request body so that more than `max` bytes error the stream with
+ * `TRI_ERR_HTTP_BODY_TOO_LARGE` (after `onOver` ran), for runtimes that
+ * enforce no body limit of their own while streaming. Pull-based, so the
+ * runtime's own backpressure is kept.
+ */
+export function guardBody(
+  body: ReadableStream<Uint8Array>,
+  max: number,
+  onOver: () => void,
+): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  let seen = 0;
+  return new ReadableStream<Uint8Array>({
+    async pull(ctrl) {
+      const { done, value } = await reader.read();
+      if (done) return ctrl.close();
+      seen += value.byteLength;
+      if (seen > max) {
+        onOver();
+        const err = new TriloopError("TRI_ERR_HTTP_BODY_TOO_LARGE", `Request body is over ${max} bytes`);
+        void reader.cancel(err).catch(() => {});
+        ctrl.error(err);
+        return;
+      }
+      ctrl.enqueue(value);
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  }, { highWaterMark: 0 });
+}
+
+/**
+ * Runs the handler; a throw, a rejection or something that is not a Response
+ * is reported to `onError` and answered 500 (H10).
+ */
+export async function runHandler(
+  options: ResolvedServeOptions,
+  request: Request,
+  info: ServeInfo,
+  counters: NativeCounters,
+): Promise<Response> {
+  try {
+    const res = await options.fetch(request, info);
+    if (res instanceof Response) return res;
+    throw new TypeError(`The fetch handler returned ${typeof res}, not a Response`);
+  } catch (err) {
+    counters.error("TRI_ERR_HANDLER_THREW");
+    try {
+      options.onError(err, request);
+    } catch {
+      // A throwing onError must not take the server down either.
+    }
+    return plainResponse(500, false);
+  }
+}
+
+/** A {@link ServeInfo} over fixed addresses (Node, Deno). */
+export class AddrServeInfo implements ServeInfo {
+  readonly remoteAddr: ServeInfo["remoteAddr"];
+  readonly localAddr: ServeInfo["localAddr"];
+  readonly loopId: number;
+  constructor(remote: string, remotePort: number, local: string, localPort: number, loopId: number) {
+    this.remoteAddr = { hostname: remote, port: remotePort, transport: "tcp" };
+    this.localAddr = { hostname: local, port: localPort, transport: "tcp" };
+    this.loopId = loopId;
+  }
+  requestIP(): ReturnType<ServeInfo["requestIP"]> {
+    const { hostname, port } = this.remoteAddr;
+    return { address: hostname, port, family: hostname.includes(":") ? "IPv6" : "IPv4" };
+  }
+}
+
+/** Resolves after `ms`, or at once when `ms` is 0 or less. */
+export function delay(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, Math.max(0, ms)));
+}

@@ -1,0 +1,29 @@
+// Serves the HTTP fixture on the runtime executing this file, once per limit
+// set, and prints one `TRILOOP-HTTP {json}` line with the ports and its pid
+// (the suite reads the server's memory from /proc/<pid>). It calls
+// runtime.serve itself because the limits differ per server.
+// Usage: <runtime> http.runner.ts --engine kernel|native
+import process from "node:process";
+import { currentRuntime } from "../../adapters/detect.ts";
+import { fetch, fixtureLimits, recordError } from "./http-fixture.ts";
+
+const engine = process.argv[process.argv.indexOf("--engine") + 1] as "kernel" | "native";
+const rt = await currentRuntime();
+const ports: Record<string, number> = {};
+try {
+  for (const [name, limits] of Object.entries(fixtureLimits)) {
+    const server = await rt.serve({
+      fetch,
+      port: 0,
+      hostname: "127.0.0.1",
+      engine,
+      limits,
+      onError: recordError,
+    });
+    ports[name] = server.port;
+  }
+} catch (err) {
+  console.log(`TRILOOP-HTTP ${JSON.stringify({ error: String((err as Error)?.message ?? err) })}`);
+  process.exit(1);
+}
+console.log(`TRILOOP-HTTP ${JSON.stringify({ pid: process.pid, ports, version: rt.version })}`);
