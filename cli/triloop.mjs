@@ -9,10 +9,12 @@ import { findRuntimes, ROOT, runtimeById } from "./runtimes.mjs";
 const USAGE = `usage:
   triloop serve <entry> [--runtime node|node24|bun|deno] [--node <path>] [--port N] [--hostname H]
   triloop runtimes
+  triloop bench [<entry>] [--preset default|tcp] [options]   (triloop bench --help lists them)
 
   serve     runs <entry> (default export: a connection handler, or { fetch })
             under the runtime and prints "listening on <url>".
-  runtimes  lists the runtimes this install can run.`;
+  runtimes  lists the runtimes this install can run.
+  bench     runs the cross-runtime benchmark (bench/main.ts) on this Node.`;
 
 function parse(argv) {
   const flags = {};
@@ -46,7 +48,7 @@ function run(argv) {
 const { flags, positional } = parse(process.argv.slice(2));
 const [command, entry] = positional;
 
-if (flags.help || !command) {
+if ((flags.help && command !== "bench") || !command) {
   console.log(USAGE);
   process.exit(command || flags.help ? 0 : 2);
 }
@@ -76,6 +78,12 @@ if (command === "runtimes") {
     if (flags[key] !== undefined) passed.push(`--${key}`, flags[key]);
   }
   run(rt.argv(join(ROOT, "cli", "run-entry.ts"), [resolve(entry), ...passed]));
+} else if (command === "bench") {
+  // The bench's orchestrator and load generator run on this Node; it starts
+  // each server under its own runtime. All arguments go to bench/main.ts.
+  const rest = process.argv.slice(process.argv.indexOf("bench") + 1);
+  const tsx = join(ROOT, "node_modules", "tsx", "dist", "esm", "index.mjs");
+  run([process.execPath, "--import", tsx, join(ROOT, "bench", "main.ts"), ...rest]);
 } else {
   console.error(`triloop: unknown command '${command}'\n${USAGE}`);
   process.exit(2);

@@ -1,0 +1,194 @@
+/**
+ * The bench's command line and presets.
+ *
+ * `triloop bench <entry> [--runtimes node,bun,deno] [--engines kernel,native]
+ * [--loops 1,2] [--scenarios …] [--duration 10s] [--connections 64]
+ * [--rounds 3] [--json out.json] [--svg out.svg] [--driver builtin|wrk]`,
+ * or `--preset default|tcp`. Every option is documented in {@link USAGE}.
+ *
+ * @module
+ */
+
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
+import type { RuntimeId } from "./servers/matrix.ts";
+import { parseScenarios, type Scenario } from "./scenarios.ts";
+
+/** Everything a bench session needs to know. */
+export interface BenchConfig {
+  /** The fetch entry under test (absolute path). */
+  entry: string;
+  /** Why the entry is not the one asked for, if it is not. */
+  entryNote?: string;
+  runtimes: RuntimeId[];
+  engines: ("kernel" | "native")[];
+  loops: number[];
+  scenarios: Scenario[];
+  durationMs: number;
+  warmupMs: number;
+  connections: number;
+  rounds: number;
+  /** Rounds of the idle-memory measurement (each starts fresh servers). */
+  idleRounds: number;
+  idleConnections: number;
+  driver: "builtin" | "wrk";
+  respDriver: "redis-benchmark" | "builtin";
+  peers: "all" | "min" | "none";
+  /** Generator threads; default: the CPUs the generator may use. */
+  threads?: number;
+  pin: boolean;
+  wrkCheck: boolean;
+  timeoutMs: number;
+  json?: string;
+  svg?: string;
+  md?: string;
+  preset?: string;
+  /** The command line, for the record. */
+  command: string;
+}
+
+export const USAGE = `usage: triloop bench [<entry>] [options]
+  <entry>              fetch entry under test (default examples/hello-hono.ts)
+  --preset NAME        default (HTTP matrix, all runtimes, < 5 min) | tcp (RESP + idle memory)
+  --runtimes LIST      node,node24,bun,deno (default: all installed)
+  --engines LIST       kernel,native (default kernel,native)
+  --loops LIST         loops per triloop server, e.g. 1,2 (default 1)
+  --scenarios LIST     hello,json,pipelined,upload,slow,churn,resp,idle
+  --duration T         measured time per run, e.g. 10s, 1500ms (default 2s)
+  --warmup T           load before each measured window (default 500ms)
+  --connections N      concurrent connections (default 64)
+  --rounds N           interleaved rounds; the median is reported (default 3)
+  --driver D           builtin | wrk (HTTP load driver, default builtin)
+  --resp-driver D      redis-benchmark | builtin (default redis-benchmark when installed)
+  --peers P            all | min (baseline + ceiling) | none (default all)
+  --threads N          generator threads (default: CPUs left to the generator)
+  --idle-connections N idle connections per server (default 10000)
+  --no-pin             do not pin server and generator to separate CPUs
+  --no-wrk-check       skip the generator-vs-wrk comparison
+  --json F --svg F --md F   write the results there`;
+
+/** Parses `10s`, `1500ms`, `2m` or a number of seconds into ms. */
+export function parseDuration(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
+  if (!m) throw new TypeError(`Bad duration '${text}'; use e.g. 10s or 500ms`);
+  const v = Number(m[1]);
+  return m[2] === "ms" ? v : m[2] === "m" ? v * 60_000 : v * 1000;
+}
+
+function list(text: string): string[] {
+  return text.split(",").map((s) => s.trim()).filter(Boolean);
+}
+
+function positiveInt(text: string, name: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new TypeError(`--${name} must be a positive integer, got '${text}'`);
+  }
+  return n;
+}
+
+/** Reads argv (after `bench`) into flags and positionals. */
+export function parseArgv(argv: string[]): { flags: Map<string, string>; positional: string[] } {
+  const flags = new Map<string, string>();
+  const positional: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "-h" || a === "--help") flags.set("help", "true");
+    else if (a.startsWith("--no-")) flags.set(a.slice(2), "true");
+    else if (a.startsWith("--")) {
+      const eq = a.indexOf("=");
+      if (eq > 0) flags.set(a.slice(2, eq), a.slice(eq + 1));
+      else flags.set(a.slice(2), argv[++i] ?? "");
+    } else positional.push(a);
+  }
+  return { flags, positional };
+}
+
+const PRESETS: Record<string, Record<string, string>> = {
+  default: {
+    scenarios: "hello,pipelined,json,upload,churn,slow",
+    duration: "2s",
+    warmup: "500ms",
+    rounds: "3",
+    json: "bench/results/default.json",
+    svg: "bench/results/default.svg",
+    md: "bench/results/default.md",
+  },
+  tcp: {
+    scenarios: "resp,idle",
+    duration: "2s",
+    rounds: "3",
+    "idle-rounds": "2",
+    json: "bench/results/tcp.json",
+    svg: "bench/results/tcp.svg",
+    md: "bench/results/tcp.md",
+  },
+};
+
+/** Builds the config from argv; `installed` lists the runtimes available. */
+export function parseConfig(
+  argv: string[],
+  root: string,
+  installed: RuntimeId[],
+  tools: { redisBenchmark: boolean },
+): BenchConfig {
+  const { flags, positional } = parseArgv(argv);
+  const preset = flags.get("preset");
+  if (preset !== undefined && PRESETS[preset] === undefined) {
+    throw new TypeError(`Unknown preset '${preset}'; use ${Object.keys(PRESETS).join(" or ")}`);
+  }
+  const get = (name: string): string | undefined =>
+    flags.get(name) ?? (preset ? PRESETS[preset][name] : undefined);
+
+  let entry = resolve(positional[0] ?? join(root, "examples", "hello-hono.ts"));
+  let entryNote: string | undefined;
+  if (!existsSync(entry)) {
+    if (positional[0] !== undefined) throw new TypeError(`Entry ${positional[0]} does not exist`);
+    entryNote =
+      `examples/hello-hono.ts is not built yet; the Hono peers serve bench/app.ts (the same routes)`;
+    entry = join(root, "bench", "app.ts");
+  }
+
+  const runtimes = (get("runtimes") ? list(get("runtimes")!) : installed) as RuntimeId[];
+  for (const r of runtimes) {
+    if (!["node", "node24", "bun", "deno"].includes(r)) throw new TypeError(`Unknown runtime '${r}'`);
+  }
+  const engines = list(get("engines") ?? "kernel,native") as ("kernel" | "native")[];
+  for (const e of engines) if (e !== "kernel" && e !== "native") throw new TypeError(`Unknown engine '${e}'`);
+  const driver = (get("driver") ?? "builtin") as BenchConfig["driver"];
+  if (driver !== "builtin" && driver !== "wrk") throw new TypeError(`Unknown driver '${driver}'`);
+  const respDriver =
+    (get("resp-driver") ?? (tools.redisBenchmark ? "redis-benchmark" : "builtin")) as BenchConfig[
+      "respDriver"
+    ];
+  const peers = (get("peers") ?? "all") as BenchConfig["peers"];
+  if (!["all", "min", "none"].includes(peers)) throw new TypeError(`Unknown --peers '${peers}'`);
+  const out = (name: string) => (get(name) ? resolve(root, get(name)!) : undefined);
+
+  return {
+    entry,
+    entryNote,
+    runtimes: runtimes.filter((r) => installed.includes(r)),
+    engines,
+    loops: list(get("loops") ?? "1").map((l) => positiveInt(l, "loops")),
+    scenarios: parseScenarios(get("scenarios") ?? "hello,pipelined"),
+    durationMs: parseDuration(get("duration") ?? "2s"),
+    warmupMs: parseDuration(get("warmup") ?? "500ms"),
+    connections: positiveInt(get("connections") ?? "64", "connections"),
+    rounds: positiveInt(get("rounds") ?? "3", "rounds"),
+    idleRounds: positiveInt(get("idle-rounds") ?? "2", "idle-rounds"),
+    idleConnections: positiveInt(get("idle-connections") ?? "10000", "idle-connections"),
+    driver,
+    respDriver,
+    peers,
+    threads: get("threads") ? positiveInt(get("threads")!, "threads") : undefined,
+    pin: get("no-pin") !== "true",
+    wrkCheck: get("no-wrk-check") !== "true",
+    timeoutMs: parseDuration(get("timeout") ?? "5s"),
+    json: out("json"),
+    svg: out("svg"),
+    md: out("md"),
+    preset,
+    command: "triloop bench " + argv.join(" "),
+  };
+}

@@ -1,0 +1,214 @@
+/**
+ * The built-in load generator: a few `worker_threads`, each running its own
+ * connections ({@link LoadJob}), with their histograms merged at the end.
+ *
+ * A run has three steps so the caller can sample the server around the
+ * measured window: `start` (connect, load begins: warm-up), `measure`
+ * (counters zeroed, window opens), `stop` (window closes, reports merged).
+ *
+ * @example One measured run
+ * ```ts ignore
+ * const gen = await LoadGenerator.create(1);
+ * await gen.start(job);
+ * await sleep(500); // warm-up
+ * gen.measure();
+ * await sleep(2000);
+ * const result = await gen.stop();
+ * await gen.close();
+ * ```
+ *
+ * @module
+ */
+
+import { Worker } from "node:worker_threads";
+import { Histogram, type LatencySummary } from "../lib/histogram.ts";
+import { type FromWorker, type LoadErrors, type LoadJob, noErrors, type ToWorker } from "./job.ts";
+
+/** The merged outcome of one measured window. */
+export interface LoadResult {
+  /** Responses per second over the window. */
+  rps: number;
+  responses: number;
+  non2xx: number;
+  errors: LoadErrors;
+  bytesRead: number;
+  connects: number;
+  latency: LatencySummary;
+  windowMs: number;
+}
+
+interface Pending {
+  resolve: () => void;
+  reject: (err: Error) => void;
+  left: number;
+}
+
+/** A pool of load threads, reused run after run. */
+export class LoadGenerator {
+  #workers: Worker[];
+  #ticks: number[];
+  #tickErrors: number[];
+  #reports: FromWorker[] = [];
+  #waiting: Pending | undefined;
+  #awaitedType: FromWorker["type"] | undefined;
+  #measureAt = 0;
+  #failure: Error | undefined;
+
+  private constructor(workers: Worker[]) {
+    this.#workers = workers;
+    this.#ticks = workers.map(() => 0);
+    this.#tickErrors = workers.map(() => 0);
+    workers.forEach((w, i) => {
+      w.on("message", (msg: FromWorker) => this.#onMessage(i, msg));
+      w.on("error", (err) => this.#fail(err));
+      w.on("exit", (code) => {
+        if (code !== 0) this.#fail(new Error(`Load worker ${i} exited with ${code}`));
+      });
+    });
+  }
+
+  /** Starts `threads` load threads. */
+  static create(threads: number): LoadGenerator {
+    if (!(threads >= 1)) throw new RangeError(`Threads must be >= 1, got ${threads}`);
+    const url = new URL("./worker-boot.mjs", import.meta.url);
+    const workers = Array.from({ length: threads }, () => new Worker(url, { execArgv: [] }));
+    return new LoadGenerator(workers);
+  }
+
+  /** Threads in the pool. */
+  get threads(): number {
+    return this.#workers.length;
+  }
+
+  /** Opens `job.connections` connections spread over the threads and starts the load. */
+  async start(job: LoadJob): Promise<void> {
+    this.#reports = [];
+    this.#ticks.fill(0);
+    this.#tickErrors.fill(0);
+    const n = this.#workers.length;
+    const used = this.#workers.filter((_, i) => share(job.connections, n, i) > 0).length;
+    const ready = this.#await("ready", used);
+    this.#workers.forEach((w, i) => {
+      const connections = share(job.connections, n, i);
+      if (connections > 0) post(w, { type: "start", job: { ...job, connections } });
+    });
+    await ready;
+  }
+
+  /** Opens the measured window; with `requests`, the run ends after that many responses. */
+  measure(requests?: number): Promise<void> {
+    this.#measureAt = performance.now();
+    this.#ticks.fill(0);
+    const active = this.#active();
+    const done = requests === undefined ? Promise.resolve() : this.#await("done", active.length);
+    active.forEach((w, i) => {
+      const wanted = requests === undefined ? undefined : share(requests, active.length, i);
+      post(w, { type: "measure", requests: wanted });
+    });
+    return done;
+  }
+
+  /** Responses (and errors) counted so far in the window, from the threads' last ticks. */
+  progress(): { responses: number; errors: number; elapsedMs: number } {
+    return {
+      responses: this.#ticks.reduce((a, b) => a + b, 0),
+      errors: this.#tickErrors.reduce((a, b) => a + b, 0),
+      elapsedMs: performance.now() - this.#measureAt,
+    };
+  }
+
+  /** Closes the window and every connection; merges what the threads counted. */
+  async stop(): Promise<LoadResult> {
+    const windowMs = performance.now() - this.#measureAt;
+    const active = this.#active();
+    this.#reports = [];
+    const reported = this.#await("report", active.length);
+    for (const w of active) post(w, { type: "stop" });
+    await reported;
+    const hist = new Histogram();
+    const result: LoadResult = {
+      rps: 0,
+      responses: 0,
+      non2xx: 0,
+      errors: noErrors(),
+      bytesRead: 0,
+      connects: 0,
+      latency: hist.summary(),
+      windowMs,
+    };
+    for (const msg of this.#reports) {
+      if (msg.type !== "report") continue;
+      const r = msg.report;
+      hist.merge(r.latency);
+      result.responses += r.responses;
+      result.non2xx += r.non2xx;
+      result.bytesRead += r.bytesRead;
+      result.connects += r.connects;
+      for (const k of Object.keys(result.errors) as (keyof LoadErrors)[]) result.errors[k] += r.errors[k];
+    }
+    result.latency = hist.summary();
+    result.rps = result.responses / (windowMs / 1000);
+    return result;
+  }
+
+  /** Ends the threads. */
+  async close(): Promise<void> {
+    await Promise.all(this.#workers.map((w) => w.terminate()));
+  }
+
+  #activeSet = new Set<number>();
+
+  #active(): Worker[] {
+    return this.#workers.filter((_, i) => this.#activeSet.has(i));
+  }
+
+  #onMessage(i: number, msg: FromWorker): void {
+    if (msg.type === "tick") {
+      this.#ticks[i] = msg.responses;
+      this.#tickErrors[i] = msg.errors;
+      return;
+    }
+    if (msg.type === "failed") {
+      this.#fail(new Error(`Load worker ${i} failed: ${msg.message}`));
+      return;
+    }
+    if (msg.type === "ready") this.#activeSet.add(i);
+    if (msg.type === "report") {
+      this.#activeSet.delete(i);
+      this.#reports.push(msg);
+    }
+    if (msg.type === this.#awaitedType && this.#waiting !== undefined) {
+      if (--this.#waiting.left === 0) {
+        const w = this.#waiting;
+        this.#waiting = undefined;
+        this.#awaitedType = undefined;
+        w.resolve();
+      }
+    }
+  }
+
+  #await(type: FromWorker["type"], count: number): Promise<void> {
+    if (this.#failure) return Promise.reject(this.#failure);
+    if (count === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.#waiting = { resolve, reject, left: count };
+      this.#awaitedType = type;
+    });
+  }
+
+  #fail(err: Error): void {
+    this.#failure ??= err;
+    const w = this.#waiting;
+    this.#waiting = undefined;
+    w?.reject(err);
+  }
+}
+
+/** Worker `i`'s share of `total` split over `n` (the first ones get the remainder). */
+export function share(total: number, n: number, i: number): number {
+  return Math.floor(total / n) + (i < total % n ? 1 : 0);
+}
+
+function post(w: Worker, msg: ToWorker): void {
+  w.postMessage(msg);
+}

@@ -1,0 +1,154 @@
+/**
+ * The targets the issues set, checked against one run's medians: triloop's
+ * HTTP kernel engine against the peers a user would pick instead (issue 3),
+ * and the TCP adapter's overhead against the raw runtime APIs (issue 2).
+ *
+ * @module
+ */
+
+import type { ScenarioId } from "../scenarios.ts";
+import type { SummaryRow } from "./summary.ts";
+
+/** One checked target. */
+export interface TargetCheck {
+  runtime: string;
+  what: string;
+  /** The measured figure, as text. */
+  figure: string;
+  target: string;
+  met: boolean;
+}
+
+interface Rule {
+  scenario: ScenarioId;
+  runtimes: string[];
+  mine: (r: SummaryRow) => boolean;
+  theirs: (r: SummaryRow) => boolean;
+  measure: "rps" | "cpu" | "idle";
+  /** rps: mine/theirs ≥ min; cpu: mine/theirs ≤ max; idle: mine − theirs ≤ max bytes. */
+  min?: number;
+  max?: number;
+  what: string;
+}
+
+const kernel = (r: SummaryRow) => r.server.name === "triloop kernel";
+const honoNative = (r: SummaryRow) => r.server.family === "framework" && r.server.baseline === true;
+const RULES: Rule[] = [
+  {
+    scenario: "hello",
+    runtimes: ["node", "node24"],
+    mine: kernel,
+    theirs: honoNative,
+    measure: "rps",
+    min: 1.5,
+    what: "kernel req/s ÷ Hono on @hono/node-server",
+  },
+  {
+    scenario: "pipelined",
+    runtimes: ["node", "node24"],
+    mine: kernel,
+    theirs: honoNative,
+    measure: "rps",
+    min: 5,
+    what: "kernel pipelined req/s ÷ Hono on @hono/node-server",
+  },
+  {
+    scenario: "hello",
+    runtimes: ["node", "node24"],
+    mine: kernel,
+    theirs: (r) => r.server.name === "node:http",
+    measure: "cpu",
+    max: 1,
+    what: "kernel CPU/req ÷ bare node:http",
+  },
+  {
+    scenario: "hello",
+    runtimes: ["bun"],
+    mine: kernel,
+    theirs: honoNative,
+    measure: "rps",
+    min: 1,
+    what: "kernel req/s ÷ Hono on Bun.serve",
+  },
+  {
+    scenario: "pipelined",
+    runtimes: ["bun"],
+    mine: kernel,
+    theirs: honoNative,
+    measure: "rps",
+    min: 5,
+    what: "kernel pipelined req/s ÷ Hono on Bun.serve",
+  },
+  {
+    scenario: "hello",
+    runtimes: ["deno"],
+    mine: kernel,
+    theirs: honoNative,
+    measure: "rps",
+    min: 1,
+    what: "kernel req/s ÷ Hono on Deno.serve",
+  },
+  {
+    scenario: "pipelined",
+    runtimes: ["deno"],
+    mine: kernel,
+    theirs: honoNative,
+    measure: "rps",
+    min: 5,
+    what: "kernel pipelined req/s ÷ Hono on Deno.serve",
+  },
+  {
+    scenario: "resp",
+    runtimes: ["node", "node24", "bun", "deno"],
+    mine: (r) => r.server.family === "triloop",
+    theirs: (r) => r.server.family === "raw",
+    measure: "rps",
+    min: 0.9,
+    what: "resp-kv ops/s ÷ raw RESP",
+  },
+  {
+    scenario: "idle",
+    runtimes: ["node", "node24", "bun", "deno"],
+    mine: (r) => r.server.family === "triloop",
+    theirs: (r) => r.server.family === "raw",
+    measure: "idle",
+    max: 2048,
+    what: "echo bytes/idle conn above raw echo",
+  },
+];
+
+/** Checks every rule that has both rows measured. */
+export function checkTargets(rows: readonly SummaryRow[]): TargetCheck[] {
+  const out: TargetCheck[] = [];
+  for (const rule of RULES) {
+    for (const rt of rule.runtimes) {
+      const here = rows.filter((r) => r.scenario === rule.scenario && r.server.runtime === rt && r.runs > 0);
+      const mine = here.find(rule.mine);
+      const theirs = here.find(rule.theirs);
+      if (mine === undefined || theirs === undefined) continue;
+      if (rule.measure === "idle") {
+        const above = (mine.bytesPerConn?.median ?? NaN) - (theirs.bytesPerConn?.median ?? NaN);
+        out.push({
+          runtime: rt,
+          what: rule.what,
+          figure: `${Math.round(above)} B`,
+          target: `≤ ${rule.max} B`,
+          met: above <= rule.max!,
+        });
+        continue;
+      }
+      const ratio = rule.measure === "rps"
+        ? mine.rps.median / theirs.rps.median
+        : mine.cpuUsPerReq.median / theirs.cpuUsPerReq.median;
+      const met = rule.min !== undefined ? ratio >= rule.min : ratio <= rule.max!;
+      out.push({
+        runtime: rt,
+        what: rule.what,
+        figure: `${ratio.toFixed(2)}×`,
+        target: rule.min !== undefined ? `≥ ${rule.min}×` : `≤ ${rule.max}×`,
+        met,
+      });
+    }
+  }
+  return out;
+}

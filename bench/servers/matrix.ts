@@ -1,0 +1,142 @@
+/**
+ * The server matrix: every server the bench can start, as data. triloop's
+ * servers are just more entries — started the way `triloop serve` starts
+ * them (`cli/run-entry.ts <entry> --engine … --loops …` under the runtime),
+ * without the launcher's extra Node process, whose memory would otherwise
+ * count as the server's.
+ *
+ * @module
+ */
+
+import { existsSync } from "node:fs";
+import { join, relative } from "node:path";
+import type { RuntimeInfo } from "../../cli/runtimes.mjs";
+
+/** `node`, `node24`, `bun` or `deno`. */
+export type RuntimeId = RuntimeInfo["id"];
+
+/** What a server is, for grouping and colouring. */
+export type Family = "triloop" | "framework" | "bare" | "ceiling" | "raw";
+
+/** One server the bench can run. */
+export interface ServerSpec {
+  /** Unique key, `<runtime>/<name>`. */
+  key: string;
+  runtime: RuntimeId;
+  /** Short label, e.g. `triloop kernel`, `Hono on Bun.serve`. */
+  name: string;
+  family: Family;
+  /** What it speaks. */
+  protocol: "http" | "resp" | "echo";
+  /** The TypeScript file run under the runtime, and its arguments (without --port). */
+  script: string;
+  args: string[];
+  /** Loops (event loops / cores) it runs; 1 unless a triloop row asks for more. */
+  loops: number;
+  /** The reference of the ratio columns on its runtime. */
+  baseline?: boolean;
+  /** Why it is not run, when it is not. */
+  skip?: string;
+}
+
+/** Options of {@link httpMatrix}. */
+export interface HttpMatrixOptions {
+  root: string;
+  /** The app under test (a fetch entry, e.g. `examples/hello-hono.ts`). */
+  entry: string;
+  runtimes: RuntimeId[];
+  engines: ("kernel" | "native")[];
+  loops: number[];
+  /** `all` peers, or `min`: the runtime's baseline and the ceiling only. */
+  peers: "all" | "min" | "none";
+  /** Why triloop's HTTP servers cannot run yet, if they cannot. */
+  triloopSkip?: string;
+}
+
+/** The HTTP servers: triloop's rows and the peers, runtime by runtime. */
+export function httpMatrix(o: HttpMatrixOptions): ServerSpec[] {
+  const out: ServerSpec[] = [];
+  const peer = (file: string) => join(o.root, "bench", "peers", file);
+  for (const rt of o.runtimes) {
+    const kind = rt === "node24" ? "node" : rt;
+    for (const engine of o.engines) {
+      for (const loops of o.loops) {
+        const name = `triloop ${engine}` + (loops > 1 ? ` ×${loops}` : "");
+        out.push({
+          key: `${rt}/${name}`,
+          runtime: rt,
+          name,
+          family: "triloop",
+          protocol: "http",
+          script: join(o.root, "cli", "run-entry.ts"),
+          args: [o.entry, "--engine", engine, ...(loops > 1 ? ["--loops", String(loops)] : [])],
+          loops,
+          skip: o.triloopSkip,
+        });
+      }
+    }
+    if (o.peers === "none") continue;
+    const app = ["--app", o.entry];
+    const add = (name: string, family: Family, file: string, args: string[], baseline = false) =>
+      out.push({
+        key: `${rt}/${name}`,
+        runtime: rt,
+        name,
+        family,
+        protocol: "http",
+        script: peer(file),
+        args,
+        loops: 1,
+        baseline,
+      });
+    if (kind === "node") {
+      if (o.peers === "all") add("node:http", "bare", "node-http.ts", []);
+      add("Hono on @hono/node-server", "framework", "hono-node-server.ts", app, true);
+      if (o.peers === "all") add("Hono on srvx", "framework", "hono-srvx.ts", app);
+    } else if (kind === "bun") {
+      add("Hono on Bun.serve", "framework", "hono-bun.ts", app, true);
+    } else if (kind === "deno") {
+      add("Hono on Deno.serve", "framework", "hono-deno.ts", app, true);
+    }
+    add("TCP minimal", "ceiling", `tcp.${kind}.ts`, []);
+  }
+  return out;
+}
+
+/** The TCP servers: triloop's RESP example and echo beside the raw ones. */
+export function tcpMatrix(root: string, runtimes: RuntimeId[], what: ("resp" | "echo")[]): ServerSpec[] {
+  const out: ServerSpec[] = [];
+  for (const rt of runtimes) {
+    const kind = rt === "node24" ? "node" : rt;
+    for (const protocol of what) {
+      const example = join(root, "examples", protocol === "resp" ? "resp-kv.ts" : "echo.ts");
+      out.push({
+        key: `${rt}/triloop ${protocol}`,
+        runtime: rt,
+        name: `triloop ${protocol === "resp" ? "resp-kv" : "echo"}`,
+        family: "triloop",
+        protocol,
+        script: join(root, "cli", "run-entry.ts"),
+        args: [example],
+        loops: 1,
+        skip: existsSync(example) ? undefined : `not built yet: ${relative(root, example)} is missing`,
+      });
+      out.push({
+        key: `${rt}/raw ${protocol}`,
+        runtime: rt,
+        name: `raw ${protocol} (${rawApi(kind)})`,
+        family: "raw",
+        protocol,
+        script: join(root, "bench", "raw", `${protocol}.${kind}.ts`),
+        args: [],
+        loops: 1,
+        baseline: true,
+      });
+    }
+  }
+  return out;
+}
+
+function rawApi(kind: string): string {
+  return kind === "node" ? "node:net" : kind === "bun" ? "Bun.listen" : "Deno.listen";
+}
