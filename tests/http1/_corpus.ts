@@ -17,6 +17,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { codeName, FIRST_ERROR, ParseCode } from "../../core/http1/codes.ts";
 import type { RequestHead } from "../../core/http1/head.ts";
+import { latin1 } from "../../core/http1/tokens.ts";
 import { type Http1Handler, Http1Parser, type Http1ParserOptions } from "../../core/http1/parser.ts";
 
 /** One case of the corpus. */
@@ -54,7 +55,7 @@ export function parseCorpusFile(file: string, text: string): Case[] {
       file,
       title,
       input: unescape(http),
-      expected: log.split("\n").map((l) => l.trim()).filter((l) => l !== ""),
+      expected: expandRepeats(log).split("\n").map((l) => l.trim()).filter((l) => l !== ""),
       options: blocks.has("options") ? JSON.parse(blocks.get("options")!) : {},
     });
   }
@@ -63,9 +64,7 @@ export function parseCorpusFile(file: string, text: string): Case[] {
 
 /** The input convention: newlines dropped, escapes and repeats expanded, one byte per char. */
 export function unescape(src: string): Uint8Array {
-  const expanded = src
-    .replace(/\n/g, "")
-    .replace(/\{\{repeat (\d+) ([^}]*)\}\}/g, (_, n: string, t: string) => t.repeat(Number(n)));
+  const expanded = expandRepeats(src.replace(/\n/g, ""));
   const out: number[] = [];
   for (let i = 0; i < expanded.length; i++) {
     const c = expanded[i];
@@ -89,8 +88,15 @@ export function unescape(src: string): Uint8Array {
   return Uint8Array.from(out);
 }
 
+function expandRepeats(src: string): string {
+  return src.replace(/\{\{repeat (\d+) ([^}]*)\}\}/g, (_, n: string, t: string) => t.repeat(Number(n)));
+}
+
 /** Bytes as the log writes them: printable ASCII as is, others escaped. */
 export function show(b: Uint8Array, s: number, e: number): string {
+  let plain = true;
+  for (let i = s; i < e && plain; i++) plain = b[i] >= 0x20 && b[i] < 0x7f && b[i] !== 92;
+  if (plain) return latin1(b, s, e);
   let r = "";
   for (let i = s; i < e; i++) {
     const c = b[i];
