@@ -100,10 +100,11 @@ export function plainResponse(status: number, close: boolean): Response {
 
 /**
  * The checks a runtime server leaves to us, run on a request it parsed: the
- * URI length (414), the header section's size and count (431) and the
- * transfer codings (400, 501). Returns the status to refuse with, or 0. The header
- * size is the request line plus `name: value\r\n` per field, so it matches the
- * kernel's count exactly unless the runtime merged repeated fields.
+ * URI length (414), the header section's size and count (431, when
+ * `checkSize`) and the transfer codings (400, 501). Returns the status to
+ * refuse with, or 0. The header size is the request line plus
+ * `name: value\r\n` per field, so it matches the kernel's count exactly
+ * unless the runtime merged repeated fields.
  */
 export function checkHead(
   method: string,
@@ -132,7 +133,7 @@ export function checkHead(
  * has no reliable length (400); §6.1: a coding before it that we do not
  * implement (any but chunked) is 501.
  */
-function codingStatus(value: string): number {
+export function codingStatus(value: string): number {
   const codings = value.toLowerCase().split(",");
   if (codings[codings.length - 1].trim() !== "chunked") return 400;
   return codings.length > 1 ? 501 : 0;

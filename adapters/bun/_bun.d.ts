@@ -43,9 +43,28 @@ declare namespace BunShim {
     allowHalfOpen?: boolean;
     socket: SocketHandler<T>;
   }
+  // Bun.serve (https://bun.sh/docs/api/http), for the native engine.
+  interface HttpServer {
+    readonly port: number;
+    readonly hostname: string;
+    readonly pendingRequests: number;
+    requestIP(request: Request): { address: string; port: number; family: "IPv4" | "IPv6" } | null;
+    stop(closeActiveConnections?: boolean): Promise<void>;
+  }
+  interface ServeOptions {
+    hostname: string;
+    port: number;
+    reusePort?: boolean;
+    maxRequestBodySize?: number;
+    idleTimeout?: number;
+    development?: boolean;
+    fetch(request: Request, server: HttpServer): Response | Promise<Response>;
+    error?(error: Error): Response | Promise<Response>;
+  }
 }
 
 declare const Bun: {
+  serve(options: BunShim.ServeOptions): BunShim.HttpServer;
   readonly version: string;
   listen<T>(options: BunShim.ListenOptions<T>): BunShim.TCPSocketListener;
   connect<T>(options: BunShim.ConnectOptions<T>): Promise<BunShim.Socket<T>>;

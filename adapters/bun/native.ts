@@ -1,14 +1,153 @@
 /**
- * The native engine on this runtime (placeholder until the native mapping lands).
+ * The native engine on Bun: `Bun.serve` (https://bun.sh/docs/api/http).
+ *
+ * Bun's server takes the fetch handler as is, so this file only maps the
+ * limits it has knobs for (`maxRequestBodySize`, `idleTimeout` in whole
+ * seconds), checks what it has none for but can see on a parsed request (URI
+ * length, header size and count, transfer codings), gives the handler a
+ * {@link ServeInfo} over `server.requestIP`, and counts. What Bun cannot do
+ * (headers and request timeouts, connection limits, per-connection counters)
+ * is data in `tests/conformance/skips.ts`.
  *
  * @module
  */
 
-import { TriloopError } from "../../core/errors.ts";
-import type { Runtime, Server } from "../../core/types.ts";
-import type { ResolvedServeOptions } from "../../core/server/serve.ts";
+/// <reference path="./_bun.d.ts" />
 
-/** Serves with the runtime's own HTTP server. */
-export function nativeEngine(_runtime: Runtime, _options: ResolvedServeOptions): Promise<Server> {
-  return Promise.reject(new TriloopError("TRI_ERR_INVALID_ARG", "the native engine is being built"));
+import { TriloopError } from "../../core/errors.ts";
+import type { Runtime, ServeInfo, Server, ShutdownReport } from "../../core/types.ts";
+import type { ResolvedServeOptions } from "../../core/server/serve.ts";
+import {
+  checkHead,
+  delay,
+  NativeCounters,
+  plainResponse,
+  runHandler,
+  STATUS_CODES,
+  targetOf,
+} from "../_native.ts";
+
+/** Bun's idle timeout is whole seconds, at most 255; 0 turns it off. */
+function idleSeconds(ms: number): number {
+  return ms === 0 ? 0 : Math.min(255, Math.max(1, Math.ceil(ms / 1000)));
+}
+
+/** The caller of one request, read from Bun only when the handler asks. */
+class BunServeInfo implements ServeInfo {
+  #server: BunShim.HttpServer;
+  #request: Request;
+  readonly loopId: number;
+  constructor(server: BunShim.HttpServer, request: Request, loopId: number) {
+    this.#server = server;
+    this.#request = request;
+    this.loopId = loopId;
+  }
+  get remoteAddr(): ServeInfo["remoteAddr"] {
+    const ip = this.#server.requestIP(this.#request);
+    return { hostname: ip?.address ?? "", port: ip?.port ?? 0, transport: "tcp" };
+  }
+  get localAddr(): ServeInfo["localAddr"] {
+    // Bun.serve does not tell a connection's local end; the bound one is it
+    // unless the server listens on a wildcard address.
+    return { hostname: this.#server.hostname, port: this.#server.port, transport: "tcp" };
+  }
+  requestIP(request: Request = this.#request): ReturnType<ServeInfo["requestIP"]> {
+    return this.#server.requestIP(request);
+  }
+}
+
+/** Serves `options.fetch` with Bun.serve. */
+export function nativeEngine(_runtime: Runtime, options: ResolvedServeOptions): Promise<Server> {
+  const { limits } = options;
+  const counters = new NativeCounters();
+  let closing: Promise<ShutdownReport> | undefined;
+
+  async function handle(request: Request, server: BunShim.HttpServer): Promise<Response> {
+    counters.requests++;
+    counters.inFlight++;
+    try {
+      let status = checkHead(request.method, targetOf(request.url), request.headers, limits, true);
+      // Bun joins a repeated Host into "a, b"; RFC 9112 §3.2 makes it a 400.
+      if (request.headers.get("host")?.includes(",")) status = 400;
+      if (status !== 0) {
+        counters.error(STATUS_CODES[status]);
+        counters.responded(status);
+        return plainResponse(status, true);
+      }
+      const response = await runHandler(
+        options,
+        request,
+        new BunServeInfo(server, request, options.loopId),
+        counters,
+      );
+      counters.responded(response.status);
+      if (closing !== undefined) {
+        try {
+          response.headers.set("connection", "close");
+        } catch {
+          // Immutable headers (Response.redirect/error): Bun closes at stop anyway.
+        }
+      }
+      return response;
+    } finally {
+      counters.finished();
+    }
+  }
+
+  let server: BunShim.HttpServer;
+  try {
+    server = Bun.serve({
+      hostname: options.hostname,
+      port: options.port,
+      reusePort: options.reusePort,
+      maxRequestBodySize: limits.maxBodyBytes,
+      idleTimeout: idleSeconds(limits.keepAliveTimeoutMs),
+      development: false,
+      fetch: handle,
+      error(err) {
+        counters.error("TRI_ERR_HANDLER_THREW");
+        console.error("triloop: Bun.serve failed", err);
+        return plainResponse(500, false);
+      },
+    });
+  } catch (err) {
+    return Promise.reject(
+      new TriloopError(
+        "TRI_ERR_LISTEN_FAILED",
+        `Cannot listen on ${options.hostname}:${options.port}: ${(err as Error).message}`,
+        { cause: err },
+      ),
+    );
+  }
+
+  return Promise.resolve({
+    url: `http://${
+      options.hostname.includes(":") ? `[${options.hostname}]` : options.hostname
+    }:${server.port}/`,
+    port: server.port,
+    engine: "native",
+    close({ graceMs = 10_000 } = {}) {
+      return (closing ??= (async () => {
+        const t0 = performance.now();
+        counters.closing = true;
+        // stop(false): no new connections; in-flight requests finish.
+        const drained = await Promise.race([
+          server.stop(false).then(() => true),
+          delay(graceMs).then(() => false),
+        ]);
+        const forced = drained ? 0 : Math.max(1, server.pendingRequests);
+        if (!drained) await server.stop(true);
+        return {
+          outcome: drained ? "drained" : "forced",
+          completed: counters.completedWhileClosing,
+          forced,
+          ms: Math.round(performance.now() - t0),
+        };
+      })());
+    },
+    stats() {
+      // Bun.serve reports no connections or bytes (see UNCOUNTED in _native.ts).
+      return counters.snapshot(0);
+    },
+  });
 }

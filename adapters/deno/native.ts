@@ -1,14 +1,146 @@
 /**
- * The native engine on this runtime (placeholder until the native mapping lands).
+ * The native engine on Deno: `Deno.serve`
+ * (https://docs.deno.com/api/deno/~/Deno.serve).
+ *
+ * Deno's server takes the fetch handler as is and has no limit knobs, so
+ * this file checks what it can see on a parsed request (URI length, header
+ * size and count, transfer codings, a body over the limit by Content-Length
+ * or while it streams), gives the handler a {@link ServeInfo} from
+ * `info.remoteAddr`, and counts requests with `info.completed`. What Deno
+ * cannot do (timeouts, connection limits, per-connection counters) is data
+ * in `tests/conformance/skips.ts`.
  *
  * @module
  */
 
 import { TriloopError } from "../../core/errors.ts";
-import type { Runtime, Server } from "../../core/types.ts";
+import type { Runtime, Server, ShutdownReport } from "../../core/types.ts";
 import type { ResolvedServeOptions } from "../../core/server/serve.ts";
+import {
+  AddrServeInfo,
+  checkHead,
+  delay,
+  guardBody,
+  NativeCounters,
+  plainResponse,
+  runHandler,
+  STATUS_CODES,
+  targetOf,
+} from "../_native.ts";
 
-/** Serves with the runtime's own HTTP server. */
-export function nativeEngine(_runtime: Runtime, _options: ResolvedServeOptions): Promise<Server> {
-  return Promise.reject(new TriloopError("TRI_ERR_INVALID_ARG", "the native engine is being built"));
+/** Serves `options.fetch` with Deno.serve. */
+export function nativeEngine(_runtime: Runtime, options: ResolvedServeOptions): Promise<Server> {
+  const { limits } = options;
+  const counters = new NativeCounters();
+  const force = new AbortController();
+  let closing: Promise<ShutdownReport> | undefined;
+
+  function refuse(status: number): Response {
+    counters.error(STATUS_CODES[status]);
+    counters.responded(status);
+    return plainResponse(status, true);
+  }
+
+  async function handle(request: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>): Promise<Response> {
+    counters.requests++;
+    counters.inFlight++;
+    info.completed.then(() => counters.finished(), () => counters.finished());
+    const headers = request.headers;
+    let status = checkHead(request.method, targetOf(request.url), headers, limits, true);
+    // Deno joins a repeated Host into "a, b"; RFC 9112 §3.2 makes it a 400.
+    if (headers.get("host")?.includes(",")) status = 400;
+    const length = headers.get("content-length");
+    if (status === 0 && length !== null && Number(length) > limits.maxBodyBytes) status = 413;
+    if (status !== 0) return refuse(status);
+
+    let over = false;
+    if (request.body !== null && length === null) {
+      // Chunked: Deno has no body limit, so the stream counts (H3, 413).
+      request = new Request(request.url, {
+        method: request.method,
+        headers,
+        signal: request.signal,
+        body: guardBody(request.body, limits.maxBodyBytes, () => (over = true)),
+        duplex: "half",
+      } as RequestInit);
+    }
+    const local = server.addr;
+    const serveInfo = new AddrServeInfo(
+      info.remoteAddr.hostname,
+      info.remoteAddr.port,
+      local.hostname,
+      local.port,
+      options.loopId,
+    );
+    const response = await runHandler(options, request, serveInfo, counters);
+    if (over) {
+      void response.body?.cancel().catch(() => {});
+      return refuse(413);
+    }
+    counters.responded(response.status);
+    if (closing !== undefined) {
+      try {
+        response.headers.set("connection", "close");
+      } catch {
+        // Immutable headers (Response.redirect/error): the shutdown closes it anyway.
+      }
+    }
+    return response;
+  }
+
+  let server: Deno.HttpServer<Deno.NetAddr>;
+  try {
+    server = Deno.serve({
+      hostname: options.hostname,
+      port: options.port,
+      reusePort: options.reusePort,
+      signal: force.signal,
+      onListen() {}, // Deno prints "Listening on" otherwise; the caller decides what to print.
+      onError(err) {
+        counters.error("TRI_ERR_HANDLER_THREW");
+        console.error("triloop: Deno.serve failed", err);
+        return plainResponse(500, false);
+      },
+    }, handle);
+  } catch (err) {
+    return Promise.reject(
+      new TriloopError(
+        "TRI_ERR_LISTEN_FAILED",
+        `Cannot listen on ${options.hostname}:${options.port}: ${(err as Error).message}`,
+        { cause: err },
+      ),
+    );
+  }
+  const port = server.addr.port;
+
+  return Promise.resolve({
+    url: `http://${options.hostname.includes(":") ? `[${options.hostname}]` : options.hostname}:${port}/`,
+    port,
+    engine: "native",
+    close({ graceMs = 10_000 } = {}) {
+      return (closing ??= (async () => {
+        const t0 = performance.now();
+        counters.closing = true;
+        const drained = await Promise.race([
+          server.shutdown().then(() => true),
+          delay(graceMs).then(() => false),
+        ]);
+        const forced = drained ? 0 : Math.max(1, counters.inFlight);
+        if (!drained) {
+          force.abort();
+          await server.finished.catch(() => {});
+        }
+        return {
+          outcome: drained ? "drained" : "forced",
+          completed: counters.completedWhileClosing,
+          forced,
+          ms: Math.round(performance.now() - t0),
+        };
+      })());
+    },
+    stats() {
+      // Deno.serve reports no connections or bytes (see UNCOUNTED in _native.ts).
+      return counters.snapshot(0);
+    },
+  });
 }

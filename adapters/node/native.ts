@@ -93,6 +93,13 @@ export async function nativeEngine(_runtime: Runtime, options: ResolvedServeOpti
     counters.closed++;
   });
   server.on("clientError", (err: Error & { code?: string }, socket: TrackedSocket) => {
+    const active = socket[ACTIVE];
+    if (err.code === "HPE_CLOSED_CONNECTION") {
+      // Bytes after a request that ends the connection are not HTTP (RFC 9112
+      // §9.6): ignored; node:http closes once that request's response is sent.
+      if (active === undefined) socket.destroySoon();
+      return;
+    }
     const status = CLIENT_ERROR_STATUS[err.code ?? ""] ?? 400;
     if (status === 0) {
       counters.error("TRI_ERR_CONN_RESET");
@@ -100,16 +107,24 @@ export async function nativeEngine(_runtime: Runtime, options: ResolvedServeOpti
       return;
     }
     counters.error(STATUS_CODES[status]);
-    const active = socket[ACTIVE];
-    if (socket.writable && (active === undefined || !active.headersSent)) {
-      counters.responded(status);
-      const reason = reasonOf(status);
-      socket.write(
-        `HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/plain;charset=UTF-8\r\n` +
-          `Content-Length: ${reason.length}\r\nConnection: close\r\n\r\n${reason}`,
-      );
-    }
-    socket.destroySoon();
+    const answer = () => {
+      if (socket.writable) {
+        counters.responded(status);
+        const reason = reasonOf(status);
+        socket.write(
+          `HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/plain;charset=UTF-8\r\n` +
+            `Content-Length: ${reason.length}\r\nConnection: close\r\n\r\n${reason}`,
+        );
+      }
+      socket.destroySoon();
+    };
+    if (active === undefined) answer();
+    else if (active.req.complete && status !== 408) {
+      // The error is in a later pipelined request: answer after the one in flight (H5).
+      socket[LAST] = true;
+      active.once("close", answer);
+    } else if (!active.headersSent) answer(); // the request in flight is the bad one
+    else socket.destroy(); // too late for a status: its response is half sent
   });
 
   async function onRequest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {

@@ -182,6 +182,17 @@ app.get("/chunks/:n", (c) => {
   );
 });
 
+app.get("/n/:i", (c) => c.text(c.req.param("i")));
+app.get("/say-close", (c) => c.text("bye", 200, { connection: "close" }));
+
+/** Reads nothing for a second, then counts the body (request backpressure, H8). */
+app.post("/stall-sink", async (c) => {
+  await new Promise((r) => setTimeout(r, 1_000));
+  let bytes = 0;
+  await eachChunk(c.req.raw.body, (chunk) => (bytes += chunk.byteLength));
+  return c.text(String(bytes));
+});
+
 app.get("/mark/:id", (c) => {
   bump(marks, c.req.param("id"));
   return c.text("marked");

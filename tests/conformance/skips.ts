@@ -13,14 +13,28 @@ export type RuntimeId = "node" | "node24" | "bun" | "deno";
 export interface Skip {
   reason: string;
   tests: string[];
+  /** Only for this HTTP engine (suite `http`); both when absent. */
+  engine?: "kernel" | "native";
 }
 
 /** Skips per suite and runtime. */
 export const skips: Record<string, Partial<Record<RuntimeId, Skip[]>>> = {
   tcp: {},
+  http: {},
 };
 
 /** The reason `name` is skipped on `runtime` in `suite`, if it is. */
 export function skipReason(suite: string, runtime: RuntimeId, name: string): string | undefined {
   return skips[suite]?.[runtime]?.find((s) => s.tests.includes(name))?.reason;
+}
+
+/** The reason `name` is skipped on `runtime` with `engine` in `suite`, if it is. */
+export function engineSkipReason(
+  suite: string,
+  runtime: RuntimeId,
+  engine: "kernel" | "native",
+  name: string,
+): string | undefined {
+  return skips[suite]?.[runtime]?.find((s) => (s.engine ?? engine) === engine && s.tests.includes(name))
+    ?.reason;
 }
