@@ -187,6 +187,7 @@ export function replay(input: Uint8Array, cuts: Cuts, options: Http1ParserOption
   rec.pauseEverywhere = pause;
   const parser = new Http1Parser<Recorder>(handler, options);
   parser.data = rec;
+  const maxHead = options.maxHeaderBytes ?? 16384;
   const bounds = [0, ...cuts, input.length];
   let code: number = ParseCode.OK;
   let steps = 0;
@@ -203,6 +204,7 @@ export function replay(input: Uint8Array, cuts: Cuts, options: Http1ParserOption
     for (;;) {
       if (++steps > 10 * input.length + 100) throw new Error("the parser does not make progress");
       code = parser.execute(chunk, at, end);
+      if (parser.retainedBytes > maxHead) rec.problems.push(`retained ${parser.retainedBytes} bytes`);
       if (code !== ParseCode.PAUSED) break;
       if (parser.offset < at || parser.offset > end) {
         rec.problems.push(`offset ${parser.offset} out of ${at}..${end}`);
@@ -223,9 +225,6 @@ export function replay(input: Uint8Array, cuts: Cuts, options: Http1ParserOption
     if (headLines(head).join("\n") !== lines.join("\n")) {
       rec.problems.push("a RequestHead changed after its request");
     }
-  }
-  if (parser.retainedBytes > (options.maxHeaderBytes ?? 16384)) {
-    rec.problems.push("retained more than maxHeaderBytes");
   }
   return rec.problems.length > 0 ? [...rec.log, ...rec.problems.map((p) => `PROBLEM ${p}`)] : rec.log;
 }

@@ -1,0 +1,251 @@
+/**
+ * Property tests of the parser (fast-check):
+ * - any valid request stream (methods, targets, fields, bodies by length or
+ *   chunked, pipelined) gives the events a model predicts, under any
+ *   chunking, pausing or not (P1, P2, P6);
+ * - any bytes at all — random, or a valid stream with bytes flipped,
+ *   inserted or deleted — never throw, make progress, give the same outcome
+ *   under any chunking, and keep retained memory under the head limit (P4).
+ */
+
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { type Http1ParserOptions } from "../../core/http1/parser.ts";
+import { replay, show } from "./_corpus.ts";
+
+// ---- a model of valid requests ----------------------------------------------
+
+interface Req {
+  method: string;
+  target: string;
+  fields: [string, string, string][]; // name, value as sent (with OWS), value trimmed
+  body: { kind: "none" } | { kind: "length"; data: string } | {
+    kind: "chunked";
+    chunks: string[];
+    exts: string[];
+    trailers: string[];
+  };
+  close: boolean;
+}
+
+const tchar = "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+const token = (max: number) => fc.string({ unit: fc.constantFrom(...tchar), minLength: 1, maxLength: max });
+const uriChars =
+  "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=:@%/?#[]{}|\\^`\"<>";
+const vchar = fc.integer({ min: 0x21, max: 0xff }).filter((c) => c !== 0x7f).map((c) =>
+  String.fromCharCode(c)
+);
+const special = new Set(["host", "content-length", "transfer-encoding", "connection", "expect", "upgrade"]);
+const bodyByte = fc.integer({ min: 0, max: 255 }).map((c) => String.fromCharCode(c));
+
+const value = fc.tuple(
+  fc.string({ unit: vchar, maxLength: 12 }),
+  fc.string({ unit: fc.oneof(vchar, fc.constantFrom(" ", "\t")), maxLength: 12 }),
+  fc.string({ unit: vchar, maxLength: 1 }),
+).map(([a, mid, z]) => (a === "" ? "" : a + mid + z).replace(/^[ \t]+|[ \t]+$/g, ""));
+const ows = fc.string({ unit: fc.constantFrom(" ", "\t"), maxLength: 2 });
+
+const field = fc.tuple(token(16).filter((n) => !special.has(n.toLowerCase())), ows, value, ows)
+  .map(([n, a, v, z]) => [n, `${a}${v}${z}`, v] as [string, string, string]);
+
+const chunkExt = fc.oneof(
+  fc.constant(""),
+  token(6).map((n) => `;${n}`),
+  fc.tuple(token(6), token(6)).map(([n, v]) => `;${n}=${v}`),
+  fc.tuple(
+    token(6),
+    fc.string({ unit: fc.constantFrom("a", " ", ",", ";", "=", "\\\\", '\\"'), maxLength: 6 }),
+  )
+    .map(([n, v]) => `; ${n} = "${v}"`),
+);
+
+const body = fc.oneof(
+  fc.constant({ kind: "none" as const }),
+  fc.string({ unit: bodyByte, minLength: 1, maxLength: 40 }).map((data) => ({
+    kind: "length" as const,
+    data,
+  })),
+  fc.array(fc.tuple(fc.string({ unit: bodyByte, minLength: 1, maxLength: 20 }), chunkExt), { maxLength: 4 })
+    .chain((chunks) =>
+      fc.tuple(fc.constant(chunks), chunkExt, fc.array(fc.tuple(token(8), value), { maxLength: 2 })).map((
+        [cs, lastExt, trailers],
+      ) => ({
+        kind: "chunked" as const,
+        chunks: cs.map(([d]) => d),
+        exts: [...cs.map(([, e]) => e), lastExt],
+        trailers: trailers.map(([n, v]) => `${n}: ${v}`),
+      }))
+    ),
+);
+
+const request = fc.record({
+  method: fc.oneof(
+    fc.constantFrom("GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "TRACE"),
+    token(10),
+  ),
+  target: fc.string({ unit: fc.constantFrom(...uriChars), maxLength: 30 }).map((t) => `/${t}`),
+  fields: fc.array(field, { maxLength: 6 }),
+  body,
+  close: fc.constant(false),
+}).filter((r) => r.method !== "CONNECT");
+
+const stream = fc.array(request, { minLength: 1, maxLength: 4 }).chain((reqs) =>
+  fc.boolean().map((closeLast) => {
+    if (closeLast) reqs[reqs.length - 1] = { ...reqs[reqs.length - 1], close: true };
+    return reqs;
+  })
+);
+
+function serialize(reqs: Req[]): string {
+  let s = "";
+  for (const r of reqs) {
+    s += `${r.method} ${r.target} HTTP/1.1\r\nHost: h\r\n`;
+    for (const [n, raw] of r.fields) s += `${n}:${raw}\r\n`;
+    if (r.close) s += "Connection: close\r\n";
+    const b = r.body;
+    if (b.kind === "length") s += `Content-Length: ${b.data.length}\r\n\r\n${b.data}`;
+    else if (b.kind === "chunked") {
+      s += "Transfer-Encoding: chunked\r\n\r\n";
+      b.chunks.forEach((c, i) => (s += `${c.length.toString(16)}${b.exts[i]}\r\n${c}\r\n`));
+      s += `0${b.exts[b.chunks.length]}\r\n${b.trailers.map((t) => `${t}\r\n`).join("")}\r\n`;
+    } else s += "\r\n";
+  }
+  return s;
+}
+
+function bytes(s: string): Uint8Array {
+  return Uint8Array.from(s, (c) => c.charCodeAt(0));
+}
+
+function shown(s: string): string {
+  const b = bytes(s);
+  return show(b, 0, b.length);
+}
+
+/** The log the corpus recorder must write for `reqs`, derived from the model alone. */
+function expectedLog(reqs: Req[]): string[] {
+  const log: string[] = [];
+  let offset = 0;
+  for (const r of reqs) {
+    log.push("begin", `request ${r.method} ${shown(r.target)} HTTP/1.1`, "header Host: h");
+    for (const [n, , v] of r.fields) log.push(`header ${shown(n)}:${v === "" ? "" : ` ${shown(v)}`}`);
+    const b = r.body;
+    if (r.close) log.push("header Connection: close");
+    if (b.kind === "length") log.push(`header Content-Length: ${b.data.length}`);
+    if (b.kind === "chunked") log.push("header Transfer-Encoding: chunked");
+    const framing = b.kind === "chunked"
+      ? "chunked"
+      : b.kind === "length"
+      ? `length=${b.data.length}`
+      : "none";
+    log.push(`headers ${framing} ${r.close ? "close" : "keep-alive"}`);
+    const data = b.kind === "length" ? b.data : b.kind === "chunked" ? b.chunks.join("") : "";
+    if (data !== "") log.push(`body ${shown(data)}`);
+    log.push("complete");
+    offset += serialize([r]).length;
+    if (r.close) {
+      log.push(`closed @${offset}`);
+      break;
+    }
+  }
+  return log;
+}
+
+/** Sorted, distinct cut points inside `0..n`. */
+function cutsOf(n: number) {
+  return fc.uniqueArray(fc.integer({ min: 1, max: Math.max(1, n - 1) }), { maxLength: Math.min(n, 12) })
+    .map((cs) => cs.filter((c) => c < n).sort((a, b) => a - b));
+}
+
+describe("http1 parser properties", () => {
+  it("any valid stream gives the model's events under any chunking", () => {
+    fc.assert(
+      fc.property(
+        stream.chain((reqs) => {
+          const input = bytes(serialize(reqs));
+          return fc.tuple(fc.constant(reqs), fc.constant(input), cutsOf(input.length), fc.boolean());
+        }),
+        ([reqs, input, cuts, pause]) => {
+          expect(replay(input, cuts, {}, pause)).toEqual(expectedLog(reqs));
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+
+  it("any valid stream parses the same fed one byte at a time", () => {
+    fc.assert(
+      fc.property(stream, (reqs) => {
+        const input = bytes(serialize(reqs));
+        const cuts = Array.from({ length: input.length - 1 }, (_, i) => i + 1);
+        expect(replay(input, cuts, {})).toEqual(expectedLog(reqs));
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  const small: Http1ParserOptions = { maxHeaderBytes: 64, maxUriBytes: 16, maxHeaders: 4, maxBodyBytes: 32 };
+
+  it("random bytes never throw and give one outcome under any chunking", () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 200 }).chain((input) =>
+          fc.tuple(fc.constant(input), cutsOf(input.length), fc.constantFrom({}, small))
+        ),
+        ([input, cuts, options]) => {
+          const whole = replay(input, [], options);
+          expect(whole.some((l) => l.startsWith("PROBLEM"))).toBe(false);
+          expect(replay(input, cuts, options)).toEqual(whole);
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+
+  it("valid streams with bytes flipped, inserted or deleted give one outcome under any chunking", () => {
+    const edit = fc.tuple(
+      fc.constantFrom("flip", "insert", "delete"),
+      fc.nat(),
+      fc.constantFrom(0, 9, 10, 13, 32, 44, 58, 59, 0x30, 0x7f, 0x80, 0xff, 0x22, 0x5c),
+    );
+    fc.assert(
+      fc.property(
+        stream.chain((reqs) =>
+          fc.tuple(fc.constant(bytes(serialize(reqs))), fc.array(edit, { minLength: 1, maxLength: 3 }))
+        ).chain(([valid, edits]) => {
+          const b = [...valid];
+          for (const [op, at, byte] of edits) {
+            const i = at % (b.length + 1);
+            if (op === "flip" && i < b.length) b[i] = byte;
+            else if (op === "insert") b.splice(i, 0, byte);
+            else if (op === "delete" && i < b.length) b.splice(i, 1);
+          }
+          const input = Uint8Array.from(b);
+          return fc.tuple(fc.constant(input), cutsOf(input.length), fc.constantFrom({}, small), fc.boolean());
+        }),
+        ([input, cuts, options, pause]) => {
+          const whole = replay(input, [], options);
+          expect(whole.some((l) => l.startsWith("PROBLEM"))).toBe(false);
+          expect(replay(input, cuts, options, pause)).toEqual(whole);
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+
+  it("retained memory stays under the head limit for any head fed byte by byte", () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 1, maxLength: 300 }),
+        fc.integer({ min: 16, max: 128 }),
+        (tail, max) => {
+          const input = new Uint8Array([...bytes("GET /"), ...tail]);
+          const cuts = Array.from({ length: input.length - 1 }, (_, i) => i + 1);
+          const log = replay(input, cuts, { maxHeaderBytes: max });
+          expect(log.filter((l) => l.startsWith("PROBLEM"))).toEqual([]);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
