@@ -10,7 +10,7 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type Http1ParserOptions } from "../../core/http1/parser.ts";
+import type { Http1ParserOptions } from "../../core/http1/parser.ts";
 import { replay, show } from "./_corpus.ts";
 
 // ---- a model of valid requests ----------------------------------------------
@@ -78,7 +78,7 @@ const body = fc.oneof(
     ),
 );
 
-const request = fc.record({
+const request: fc.Arbitrary<Req> = fc.record({
   method: fc.oneof(
     fc.constantFrom("GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "TRACE"),
     token(10),
@@ -86,7 +86,7 @@ const request = fc.record({
   target: fc.string({ unit: fc.constantFrom(...uriChars), maxLength: 30 }).map((t) => `/${t}`),
   fields: fc.array(field, { maxLength: 6 }),
   body,
-  close: fc.constant(false),
+  close: fc.boolean().map(() => false),
 }).filter((r) => r.method !== "CONNECT");
 
 const stream = fc.array(request, { minLength: 1, maxLength: 4 }).chain((reqs) =>
