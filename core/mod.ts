@@ -7,3 +7,4 @@
 
 export * from "./errors.ts";
 export type * from "./types.ts";
+export * from "./http1/mod.ts";
