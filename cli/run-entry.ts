@@ -1,9 +1,14 @@
 /**
  * Runs one entry module on the runtime executing this file: loads the
- * adapter, the entry's default export, and serves it. The launcher
+ * adapter, the entry's default export, and serves it — in this thread, or
+ * with `--loops` under a supervisor (cli/run-loops.ts). The launcher
  * (`cli/triloop.mjs`) starts this file under the chosen runtime.
  *
  * Usage: run-entry.ts <entry> [--port N] [--hostname H] [--engine kernel|native|auto]
+ *        [--loops auto|N] [--loop-host thread|process] [--grace MS] [--stats-port N]
+ *
+ * SIGTERM or SIGINT closes gracefully (at most `--grace` ms, default 10 000)
+ * and prints how it ended; a second signal forces (exit 1).
  *
  * @module
  */
@@ -12,7 +17,10 @@ import process from "node:process";
 import { pathToFileURL } from "node:url";
 import { resolve } from "node:path";
 import { currentRuntime } from "../adapters/detect.ts";
-import type { FetchHandler, Listener, Server, SocketHandler } from "../core/types.ts";
+import { type EntryExport, serveEntry } from "../core/loops/entry.ts";
+import { isTriloopError } from "../core/errors.ts";
+import type { ShutdownReport } from "../core/types.ts";
+import { runLoops, type Running } from "./run-loops.ts";
 
 function parseArgs(argv: string[]): { entry: string; flags: Record<string, string> } {
   const flags: Record<string, string> = {};
@@ -30,44 +38,69 @@ function parseArgs(argv: string[]): { entry: string; flags: Record<string, strin
 
 const { entry, flags } = parseArgs(process.argv.slice(2));
 const runtime = await currentRuntime();
-const mod = await import(pathToFileURL(resolve(entry)).href);
-const served = mod.default as Partial<SocketHandler & { fetch: FetchHandler }> | undefined;
 const hostname = flags.hostname ?? "127.0.0.1";
 const port = Number(flags.port ?? 3000);
+const engine = (flags.engine ?? "auto") as "kernel" | "native" | "auto";
+const graceMs = Number(flags.grace ?? 10_000);
 
-let server: Server | undefined;
-let listener: Listener | undefined;
-if (typeof served?.fetch === "function") {
-  const fetch = served.fetch.bind(served);
-  server = await runtime.serve({
-    fetch,
-    hostname,
-    port,
-    engine: (flags.engine ?? "auto") as "kernel" | "native" | "auto",
-  });
-  console.log(
-    `listening on http://${hostname}:${server.port} (${runtime.name} ${runtime.version}, ${server.engine} engine)`,
-  );
-} else if (typeof served?.data === "function") {
-  listener = await runtime.listen({ hostname, port }, served as SocketHandler);
-  console.log(`listening on tcp://${hostname}:${listener.port} (${runtime.name} ${runtime.version})`);
-} else {
-  console.error(`triloop: ${entry} must export default a connection handler (with 'data') or { fetch }`);
-  process.exit(2);
+/** One loop, in this thread. */
+async function runOne(): Promise<Running> {
+  const mod = await import(pathToFileURL(resolve(entry)).href);
+  const served = await serveEntry(runtime, mod.default as EntryExport, { hostname, port, engine });
+  return {
+    kind: served.kind,
+    port: served.port,
+    details: served.engine === undefined ? "" : `, ${served.engine} engine`,
+    stats: () => Promise.resolve(served.stats()),
+    close: (ms) => served.close(ms),
+    force: () => process.exit(1),
+  };
 }
 
-let stopping = false;
+let running: Running;
+try {
+  running = flags.loops === undefined ? await runOne() : await runLoops(runtime, resolve(entry), {
+    loops: flags.loops,
+    host: flags["loop-host"],
+    hostname,
+    port,
+    engine,
+  });
+} catch (err) {
+  if (!isTriloopError(err)) throw err;
+  console.error(`triloop: ${entry}: ${err.message}`);
+  if (err.cause !== undefined) console.error(err.cause);
+  process.exit(err.code === "TRI_ERR_INVALID_ARG" ? 2 : 1);
+}
+const scheme = running.kind === "http" ? "http" : "tcp";
+console.log(
+  `listening on ${scheme}://${hostname}:${running.port} (${runtime.name} ${runtime.version}${running.details})`,
+);
+
+if (flags["stats-port"] !== undefined) {
+  // The counters of every loop as JSON, on a port of their own so no app route is taken.
+  const stats = await runtime.serve({
+    hostname,
+    port: Number(flags["stats-port"]),
+    engine: "kernel",
+    fetch: async () => Response.json(await running.stats()),
+  });
+  console.log(`stats on http://${hostname}:${stats.port}/`);
+}
+
+let closing: Promise<ShutdownReport> | undefined;
+let forced = false;
 async function stop(): Promise<void> {
-  if (stopping) process.exit(1); // a second signal forces
-  stopping = true;
-  if (server !== undefined) {
-    const report = await server.close({ graceMs: Number(flags.grace ?? 10_000) });
-    console.log(
-      `shutdown ${report.outcome}: ${report.completed} completed, ${report.forced} forced, ${report.ms} ms`,
-    );
+  if (closing !== undefined) {
+    forced = true;
+    console.error("triloop: second signal: forcing shutdown");
+    running.force();
+    return;
   }
-  if (listener !== undefined) await listener.close({ force: true });
-  process.exit(0);
+  closing = running.close(graceMs);
+  const r = await closing;
+  console.log(`shutdown ${r.outcome}: ${r.completed} completed, ${r.forced} forced, ${r.ms} ms`);
+  process.exit(forced ? 1 : 0);
 }
 process.on("SIGTERM", stop);
 process.on("SIGINT", stop);

@@ -8,11 +8,17 @@ import { findRuntimes, ROOT, runtimeById } from "./runtimes.mjs";
 
 const USAGE = `usage:
   triloop serve <entry> [--runtime node|node24|bun|deno] [--node <path>] [--port N] [--hostname H]
+                [--engine kernel|native|auto] [--loops auto|N] [--loop-host thread|process]
+                [--grace MS] [--stats-port N]
   triloop runtimes
   triloop bench [<entry>] [--preset default|tcp] [options]   (triloop bench --help lists them)
 
   serve     runs <entry> (default export: a connection handler, or { fetch })
-            under the runtime and prints "listening on <url>".
+            under the runtime and prints "listening on <url>". --loops runs one
+            loop per core (auto) or N loops on the same port under a supervisor
+            that respawns dead ones; SIGTERM/SIGINT drain for at most --grace ms
+            (default 10000), a second signal forces; --stats-port serves the
+            counters of every loop as JSON.
   runtimes  lists the runtimes this install can run.
   bench     runs the cross-runtime benchmark (bench/main.ts) on this Node.`;
 
@@ -38,10 +44,14 @@ function defaultRuntime() {
 }
 
 function run(argv) {
-  const child = spawn(argv[0], argv.slice(1), { stdio: "inherit" });
+  // The child gets a process group of its own, so a terminal's Ctrl-C reaches
+  // it once (through us), not twice: to a server, a second signal means "force".
+  const child = spawn(argv[0], argv.slice(1), { stdio: "inherit", detached: true });
   const forward = (sig) => child.kill(sig);
   process.on("SIGTERM", forward);
   process.on("SIGINT", forward);
+  process.on("SIGHUP", forward);
+  process.on("exit", () => child.exitCode === null && child.kill("SIGTERM"));
   child.on("exit", (code, signal) => process.exit(code ?? (signal ? 128 + 15 : 1)));
 }
 
@@ -74,7 +84,7 @@ if (command === "runtimes") {
     rt = runtimeById(flags.runtime ?? defaultRuntime());
   }
   const passed = [];
-  for (const key of ["port", "hostname", "engine", "loops"]) {
+  for (const key of ["port", "hostname", "engine", "loops", "loop-host", "grace", "stats-port"]) {
     if (flags[key] !== undefined) passed.push(`--${key}`, flags[key]);
   }
   run(rt.argv(join(ROOT, "cli", "run-entry.ts"), [resolve(entry), ...passed]));

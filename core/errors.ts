@@ -47,6 +47,10 @@ export const ErrorCodes = {
   TRI_ERR_HTTP_VERSION: "the HTTP version is not supported",
   /** The request's head or body did not arrive within its timeout (answered with 408). */
   TRI_ERR_HTTP_TIMEOUT: "the request did not arrive in time",
+  /** The first loop of a supervisor failed before any loop was ready (LP6); `cause` is its error. */
+  TRI_ERR_LOOP_START: "the first loop could not start",
+  /** Every loop of a supervisor died too often and was given up (LP5). */
+  TRI_ERR_LOOPS_CRASHED: "every loop is crash-looping",
 } as const;
 
 /** A stable triloop error code. */

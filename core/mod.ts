@@ -7,4 +7,8 @@
 
 export * from "./errors.ts";
 export type * from "./types.ts";
+export { withTransfer } from "./pool/transfer.ts";
+export { defaultPoolSize } from "./pool/pool.ts";
+export { startWatchdog } from "./watchdog.ts";
+export { currentLoop } from "./loops/context.ts";
 export * from "./http1/mod.ts";

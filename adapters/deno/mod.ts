@@ -18,6 +18,8 @@ import { serveWith } from "../../core/server/serve.ts";
 import { kernelEngine } from "../../core/server/kernel.ts";
 import { nativeEngine } from "./native.ts";
 import { connect, listen } from "./listen.ts";
+import { createPool, parentPort, spawnWorker } from "./pool.ts";
+import { loopHosts } from "./loops.ts";
 
 /** The kernel on Deno. */
 export const runtime: Runtime = {
@@ -27,13 +29,22 @@ export const runtime: Runtime = {
     reusePort: Deno.build.os === "linux"
       ? true
       : { reason: "Deno supports reusePort on Linux only (and with --unstable-net)" },
+    terminateBusyWorker: {
+      reason: `Deno ${Deno.version.deno}: worker.terminate() does not stop a worker in an endless loop; ` +
+        "its thread keeps a core busy until the process exits (measured; see denoland/deno#35657)",
+    },
   },
   listen,
   connect,
+  createPool,
+  spawnWorker,
+  parentPort,
   serve: (options: ServeOptions) =>
     serveWith(runtime, { kernel: kernelEngine, native: nativeEngine }, options),
   rss: () => Deno.memoryUsage().rss,
+  loopHosts,
 };
 
 export { connect, listen };
+export { createPool };
 export * from "../../core/mod.ts";

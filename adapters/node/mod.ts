@@ -19,6 +19,8 @@ import { serveWith } from "../../core/server/serve.ts";
 import { kernelEngine } from "../../core/server/kernel.ts";
 import { nativeEngine } from "./native.ts";
 import { connect, listen } from "./listen.ts";
+import { createPool, parentPort, spawnWorker } from "./pool.ts";
+import { loopHosts } from "./loops.ts";
 
 /** The kernel on Node.js. */
 export const runtime: Runtime = {
@@ -28,12 +30,17 @@ export const runtime: Runtime = {
     reusePort: reusePortSupported() ? true : {
       reason: `Node ${process.versions.node} has no reusePort in net.Server.listen (added in 22.12 / 23.1)`,
     },
+    terminateBusyWorker: true,
   },
   listen,
   connect,
+  createPool,
+  spawnWorker,
+  parentPort,
   serve: (options: ServeOptions) =>
     serveWith(runtime, { kernel: kernelEngine, native: nativeEngine }, options),
   rss: () => process.memoryUsage.rss(),
+  loopHosts,
 };
 
 function reusePortSupported(): boolean {
@@ -42,4 +49,5 @@ function reusePortSupported(): boolean {
 }
 
 export { connect, listen };
+export { createPool };
 export * from "../../core/mod.ts";

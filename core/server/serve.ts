@@ -8,6 +8,8 @@
 import { TriloopError } from "../errors.ts";
 import type { FetchHandler, Runtime, ServeOptions, Server } from "../types.ts";
 import { type Limits, resolveLimits } from "./limits.ts";
+import { currentLoop } from "../loops/context.ts";
+import { serveLoops } from "../loops/serve-loops.ts";
 
 /** `ServeOptions` with every default filled in. */
 export interface ResolvedServeOptions {
@@ -57,8 +59,11 @@ export async function serveWith(
   runtime: Runtime,
   engines: { kernel: Engine; native: Engine },
   options: ServeOptions,
-  loopId = 0,
+  loopId = currentLoop().id,
 ): Promise<Server> {
+  if (options.loops !== undefined) {
+    return serveLoops(runtime, options, (one) => serveWith(runtime, engines, one, loopId));
+  }
   const resolved = resolveServeOptions(options, loopId);
   const wanted = options.engine ?? "auto";
   if (wanted !== "auto" && wanted !== "kernel" && wanted !== "native") {

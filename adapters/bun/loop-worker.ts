@@ -1,0 +1,7 @@
+// A loop host on Bun (a Worker): the
+// runtime-neutral host (core/loops/host.ts) on this loop's channel.
+import { hostLoop } from "../../core/loops/host.ts";
+import { loopHosts } from "./loops.ts";
+import { runtime } from "./mod.ts";
+
+hostLoop(runtime, loopHosts.channel());

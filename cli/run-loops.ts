@@ -1,0 +1,69 @@
+/**
+ * `triloop serve <entry> --loops auto|N`: a supervisor whose loops each
+ * serve the entry's default export (core/loops/supervisor.ts). The
+ * single-loop path stays in run-entry.ts; both give it a {@link Running}.
+ *
+ * @module
+ */
+
+import process from "node:process";
+import { pathToFileURL } from "node:url";
+import { resolveRespawn } from "../core/loops/policy.ts";
+import { resolveLoops } from "../core/loops/serve-loops.ts";
+import { startSupervisor } from "../core/loops/supervisor.ts";
+import type { Runtime, ShutdownReport } from "../core/types.ts";
+
+/** A served entry as the CLI drives it, one loop or many. */
+export interface Running {
+  kind: "http" | "tcp";
+  port: number;
+  /** What follows the runtime in the "listening on" line. */
+  details: string;
+  /** Counters (asked fresh from every loop). */
+  stats(): Promise<unknown>;
+  close(graceMs: number): Promise<ShutdownReport>;
+  /** A second signal: end now. */
+  force(): void;
+}
+
+/** Options of {@link runLoops}, from the command line. */
+export interface LoopFlags {
+  loops: string;
+  /** `--loop-host thread|process` (Node ≥ 22.12 has both). */
+  host?: string;
+  hostname: string;
+  port: number;
+  engine?: "kernel" | "native" | "auto";
+}
+
+/** Starts the supervisor; exits 1 if every loop crash-loops (LP5). */
+export async function runLoops(runtime: Runtime, entry: string, f: LoopFlags): Promise<Running> {
+  const hosts = runtime.loopHosts;
+  const loops = resolveLoops(f.loops === "auto" ? "auto" : Number(f.loops), hosts.cores());
+  const plan = hosts.plan((f.host ?? "auto") as "auto" | "thread" | "process");
+  const sup = await startSupervisor({
+    hosts,
+    plan,
+    count: loops.count,
+    module: pathToFileURL(entry).href,
+    mode: "entry",
+    hostname: f.hostname,
+    port: f.port,
+    engine: f.engine,
+    respawn: resolveRespawn(),
+    statsIntervalMs: 1_000,
+    log: (line) => console.error(line),
+  });
+  sup.ended.then(() => process.exit(1));
+  const engine = sup.engine === undefined ? "" : `, ${sup.engine} engine`;
+  return {
+    kind: sup.kind,
+    port: sup.port,
+    details: `${engine}, ${loops.count} loops: ${
+      plan.host === "thread" ? "threads" : "processes"
+    }, ${plan.balance}`,
+    stats: () => sup.collectStats(),
+    close: (graceMs) => sup.close({ graceMs }),
+    force: () => void sup.close({ graceMs: 0 }),
+  };
+}

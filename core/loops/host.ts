@@ -1,0 +1,110 @@
+/**
+ * The loop side of a supervisor, the same on every runtime: say hello, load
+ * the app as told, serve, send counters, and close gracefully when asked.
+ * An adapter's loop entry gives it the runtime and the channel.
+ *
+ * @module
+ */
+
+import type { LoopChannel, Runtime, Server } from "../types.ts";
+import { toWire } from "../pool/wire-error.ts";
+import { enterLoop } from "./context.ts";
+import { type EntryExport, type ServedEntry, serveEntry } from "./entry.ts";
+import type { LoopConfig, ToLoop } from "./protocol.ts";
+
+/** Serves as loop host on the far end of `channel` until the supervisor closes it. */
+export function hostLoop(runtime: Runtime, channel: LoopChannel): void {
+  const host = new LoopHost(runtime, channel);
+  channel.listen((data) => host.receive(data as ToLoop));
+  channel.post({ t: "hello" });
+}
+
+class LoopHost {
+  readonly #runtime: Runtime;
+  readonly #channel: LoopChannel;
+  #served: ServedEntry | undefined;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #closing = false;
+
+  constructor(runtime: Runtime, channel: LoopChannel) {
+    this.#runtime = runtime;
+    this.#channel = channel;
+  }
+
+  receive(msg: ToLoop): void {
+    if (msg.t === "start") void this.#start(msg.config);
+    else if (msg.t === "stats") this.#sendStats();
+    else if (msg.t === "close") void this.#close(msg.graceMs);
+  }
+
+  async #start(config: LoopConfig): Promise<void> {
+    try {
+      this.#served = config.mode === "entry" ? await this.#serveEntry(config) : await this.#runMain(config);
+    } catch (err) {
+      this.#channel.post({ t: "failed", error: toWire(err) });
+      return;
+    }
+    const s = this.#served;
+    this.#channel.post({ t: "ready", port: s.port, kind: s.kind, engine: s.engine });
+    this.#timer = setInterval(() => this.#sendStats(), config.statsIntervalMs);
+    if (this.#closing) void this.#close(0);
+  }
+
+  async #serveEntry(config: LoopConfig): Promise<ServedEntry> {
+    enterLoop({
+      id: config.id,
+      count: config.count,
+      supervised: true,
+      port: config.port,
+      reusePort: config.reusePort,
+    });
+    const mod = await import(config.module);
+    return serveEntry(this.#runtime, mod.default as EntryExport, {
+      hostname: config.hostname,
+      port: config.port ?? 0,
+      reusePort: config.reusePort,
+      engine: config.engine,
+    });
+  }
+
+  /** Runs the program's main module; its `serve({ loops })` call hands over the server. */
+  async #runMain(config: LoopConfig): Promise<ServedEntry> {
+    const server = await new Promise<Server>((register, fail) => {
+      enterLoop({
+        id: config.id,
+        count: config.count,
+        supervised: true,
+        port: config.port,
+        reusePort: config.reusePort,
+        register,
+        fail,
+      });
+      import(config.module).catch(fail);
+    });
+    return {
+      kind: "http",
+      port: server.port,
+      engine: server.engine,
+      stats: () => server.stats(),
+      close: (graceMs) => server.close({ graceMs }),
+    };
+  }
+
+  #sendStats(): void {
+    if (this.#served !== undefined) this.#channel.post({ t: "stats", stats: this.#served.stats() });
+  }
+
+  async #close(graceMs: number): Promise<void> {
+    const s = this.#served;
+    if (s === undefined) {
+      this.#closing = true; // still starting: closes once ready (#start)
+      return;
+    }
+    if (this.#timer === undefined) return; // closing already
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    const report = await s.close(graceMs);
+    this.#channel.post({ t: "closed", report, stats: s.stats() });
+    this.#channel.done(0);
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * The messages between a supervisor and its loop hosts, the same over every
+ * channel (a worker's port, a cluster worker's IPC). Few and rare — none on
+ * the request path — so they are plain objects with a `t` tag.
+ *
+ * ```
+ * host  → sup   hello                          once its channel listens
+ * sup   → host  start { config }               what to load and where to listen
+ * host  → sup   ready { port, kind, engine }   serving (or failed { error })
+ * host  → sup   stats { stats }                every statsIntervalMs, and when asked
+ * sup   → host  stats                          asks for counters now
+ * sup   → host  close { graceMs }              graceful close; again with 0 forces
+ * host  → sup   closed { report, stats }       then the host ends (or is ended)
+ * ```
+ *
+ * The supervisor speaks only after `hello`, so no message reaches a host
+ * before it listens, whatever the channel.
+ *
+ * @module
+ */
+
+import type { ListenerStats, ServerStats, ShutdownReport } from "../types.ts";
+import type { WireError } from "../pool/wire-error.ts";
+
+/** What one loop host loads, and how it listens. */
+export interface LoopConfig {
+  id: number;
+  count: number;
+  /** The module to load, as a URL. */
+  module: string;
+  /**
+   * `"entry"`: serve the module's default export (`{ fetch }` over HTTP, a
+   * socket handler over TCP), as `triloop serve` does. `"main"`: run the
+   * program's main module, whose own `serve({ loops })` call serves.
+   */
+  mode: "entry" | "main";
+  hostname: string;
+  /** The port to listen on; for `"main"` loops, undefined until resolved (then it overrides the app's). */
+  port?: number;
+  reusePort: boolean;
+  engine?: "kernel" | "native" | "auto";
+  statsIntervalMs: number;
+}
+
+/** A loop's counters: HTTP or TCP. */
+export type LoopCounters = ServerStats | ListenerStats;
+
+/** Supervisor → host. */
+export type ToLoop =
+  | { t: "start"; config: LoopConfig }
+  | { t: "stats" }
+  | { t: "close"; graceMs: number };
+
+/** Host → supervisor. */
+export type FromLoop =
+  | { t: "hello" }
+  | { t: "ready"; port: number; kind: "http" | "tcp"; engine?: "kernel" | "native" }
+  | { t: "failed"; error: WireError }
+  | { t: "stats"; stats: LoopCounters }
+  | { t: "closed"; report: ShutdownReport; stats: LoopCounters };
+
+/** True when `data` is a {@link FromLoop} message (anything else on the channel is ignored). */
+export function isFromLoop(data: unknown): data is FromLoop {
+  return typeof data === "object" && data !== null && typeof (data as { t?: unknown }).t === "string";
+}
