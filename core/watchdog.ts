@@ -149,7 +149,9 @@ class StallWatchdog implements Watchdog {
         this.#loggedAt = now;
         this.#unlogged = 0;
         this.#log(
-          `triloop: the event loop was blocked ${Math.round(stall.delayMs)} ms by ${describe(stall.label)}${more}`,
+          `triloop: the event loop was blocked ${Math.round(stall.delayMs)} ms by ${
+            describe(stall.label)
+          }${more}`,
         );
       } else this.#unlogged++;
     }

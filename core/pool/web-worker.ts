@@ -47,7 +47,12 @@ class WebWorkerHandle<S> implements WorkerHandle<S> {
   #exited = false;
   #error: unknown;
 
-  constructor(url: URL, handler: WorkerHandler<S>, options: SpawnOptions | undefined, quirks: WebWorkerQuirks) {
+  constructor(
+    url: URL,
+    handler: WorkerHandler<S>,
+    options: SpawnOptions | undefined,
+    quirks: WebWorkerQuirks,
+  ) {
     this.#handler = handler;
     this.#closeEvent = quirks.closeEvent;
     this.#w = new Worker(url.href, { type: "module", name: options?.name });
