@@ -41,6 +41,24 @@ export function reasonOf(status: number): string {
   return REASONS[status] ?? "Error";
 }
 
+/**
+ * What a native engine's `stats()` cannot count, and why: these report 0.
+ * Everything else in {@link ServerStats} is counted on every runtime.
+ */
+export const UNCOUNTED: Record<"node" | "bun" | "deno", Partial<Record<string, string>>> = {
+  node: {},
+  bun: {
+    connections: "Bun.serve tells the handler nothing about connections (no accept or close events)",
+    bytesRead: "Bun.serve does not report bytes on the wire",
+    bytesWritten: "Bun.serve does not report bytes on the wire",
+  },
+  deno: {
+    connections: "Deno.serve tells the handler nothing about connections (no accept or close events)",
+    bytesRead: "Deno.serve does not report bytes on the wire",
+    bytesWritten: "Deno.serve does not report bytes on the wire",
+  },
+};
+
 const CLASSES = ["1xx", "2xx", "3xx", "4xx", "5xx"] as const;
 
 /** The counters of one native server; `snapshot` shapes them as {@link ServerStats}. */

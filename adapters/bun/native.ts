@@ -74,6 +74,11 @@ export function nativeEngine(_runtime: Runtime, options: ResolvedServeOptions): 
         counters.responded(status);
         return plainResponse(status, true);
       }
+      if (request.url.charCodeAt(0) === 47) {
+        // Bun gives an HTTP/1.0 request without Host a relative url ("/path");
+        // Request.url is absolute everywhere else, and routers rely on it.
+        request = new Request(`http://${server.hostname}:${server.port}${request.url}`, request);
+      }
       const response = await runHandler(
         options,
         request,

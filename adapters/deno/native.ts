@@ -54,16 +54,27 @@ export function nativeEngine(_runtime: Runtime, options: ResolvedServeOptions): 
     if (status !== 0) return refuse(status);
 
     let over = false;
-    if (request.body !== null && length === null) {
+    // Deno aborts request.signal when the connection closes, even after a
+    // complete response (its "legacy" behaviour; with
+    // --unstable-no-legacy-abort a client gone mid-stream aborts nothing).
+    // H9 wants an abort only when the client goes away first, so the handler
+    // gets a signal of ours that follows Deno's only until it has answered;
+    // a client gone mid-stream is then not seen (a gap in skips.ts).
+    const gone = new AbortController();
+    let answered = false;
+    request.signal.addEventListener("abort", () => {
+      if (!answered) gone.abort(request.signal.reason);
+    }, { once: true });
+    request = new Request(request.url, {
+      method: request.method,
+      headers,
+      signal: gone.signal,
       // Chunked: Deno has no body limit, so the stream counts (H3, 413).
-      request = new Request(request.url, {
-        method: request.method,
-        headers,
-        signal: request.signal,
-        body: guardBody(request.body, limits.maxBodyBytes, () => (over = true)),
-        duplex: "half",
-      } as RequestInit);
-    }
+      body: request.body !== null && length === null
+        ? guardBody(request.body, limits.maxBodyBytes, () => (over = true))
+        : request.body,
+      duplex: "half",
+    } as RequestInit);
     const local = server.addr;
     const serveInfo = new AddrServeInfo(
       info.remoteAddr.hostname,
@@ -73,6 +84,7 @@ export function nativeEngine(_runtime: Runtime, options: ResolvedServeOptions): 
       options.loopId,
     );
     const response = await runHandler(options, request, serveInfo, counters);
+    answered = true;
     if (over) {
       void response.body?.cancel().catch(() => {});
       return refuse(413);

@@ -213,6 +213,7 @@ export const connCases: HttpCase[] = [
       assert.equal(head.status, 200);
       assert.equal(head.get("content-length"), "12");
       assert.equal(head.get("x-raw"), "yes");
+      assert.match(head.get("content-type") ?? "(none)", /^text\/plain;charset=utf-8$/i);
       const next = await conn.response();
       assert.equal(next.body.toString(), "7", "no body bytes may follow a HEAD answer");
       conn.destroy();

@@ -15,7 +15,7 @@ import { ROOT } from "../../cli/runtimes.mjs";
 import { runtime } from "./_spawn.ts";
 import { CaseSkip, type HttpTarget } from "./_http-case.ts";
 import { httpSuite } from "./http-suite.ts";
-import { engineSkipReason, type RuntimeId } from "./skips.ts";
+import { engineSkipReason, type RuntimeId, skips } from "./skips.ts";
 
 const READY = "TRILOOP-HTTP ";
 
@@ -97,6 +97,11 @@ export function httpConformance(id: RuntimeId, engine: "kernel" | "native"): voi
     }, 40_000);
     afterAll(async () => {
       await fixture?.stop();
+    });
+    it("skips.ts names only cases of the suite", () => {
+      const names = new Set(httpSuite.map((c) => c.name));
+      const unknown = (skips.http?.[id] ?? []).flatMap((s) => s.tests).filter((n) => !names.has(n));
+      if (unknown.length > 0) throw new Error(`skips.ts names no such case: ${unknown.join("; ")}`);
     });
     for (const c of httpSuite) {
       const reason = engineSkipReason("http", id, engine, c.name);
