@@ -7,117 +7,20 @@
  * order the Fetch spec gives for a `Headers` (sorted by name; Bun iterates in
  * insertion order, so we sort ourselves), or in the order of a plain init
  * object; framing headers (`content-length`, `transfer-encoding`,
- * `connection`, `date`) are always ours.
+ * `connection`) are always ours; `date` is added unless the handler set one.
  *
  * @module
  */
 
+import { TriloopError } from "../errors.ts";
 import { LightResponse, realResponse } from "../fetch/light-response.ts";
+import { HeadWriter, isFieldValue, isToken } from "../http1/head-writer.ts";
+import { REASONS } from "../http1/status-lines.ts";
 import type { OutBuffer } from "./out-buffer.ts";
 
 const encoder = new TextEncoder();
 const TEXT_PLAIN = "text/plain;charset=UTF-8";
 const FORM_URLENCODED = "application/x-www-form-urlencoded;charset=UTF-8";
-
-const REASONS: Record<number, string> = {
-  100: "Continue",
-  101: "Switching Protocols",
-  102: "Processing",
-  103: "Early Hints",
-  200: "OK",
-  201: "Created",
-  202: "Accepted",
-  203: "Non-Authoritative Information",
-  204: "No Content",
-  205: "Reset Content",
-  206: "Partial Content",
-  207: "Multi-Status",
-  208: "Already Reported",
-  226: "IM Used",
-  300: "Multiple Choices",
-  301: "Moved Permanently",
-  302: "Found",
-  303: "See Other",
-  304: "Not Modified",
-  305: "Use Proxy",
-  307: "Temporary Redirect",
-  308: "Permanent Redirect",
-  400: "Bad Request",
-  401: "Unauthorized",
-  402: "Payment Required",
-  403: "Forbidden",
-  404: "Not Found",
-  405: "Method Not Allowed",
-  406: "Not Acceptable",
-  407: "Proxy Authentication Required",
-  408: "Request Timeout",
-  409: "Conflict",
-  410: "Gone",
-  411: "Length Required",
-  412: "Precondition Failed",
-  413: "Content Too Large",
-  414: "URI Too Long",
-  415: "Unsupported Media Type",
-  416: "Range Not Satisfiable",
-  417: "Expectation Failed",
-  418: "I'm a Teapot",
-  421: "Misdirected Request",
-  422: "Unprocessable Content",
-  423: "Locked",
-  424: "Failed Dependency",
-  425: "Too Early",
-  426: "Upgrade Required",
-  428: "Precondition Required",
-  429: "Too Many Requests",
-  431: "Request Header Fields Too Large",
-  451: "Unavailable For Legal Reasons",
-  500: "Internal Server Error",
-  501: "Not Implemented",
-  502: "Bad Gateway",
-  503: "Service Unavailable",
-  504: "Gateway Timeout",
-  505: "HTTP Version Not Supported",
-  506: "Variant Also Negotiates",
-  507: "Insufficient Storage",
-  508: "Loop Detected",
-  510: "Not Extended",
-  511: "Network Authentication Required",
-};
-
-/** Status lines, built once per status code. */
-const statusLines = new Map<number, string>();
-
-function statusLine(status: number, statusText: string): string {
-  if (statusText !== "") return `HTTP/1.1 ${status} ${safeReason(statusText)}\r\n`;
-  let line = statusLines.get(status);
-  if (line === undefined) {
-    line = `HTTP/1.1 ${status} ${REASONS[status] ?? "Unknown"}\r\n`;
-    statusLines.set(status, line);
-  }
-  return line;
-}
-
-function safeReason(text: string): string {
-  // reason-phrase = *( HTAB / SP / VCHAR / obs-text ) (RFC 9112 §4)
-  return /^[\t\x20-\x7e\x80-\xff]*$/.test(text) ? text : "Unknown";
-}
-
-let dateSecond = -1;
-let dateLine = "";
-
-/**
- * The `date` line, rebuilt at most once a second (formatting a date costs
- * more than the rest of a small head).
- */
-export function dateHeader(): string {
-  const now = Date.now();
-  const second = (now / 1000) | 0;
-  if (second !== dateSecond) {
-    dateSecond = second;
-    dateLine = `date: ${new Date(second * 1000).toUTCString()}\r\n`;
-  }
-  return dateLine;
-}
 
 /** Fields we always write ourselves, so the framing is never the handler's to get wrong. */
 function isFramingField(name: string): boolean {
@@ -126,19 +29,19 @@ function isFramingField(name: string): boolean {
     case "transfer-encoding":
     case "connection":
     case "keep-alive":
-    case "date":
       return true;
   }
   return false;
 }
 
-const TOKEN_RE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const VALUE_RE = /^[\t\x20-\x7e\x80-\xff]*$/;
-
-/** Raised (as a plain TypeError) for a header a plain init object smuggled in. */
+/** Checks a field from a plain init object (a Headers object has checked its own). */
 function checkField(name: string, value: string): void {
-  if (!TOKEN_RE.test(name)) throw new TypeError(`Invalid header name "${name}"`);
-  if (!VALUE_RE.test(value)) throw new TypeError(`Invalid value for header "${name}"`);
+  if (!isToken(name)) {
+    throw new TriloopError("TRI_ERR_INVALID_ARG", `Invalid header name ${JSON.stringify(name)}`);
+  }
+  if (!isFieldValue(value)) {
+    throw new TriloopError("TRI_ERR_INVALID_ARG", `Invalid value for header ${JSON.stringify(name)}`);
+  }
 }
 
 /** The head fields a response carries, lowercase, in wire order. */
@@ -251,6 +154,9 @@ export function bodyless(status: number): boolean {
   return status < 200 || status === 204 || status === 304;
 }
 
+/** The head writer of this loop (its buffer is reused for every response). */
+const writer = new HeadWriter();
+
 /**
  * Appends the head to `out`. `length` is the body length, -1 for chunked, or
  * below -1 for no framing field (a body that ends with the connection, or a
@@ -264,25 +170,21 @@ export function writeHead(
   keepAlive: boolean,
   http10: boolean,
 ): void {
-  let head = statusLine(r.status, r.statusText);
+  const w = writer.start(r.status, r.statusText);
   const list = r.fields.list;
-  for (let i = 0; i < list.length; i += 2) head += `${list[i]}: ${list[i + 1]}\r\n`;
-  head += dateHeader();
+  for (let i = 0; i < list.length; i += 2) w.header(list[i], list[i + 1]);
+  if (!w.hasDate) w.date();
   if (!bodyless(r.status)) {
-    if (length >= 0) head += `content-length: ${length}\r\n`;
-    else if (length === -1) head += "transfer-encoding: chunked\r\n";
+    if (length >= 0) w.contentLength(length);
+    else if (length === -1) w.chunked();
   }
-  if (!keepAlive) head += "connection: close\r\n";
-  else if (http10) head += "connection: keep-alive\r\n";
-  out.text(head + "\r\n");
+  if (!keepAlive) w.close();
+  else if (http10) w.keepAlive();
+  out.bytes(w.end().view());
 }
 
 /** Appends a small error response (for parse failures, timeouts, 500s) that closes the connection. */
 export function writeErrorResponse(out: OutBuffer, status: number): void {
-  const body = `${status} ${REASONS[status] ?? "Error"}`;
-  out.text(
-    `${
-      statusLine(status, "")
-    }content-type: ${TEXT_PLAIN}\r\n${dateHeader()}content-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`,
-  );
+  const w = writer.start(status).header("content-type", TEXT_PLAIN).date().close();
+  out.bytes(w.endWith(`${status} ${REASONS[status] ?? "Error"}`).view());
 }
