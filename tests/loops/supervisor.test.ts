@@ -1,0 +1,177 @@
+// The supervisor's policy against fake loop hosts (LP1, LP4–LP9): what it
+// starts, when it respawns and gives up, how it closes and counts.
+import { describe, expect, it } from "vitest";
+import { startSupervisor, type SupervisorOptions } from "../../core/loops/supervisor.ts";
+import { resolveRespawn } from "../../core/loops/policy.ts";
+import { isTriloopError } from "../../core/errors.ts";
+import type { LoopHosts } from "../../core/types.ts";
+import { type Behaviour, counters, fakeHosts } from "./_fake-hosts.ts";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until(cond: () => boolean, ms = 2000): Promise<void> {
+  const end = performance.now() + ms;
+  while (!cond()) {
+    if (performance.now() > end) throw new Error("timed out");
+    await sleep(2);
+  }
+}
+
+function options(
+  hosts: LoopHosts,
+  extra: Partial<SupervisorOptions> = {},
+): SupervisorOptions & { lines: string[] } {
+  const lines: string[] = [];
+  return {
+    hosts,
+    plan: hosts.plan("auto"),
+    count: 2,
+    module: "file:///app.ts",
+    mode: "entry",
+    hostname: "127.0.0.1",
+    port: 0,
+    respawn: resolveRespawn({ backoffMs: 5, maxBackoffMs: 20, maxDeaths: 3, windowMs: 5_000 }),
+    statsIntervalMs: 1000,
+    log: (line) => lines.push(line),
+    lines,
+    ...extra,
+  };
+}
+
+describe("supervisor", () => {
+  it("LP1 the first loop resolves port 0; every other loop joins its port", async () => {
+    const { hosts, loops } = fakeHosts();
+    const sup = await startSupervisor(options(hosts, { count: 3 }));
+    expect(loops.map((l) => l.config?.port)).toEqual([0, sup.port, sup.port]);
+    expect(loops.map((l) => l.config?.id)).toEqual([0, 1, 2]);
+    expect(loops.every((l) => l.config?.reusePort)).toBe(true);
+    await sup.close({ graceMs: 100 });
+  });
+
+  it("LP1 round-robin: the supervisor reserves the port before the first loop", async () => {
+    const { hosts, loops, reserved } = fakeHosts();
+    hosts.plan = () => ({ host: "process", balance: "round-robin", why: "fake" });
+    const sup = await startSupervisor(options(hosts));
+    expect(reserved).toEqual(["127.0.0.1"]);
+    expect(loops[0].config?.port).toBe(sup.port);
+    expect(loops.every((l) => l.config?.reusePort === false)).toBe(true);
+    await sup.close({ graceMs: 100 });
+  });
+
+  it("LP6 a first loop that fails rejects start with TRI_ERR_LOOP_START, and nothing respawns", async () => {
+    for (const start of ["fail", "exit"] as const) {
+      const { hosts, loops } = fakeHosts(() => ({ start }));
+      const err = await startSupervisor(options(hosts)).catch((e) => e);
+      expect(isTriloopError(err, "TRI_ERR_LOOP_START"), String(err)).toBe(true);
+      if (start === "fail") expect((err as Error).message).toContain("app broke");
+      await sleep(30);
+      expect(loops.length).toBe(1);
+    }
+  });
+
+  it("LP4 a dead loop is respawned with the same id after its backoff", async () => {
+    const { hosts, loops } = fakeHosts();
+    const o = options(hosts);
+    const sup = await startSupervisor(o);
+    loops[1].kill(3);
+    await until(() => loops.length === 3 && sup.stats().loops.live === 2);
+    expect(loops[2].config?.id).toBe(1);
+    expect(loops[2].config?.port).toBe(sup.port);
+    expect(o.lines[0]).toMatch(/^triloop: loop 1 died \(exit code 3\); respawning in 5 ms$/);
+    expect(o.lines[1]).toBe("triloop: loop 1 is back (restart 1)");
+    const s = sup.stats().loops;
+    expect(s.restarts).toBe(1);
+    expect(s.perLoop[1]).toMatchObject({ id: 1, state: "ready", restarts: 1, lastExit: { code: 3 } });
+    await sup.close({ graceMs: 100 });
+  });
+
+  it("LP5 a loop that keeps dying is given up once, and stats say crash-loop", async () => {
+    // Loop 0 is steady; every later spawn for slot 1 dies 5 ms after ready.
+    const { hosts, loops } = fakeHosts((i): Behaviour => (i === 0 ? {} : { dieAfterMs: 5 }));
+    const o = options(hosts);
+    const sup = await startSupervisor(o);
+    await until(() => sup.stats().loops.crashLooping.length === 1);
+    await sleep(50);
+    expect(loops.length).toBe(4); // the first and 3 deaths of slot 1: no fourth respawn
+    expect(o.lines.filter((l) => l.includes("crash-looping"))).toEqual([
+      expect.stringMatching(
+        /^triloop: loop 1 is crash-looping \(3 deaths in 5 s\); not respawning it\. Last death: Error: died on cue/,
+      ),
+    ]);
+    expect(sup.stats().loops).toMatchObject({ live: 1, crashLooping: [1] });
+    await sup.close({ graceMs: 100 });
+  });
+
+  it("LP5 when every loop is given up, the supervisor ends", async () => {
+    const { hosts } = fakeHosts(() => ({ dieAfterMs: 5 }));
+    const o = options(hosts);
+    const sup = await startSupervisor(o);
+    await Promise.race([sup.ended, sleep(3000).then(() => Promise.reject(new Error("did not end")))]);
+    expect(o.lines.at(-1)).toBe("triloop: every loop is crash-looping; the server is down");
+  });
+
+  it("LP7 close asks every loop and sums their reports", async () => {
+    const { hosts, loops } = fakeHosts((i) => ({ report: { completed: i + 1 } }));
+    const sup = await startSupervisor(options(hosts));
+    const report = await sup.close({ graceMs: 200 });
+    expect(report).toMatchObject({ outcome: "drained", completed: 3, forced: 0 });
+    expect(loops.every((l) => l.received.some((m) => m.t === "close" && m.graceMs === 200))).toBe(true);
+    expect(sup.stats()).toMatchObject({ requests: 6, connections: { open: 0 } });
+    expect(sup.stats().loops.perLoop.map((l) => l.state)).toEqual(["closed", "closed"]);
+  });
+
+  it("LP7 a forced loop makes the whole shutdown forced", async () => {
+    const { hosts } = fakeHosts((i) => (i === 1 ? { report: { outcome: "forced", forced: 2 } } : {}));
+    const sup = await startSupervisor(options(hosts));
+    expect(await sup.close({ graceMs: 50 })).toMatchObject({ outcome: "forced", completed: 2, forced: 2 });
+  });
+
+  it("LP8 a loop that never reports is ended at graceMs + margin and counted as forced", async () => {
+    const { hosts, loops } = fakeHosts((i) => (i === 1 ? { close: "hang", stats: counters(4, 1) } : {}));
+    const sup = await startSupervisor(options(hosts, { closeMarginMs: 50 }));
+    const t0 = performance.now();
+    const report = await sup.close({ graceMs: 100 });
+    const ms = performance.now() - t0;
+    expect(ms).toBeGreaterThanOrEqual(140);
+    expect(ms).toBeLessThan(1000);
+    expect(loops[1].terminated).toBe(true);
+    expect(report).toMatchObject({ outcome: "forced", completed: 1, forced: 4 });
+  });
+
+  it("LP8 a second close with graceMs 0 forces at once", async () => {
+    const { hosts } = fakeHosts(() => ({ close: "hang", stats: counters(1, 1) }));
+    const sup = await startSupervisor(options(hosts));
+    const first = sup.close({ graceMs: 60_000 });
+    await sleep(10);
+    const t0 = performance.now();
+    const second = sup.close({ graceMs: 0 });
+    expect(second).toBe(first);
+    expect(await first).toMatchObject({ outcome: "forced", forced: 2 });
+    expect(performance.now() - t0).toBeLessThan(1000);
+  });
+
+  it("LP8 a loop that dies while draining counts as forced; no respawn during close", async () => {
+    const { hosts, loops } = fakeHosts((i) => (i === 0 ? { close: "hang", stats: counters(3, 0) } : {}));
+    const sup = await startSupervisor(options(hosts));
+    const closing = sup.close({ graceMs: 5_000 });
+    await sleep(10);
+    loops[0].kill(1);
+    expect(await closing).toMatchObject({ outcome: "forced", forced: 3, completed: 1 });
+    expect(loops.length).toBe(2);
+  });
+
+  it("LP9 stats sum the live loops and the retired ones; collectStats asks first", async () => {
+    const { hosts, loops } = fakeHosts();
+    const sup = await startSupervisor(options(hosts));
+    await until(() => sup.stats().requests === 4);
+    expect(sup.stats()).toMatchObject({ requests: 4, connections: { open: 2 } });
+    loops[0].kill(1);
+    await until(() => sup.stats().loops.live === 2 && loops.length === 3);
+    await until(() => sup.stats().requests === 6);
+    // The dead loop's 2 requests stay counted; its open connection does not.
+    expect(sup.stats()).toMatchObject({ requests: 6, connections: { open: 2 } });
+    await sup.collectStats();
+    expect([loops[1], loops[2]].map((l) => l.received.at(-1)?.t)).toEqual(["stats", "stats"]);
+    await sup.close({ graceMs: 100 });
+  });
+});
