@@ -56,7 +56,8 @@ export class Histogram {
     let seen = 0;
     for (let i = 0; i < this.#counts.length; i++) {
       seen += this.#counts[i];
-      if (seen >= rank) return Math.min(upperEdge(i), this.#max);
+      // The top bucket also holds everything past the range: only max bounds it.
+      if (seen >= rank) return i === this.#counts.length - 1 ? this.#max : Math.min(upperEdge(i), this.#max);
     }
     return this.#max;
   }
