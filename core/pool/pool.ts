@@ -145,7 +145,9 @@ class WorkerPool implements Pool<TaskModule> {
   run(name: string, input?: unknown, options?: RunOptions): Promise<never> {
     if (this.#closing) return Promise.reject(new TriloopError("TRI_ERR_POOL_CLOSED"));
     if (typeof name !== "string") {
-      return Promise.reject(new TriloopError("TRI_ERR_INVALID_ARG", `The task name must be a string, got ${typeof name}`));
+      return Promise.reject(
+        new TriloopError("TRI_ERR_INVALID_ARG", `The task name must be a string, got ${typeof name}`),
+      );
     }
     const signal = options?.signal;
     if (signal !== undefined && typeof signal?.addEventListener !== "function") {
@@ -212,7 +214,9 @@ class WorkerPool implements Pool<TaskModule> {
   close(options?: { mode?: "drain" | "cancel" }): Promise<void> {
     const mode = options?.mode ?? "drain";
     if (mode !== "drain" && mode !== "cancel") {
-      return Promise.reject(new TriloopError("TRI_ERR_INVALID_ARG", `close mode must be "drain" or "cancel", got '${mode}'`));
+      return Promise.reject(
+        new TriloopError("TRI_ERR_INVALID_ARG", `close mode must be "drain" or "cancel", got '${mode}'`),
+      );
     }
     if (!this.#closing) {
       this.#closing = true;
@@ -275,7 +279,9 @@ class WorkerPool implements Pool<TaskModule> {
       this.#failed++;
       this.#settle(task, diedError(task.name, info), false);
     } else if (!slot.ready && !slot.killed) {
-      this.#loadFailed(info.error ?? new Error(`The worker exited while loading ${this.#href}${codeOf(info)}`));
+      this.#loadFailed(
+        info.error ?? new Error(`The worker exited while loading ${this.#href}${codeOf(info)}`),
+      );
     } else if (!slot.killed) {
       this.#onError(diedError(undefined, info));
     }
@@ -375,7 +381,9 @@ class WorkerPool implements Pool<TaskModule> {
       const slot = new Slot(this);
       this.#spawned++;
       try {
-        slot.handle = this.#rt.spawnWorker(this.#rt.entry, SLOT_HANDLER, { name: `triloop-pool-${this.#spawned}` });
+        slot.handle = this.#rt.spawnWorker(this.#rt.entry, SLOT_HANDLER, {
+          name: `triloop-pool-${this.#spawned}`,
+        });
       } catch (err) {
         this.#loadFailed(err);
         return;
@@ -455,7 +463,9 @@ function tasksHref(tasks: URL | string | undefined): string {
   }
   throw new TriloopError(
     "TRI_ERR_INVALID_ARG",
-    `'tasks' must be a URL or an absolute path, got '${String(tasks)}' (try new URL("./tasks.ts", import.meta.url))`,
+    `'tasks' must be a URL or an absolute path, got '${
+      String(tasks)
+    }' (try new URL("./tasks.ts", import.meta.url))`,
   );
 }
 
@@ -467,7 +477,9 @@ function integer(value: number, min: number, what: string): number {
 }
 
 function nonNegative(value: number, what: string): number {
-  if (!(value >= 0)) throw new TriloopError("TRI_ERR_INVALID_ARG", `${what} must be a number >= 0, got '${value}'`);
+  if (!(value >= 0)) {
+    throw new TriloopError("TRI_ERR_INVALID_ARG", `${what} must be a number >= 0, got '${value}'`);
+  }
   return value;
 }
 

@@ -44,5 +44,6 @@ export type ControlMessage =
 
 /** True when `data` is a {@link ControlMessage}. Costs one property read on the hot path. */
 export function isControl(data: unknown): data is ControlMessage {
-  return typeof data === "object" && data !== null && (data as Record<string, unknown>)[CONTROL] !== undefined;
+  return typeof data === "object" && data !== null &&
+    (data as Record<string, unknown>)[CONTROL] !== undefined;
 }

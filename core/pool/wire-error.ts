@@ -33,7 +33,9 @@ const BUILTIN: Record<string, ErrorConstructor> = {
 
 /** `err` as a plain object that any structured clone keeps whole. */
 export function toWire(err: unknown, depth = 0): WireError {
-  if (err instanceof Error || (typeof err === "object" && err !== null && "message" in err && "stack" in err)) {
+  if (
+    err instanceof Error || (typeof err === "object" && err !== null && "message" in err && "stack" in err)
+  ) {
     const e = err as Error & { code?: unknown };
     const wire: WireError = { isError: true, name: String(e.name), message: String(e.message) };
     if (typeof e.stack === "string") wire.stack = e.stack;
