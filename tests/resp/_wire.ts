@@ -14,8 +14,10 @@ import type { ConnOptions, SocketHandler, Transport } from "../../core/types.ts"
 /** A fake transport: takes every byte unless stalled; reads wait while paused. */
 class FakeTransport implements Transport {
   sent: Uint8Array[] = [];
+  sentBytes = 0;
   writes = 0;
-  stalled = false;
+  /** Bytes the kernel will still take; 0 is a stalled peer. */
+  budget = Infinity;
   paused = false;
   finSent = false;
   destroyed = false;
@@ -26,10 +28,13 @@ class FakeTransport implements Transport {
   readonly localPort = 6379;
   constructor(readonly conn: Connection<any>) {}
   write(bytes: Uint8Array): number {
-    if (this.stalled || this.destroyed) return 0;
+    const n = Math.min(bytes.byteLength, this.destroyed ? 0 : this.budget);
+    if (n === 0) return 0;
+    this.budget -= n;
     this.writes++;
-    this.sent.push(bytes.slice());
-    return bytes.byteLength;
+    this.sent.push(bytes.slice(0, n));
+    this.sentBytes += n;
+    return n;
   }
   get buffered(): number {
     return 0;
@@ -43,8 +48,10 @@ class FakeTransport implements Transport {
     this.destroyed = true;
     queueMicrotask(() => this.conn.onClose());
   }
+  pauses = 0;
   pause(): void {
     this.paused = true;
+    this.pauses++;
   }
   resume(): void {
     this.paused = false;
@@ -92,9 +99,14 @@ export class Wire {
     this.conn.onEnd();
   }
 
+  /** Everything the server sent so far. */
+  bytes(): Uint8Array {
+    return concatAll(this.t.sent);
+  }
+
   /** Everything the server sent so far, as a byte string. */
   output(): string {
-    return latin1(concatAll(this.t.sent));
+    return latin1(this.bytes());
   }
 
   /** What the server sent since the last `take`. */
@@ -105,20 +117,30 @@ export class Wire {
     return fresh;
   }
 
-  /** The kernel stops taking bytes (the peer stopped reading). */
-  stall(): void {
-    this.t.stalled = true;
+  /** How many times the connection paused its reads. */
+  get pauses(): number {
+    return this.t.pauses;
   }
 
-  /** The kernel takes bytes again and tells the connection. */
-  flow(): void {
-    this.t.stalled = false;
+  /** Bytes the server sent so far. */
+  get sentBytes(): number {
+    return this.t.sentBytes;
+  }
+
+  /** The kernel stops taking bytes (the peer stopped reading). */
+  stall(): void {
+    this.t.budget = 0;
+  }
+
+  /** The kernel takes (up to `budget`) bytes again and tells the connection. */
+  flow(budget = Infinity): void {
+    this.t.budget = budget;
     this.conn.onWritable();
   }
 
-  /** Runs pending microtasks and timers-of-zero (resumed reads, close callbacks). */
+  /** Runs pending microtasks (resumed reads, close callbacks). */
   async settle(): Promise<void> {
-    for (let i = 0; i < 3; i++) await new Promise((r) => setTimeout(r, 0));
+    for (let i = 0; i < 2; i++) await new Promise((r) => setImmediate(r));
   }
 }
 
