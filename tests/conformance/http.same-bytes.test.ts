@@ -25,7 +25,10 @@ const REQUESTS: Array<[string, string]> = [
   ["HTTP/1.0", "GET /n/1 HTTP/1.0\r\n\r\n"],
   ["client close", "GET /n/2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"],
   ["handler throw (500)", "GET /throw HTTP/1.1\r\nHost: x\r\n\r\n"],
-  ["smuggling refusal (400)", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n"],
+  [
+    "smuggling refusal (400)",
+    "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n",
+  ],
   ["version refusal (505)", "GET / HTTP/2.0\r\nHost: x\r\n\r\n"],
 ];
 
