@@ -11,7 +11,7 @@
 
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import type { RuntimeId } from "./servers/matrix.ts";
+import type { PeerSet, RuntimeId } from "./servers/matrix.ts";
 import { parseScenarios, type Scenario } from "./scenarios.ts";
 
 /** Everything a bench session needs to know. */
@@ -33,7 +33,8 @@ export interface BenchConfig {
   idleConnections: number;
   driver: "builtin" | "wrk";
   respDriver: "redis-benchmark" | "builtin";
-  peers: "all" | "min" | "none";
+  /** Peers per runtime (see `--peers`). */
+  peers: Partial<Record<RuntimeId, PeerSet>>;
   /** Generator threads; default: the CPUs the generator may use. */
   threads?: number;
   pin: boolean;
@@ -49,7 +50,8 @@ export interface BenchConfig {
 
 export const USAGE = `usage: triloop bench [<entry>] [options]
   <entry>              fetch entry under test (default examples/hello-hono.ts)
-  --preset NAME        default (HTTP matrix, all runtimes, < 5 min) | tcp (RESP + idle memory)
+  --preset NAME        default (hello + pipelined, all runtimes, < 5 min) | full (every scenario)
+                       | tcp (RESP ops + idle memory)
   --runtimes LIST      node,node24,bun,deno (default: all installed)
   --engines LIST       kernel,native (default kernel,native)
   --loops LIST         loops per triloop server, e.g. 1,2 (default 1)
@@ -60,7 +62,8 @@ export const USAGE = `usage: triloop bench [<entry>] [options]
   --rounds N           interleaved rounds; the median is reported (default 3)
   --driver D           builtin | wrk (HTTP load driver, default builtin)
   --resp-driver D      redis-benchmark | builtin (default redis-benchmark when installed)
-  --peers P            all | min (baseline + ceiling) | none (default all)
+  --peers P            all | min (baseline + ceiling) | none, or per runtime: node=all,node24=min
+                       (default all; the default preset runs node24 with min)
   --threads N          generator threads (default: CPUs left to the generator)
   --idle-connections N idle connections per server (default 10000)
   --no-pin             do not pin server and generator to separate CPUs
@@ -104,15 +107,32 @@ export function parseArgv(argv: string[]): { flags: Map<string, string>; positio
   return { flags, positional };
 }
 
+/**
+ * Presets. `default` must finish in under 5 minutes on a 2-core machine with
+ * every runtime: ~18 servers × 2 scenarios × 3 rounds at ~1.4 s a run, plus
+ * start-up, warm-up and the generator-vs-wrk check (~4 minutes). The other
+ * HTTP scenarios are in `full`, which takes longer.
+ */
 const PRESETS: Record<string, Record<string, string>> = {
   default: {
-    scenarios: "hello,pipelined,json,upload,churn,slow",
-    duration: "2s",
-    warmup: "500ms",
+    scenarios: "hello,pipelined",
+    duration: "1s",
+    warmup: "300ms",
     rounds: "3",
+    peers: "node=all,node24=min,bun=all,deno=all",
     json: "bench/results/default.json",
     svg: "bench/results/default.svg",
     md: "bench/results/default.md",
+  },
+  full: {
+    scenarios: "hello,json,pipelined,upload,slow,churn,resp,idle",
+    duration: "2s",
+    warmup: "500ms",
+    rounds: "3",
+    "idle-rounds": "2",
+    json: "bench/results/full.json",
+    svg: "bench/results/full.svg",
+    md: "bench/results/full.md",
   },
   tcp: {
     scenarios: "resp,idle",
@@ -124,6 +144,26 @@ const PRESETS: Record<string, Record<string, string>> = {
     md: "bench/results/tcp.md",
   },
 };
+
+/** `all`, or `node=all,node24=min`: the peer set of each runtime. */
+export function parsePeers(text: string, runtimes: RuntimeId[]): Partial<Record<RuntimeId, PeerSet>> {
+  const out: Partial<Record<RuntimeId, PeerSet>> = {};
+  const check = (p: string): PeerSet => {
+    if (p !== "all" && p !== "min" && p !== "none") {
+      throw new TypeError(`Unknown peer set '${p}'; use all, min or none`);
+    }
+    return p;
+  };
+  if (!text.includes("=")) {
+    for (const rt of runtimes) out[rt] = check(text);
+    return out;
+  }
+  for (const part of list(text)) {
+    const [rt, set] = part.split("=");
+    out[rt as RuntimeId] = check(set);
+  }
+  return out;
+}
 
 /** Builds the config from argv; `installed` lists the runtimes available. */
 export function parseConfig(
@@ -161,8 +201,7 @@ export function parseConfig(
     (get("resp-driver") ?? (tools.redisBenchmark ? "redis-benchmark" : "builtin")) as BenchConfig[
       "respDriver"
     ];
-  const peers = (get("peers") ?? "all") as BenchConfig["peers"];
-  if (!["all", "min", "none"].includes(peers)) throw new TypeError(`Unknown --peers '${peers}'`);
+  const peers = parsePeers(get("peers") ?? "all", runtimes);
   const out = (name: string) => (get(name) ? resolve(root, get(name)!) : undefined);
 
   return {

@@ -25,7 +25,7 @@ import { checkTargets } from "./report/targets.ts";
 import type { Context } from "./run/context.ts";
 import { httpRunCount, runHttp } from "./run/http.ts";
 import { runIdle, runResp } from "./run/tcp.ts";
-import type { HttpScenario } from "./scenarios.ts";
+import { type HttpScenario, SCENARIOS } from "./scenarios.ts";
 import { httpMatrix, type RuntimeId, tcpMatrix } from "./servers/matrix.ts";
 
 function which(bin: string): string | undefined {
@@ -223,7 +223,9 @@ function render(
   );
   out.push("");
   const notes = {
-    slow: "16 MiB streamed to clients reading 256 KiB/s each; the figure to watch is peak RSS",
+    slow:
+      `GET /stream to ${SCENARIOS.slow.kind === "http" ? SCENARIOS.slow.connections : 0} clients reading ` +
+      `1 MiB/s each (the peers stream 16 MiB); the figure to watch is peak RSS`,
     churn: "a new connection per request (latency includes connect)",
     idle: `${cfg.idleConnections} idle connections held by a separate process`,
     resp: `PING/SET/GET/INCR, pipeline 16, ${cfg.connections} connections`,
@@ -242,7 +244,9 @@ function render(
         `(${Math.round(w.builtin.min)}–${Math.round(w.builtin.max)}) vs wrk ${
           Math.round(w.wrk.median)
         } req/s ` +
-        `(${Math.round(w.wrk.min)}–${Math.round(w.wrk.max)}), ${w.builtin.n} turns each, alternated`,
+        `(${Math.round(w.wrk.min)}–${Math.round(w.wrk.max)}), ${w.builtin.n} turns each, alternated; ` +
+        `load-side CPU per request: generator ${w.builtinClientCpu.median.toFixed(1)} µs, ` +
+        `wrk ${w.wrkClientCpu.median.toFixed(1)} µs`,
     );
   }
   const targets = checkTargets(rows);

@@ -20,6 +20,7 @@
 
 import { readdirSync, readFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
+import process from "node:process";
 
 function sysconf(name: string, fallback: number): number {
   try {
@@ -124,6 +125,18 @@ export function treeCpuMicros(pid: number): number {
     if (s !== undefined) ticks += s.utime + s.stime + s.cutime + s.cstime;
   }
   return (ticks * 1e6) / CLOCK_TICKS;
+}
+
+/**
+ * This process's own CPU time (all threads) and that of its children already
+ * reaped (finished drivers like wrk), in µs: the load side's cost.
+ */
+export function selfCpuMicros(): { self: number; reaped: number } {
+  const s = readStat(process.pid)!;
+  return {
+    self: ((s.utime + s.stime) * 1e6) / CLOCK_TICKS,
+    reaped: ((s.cutime + s.cstime) * 1e6) / CLOCK_TICKS,
+  };
 }
 
 /** Resident bytes of one process, from `/proc/<pid>/statm`. */

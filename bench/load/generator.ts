@@ -20,6 +20,7 @@
  * @module
  */
 
+import process from "node:process";
 import { Worker } from "node:worker_threads";
 import { Histogram, type LatencySummary } from "../lib/histogram.ts";
 import { type FromWorker, type LoadErrors, type LoadJob, noErrors, type ToWorker } from "./job.ts";
@@ -71,7 +72,9 @@ export class LoadGenerator {
   static create(threads: number): LoadGenerator {
     if (!(threads >= 1)) throw new RangeError(`Threads must be >= 1, got ${threads}`);
     const url = new URL("./worker-boot.mjs", import.meta.url);
-    const workers = Array.from({ length: threads }, () => new Worker(url, { execArgv: [] }));
+    // TRILOOP_BENCH_WORKER_FLAGS passes Node flags to the load threads (e.g. --cpu-prof).
+    const execArgv = process.env.TRILOOP_BENCH_WORKER_FLAGS?.split(" ").filter(Boolean) ?? [];
+    const workers = Array.from({ length: threads }, () => new Worker(url, { execArgv }));
     return new LoadGenerator(workers);
   }
 

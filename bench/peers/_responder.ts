@@ -26,8 +26,8 @@ export interface RawSocket {
   end(): void;
 }
 
-/** Chunks in a `/stream` response. */
-export const STREAM_CHUNKS = 64;
+/** Chunks in a `/stream` response: 16 MiB in all, more than loopback socket buffers hold, so a slow reader really pushes back. */
+export const STREAM_CHUNKS = 1024;
 /** Bytes per `/stream` chunk. */
 export const STREAM_CHUNK_BYTES = 16 * 1024;
 

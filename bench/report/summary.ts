@@ -6,7 +6,7 @@
  */
 
 import type { LatencySummary } from "../lib/histogram.ts";
-import { median, type Spread, spread } from "../lib/stats.ts";
+import { type Spread, spread } from "../lib/stats.ts";
 import type { LoadErrors } from "../load/job.ts";
 import type { ScenarioId } from "../scenarios.ts";
 import type { ServerSpec } from "../servers/matrix.ts";
@@ -107,9 +107,9 @@ export function summarize(
         peakRss: spread(ok.map((r) => r.peakRss)),
         bytesPerSec: spread(ok.map((r) => r.bytesPerSec)),
         bytesPerConn: ok.some((r) => r.idle) ? spread(ok.map((r) => r.idle!.bytesPerConn)) : undefined,
-        p50: median(ok.map((r) => r.latency.p50)),
-        p99: median(ok.map((r) => r.latency.p99)),
-        max: Math.max(0, ...ok.map((r) => r.latency.max)),
+        p50: spread(ok.map((r) => r.latency.p50)).median,
+        p99: spread(ok.map((r) => r.latency.p99)).median,
+        max: spread(ok.map((r) => r.latency.max)).max,
         errors: ok.reduce((n, r) => n + r.errorTotal, 0),
         non2xx: ok.reduce((n, r) => n + r.non2xx, 0),
       });

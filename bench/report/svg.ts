@@ -96,7 +96,7 @@ export function renderSvg(
     for (const s of scenarios) {
       const metric = metricOf(s);
       const mine = rows.filter((r) => r.scenario === s.id);
-      if (metric === undefined || mine.length === 0) continue;
+      if (metric === undefined || !mine.some((r) => Number.isFinite(metric.value(r).median))) continue;
       panels.push(panel(`${s.title}: ${metric.title}`, mine, metric, o.runtimeLabels));
     }
   }
@@ -159,15 +159,20 @@ function panel(
     else groups.push({ runtime: r.server.runtime, rows: [r] });
   }
   const values = rows.map(metric.value).filter((v) => Number.isFinite(v.median));
-  const top = niceCeil(Math.max(0, ...values.map((v) => (Number.isFinite(v.max) ? v.max : v.median))));
+  const step = niceCeil(Math.max(0, ...values.map((v) => (Number.isFinite(v.max) ? v.max : v.median))) / 4);
+  const ticks = Math.max(
+    1,
+    Math.ceil(Math.max(0, ...values.map((v) => (Number.isFinite(v.max) ? v.max : v.median))) / step),
+  );
+  const top = step * ticks;
   const plotW = rows.length * (BAR + GAP) + groups.length * GROUP_GAP;
   const w = Math.max(LEFT + plotW + 24, 8 * title.length + LEFT);
   const y = (v: number) => PLOT_TOP + PLOT_H - (top > 0 ? (v / top) * PLOT_H : 0);
   const out: string[] = [];
   out.push(`<text x="${LEFT}" y="22" class="p">${esc(title)}</text>`);
   // Axis, grid and tick labels.
-  for (let i = 0; i <= 4; i++) {
-    const v = (top * i) / 4;
+  for (let i = 0; i <= ticks; i++) {
+    const v = step * i;
     const yy = y(v);
     out.push(
       `<line x1="${LEFT}" y1="${yy}" x2="${LEFT + plotW}" y2="${yy}" stroke="${i ? "#eee" : "#999"}"/>`,
@@ -233,7 +238,7 @@ function panel(
   return { w, body: out.join("") };
 }
 
-/** The smallest 1, 2, 2.5 or 5 × 10^k at or above `v`. */
+/** The smallest 1, 2, 2.5 or 5 × 10^k at or above `v`: a tick step people read easily. */
 export function niceCeil(v: number): number {
   if (!(v > 0)) return 1;
   const p = 10 ** Math.floor(Math.log10(v));

@@ -10,7 +10,7 @@ import type { RuntimeInfo } from "../../cli/runtimes.mjs";
 import type { BenchConfig } from "../config.ts";
 import type { LoadGenerator, LoadResult } from "../load/generator.ts";
 import { errorTotal, type LoadJob } from "../load/job.ts";
-import { RssSampler, treeCpuMicros } from "../lib/proc.ts";
+import { RssSampler, selfCpuMicros, treeCpuMicros } from "../lib/proc.ts";
 import type { Progress } from "../report/progress.ts";
 import type { RunRecord } from "../report/summary.ts";
 import type { ScenarioId } from "../scenarios.ts";
@@ -38,6 +38,8 @@ export interface Context {
   planned: number;
   done: number;
   started: number;
+  /** When the first run began (the estimate leaves server start-up out). */
+  firstRunAt?: number;
 }
 
 /** Starts `spec` under its runtime, pinned to the server CPUs. */
@@ -52,7 +54,8 @@ export function start(ctx: Context, spec: ServerSpec, timeoutMs = 30_000): Promi
 /** The text after the counter in the progress line. */
 export function progressText(ctx: Context, what: string): string {
   const left = ctx.planned - ctx.done;
-  const per = ctx.done > 0 ? (performance.now() - ctx.started) / ctx.done : 0;
+  ctx.firstRunAt ??= performance.now();
+  const per = ctx.done > 0 ? (performance.now() - ctx.firstRunAt) / ctx.done : 0;
   const eta = per > 0 ? ` · ~${Math.ceil((per * left) / 1000)} s left` : "";
   return `run ${Math.min(ctx.done + 1, ctx.planned)}/${ctx.planned} · ${what}${eta}`;
 }
@@ -85,11 +88,12 @@ export async function builtinRun(
   server: Running,
   job: LoadJob,
   label: string,
-): Promise<{ result: LoadResult; cpuUs: number; peakRss: number }> {
+): Promise<{ result: LoadResult; cpuUs: number; peakRss: number; clientCpuUs: number }> {
   const { gen, cfg } = ctx;
   await gen.start(job);
   await sleep(cfg.warmupMs);
   const win = new ServerWindow(server.pid);
+  const client0 = selfCpuMicros().self;
   void gen.measure();
   const end = performance.now() + cfg.durationMs;
   while (performance.now() < end) {
@@ -101,8 +105,9 @@ export async function builtinRun(
     );
   }
   const { cpuUs, peakRss } = win.close();
+  const clientCpuUs = selfCpuMicros().self - client0;
   const result = await gen.stop();
-  return { result, cpuUs, peakRss };
+  return { result, cpuUs, peakRss, clientCpuUs };
 }
 
 /** Builds the record of one run. */
@@ -114,6 +119,10 @@ export function record(
   m: { result: LoadResult; cpuUs: number; peakRss: number },
 ): RunRecord {
   const r = m.result;
+  // No response in the window (a slow reader's long stream): no latency to report.
+  const latency = r.latency.count > 0
+    ? r.latency
+    : { count: 0, mean: NaN, p50: NaN, p90: NaN, p99: NaN, p999: NaN, max: NaN };
   return {
     scenario,
     server,
@@ -127,7 +136,7 @@ export function record(
     errorTotal: errorTotal(r.errors),
     bytesRead: r.bytesRead,
     bytesPerSec: r.bytesRead / (r.windowMs / 1000),
-    latency: r.latency,
+    latency,
     windowMs: r.windowMs,
     cpuUs: m.cpuUs,
     cpuUsPerReq: r.responses > 0 ? m.cpuUs / r.responses : NaN,

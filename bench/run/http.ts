@@ -15,6 +15,7 @@
 
 import { runWrk, wrkCannot } from "../drivers/wrk.ts";
 import { interleave } from "../lib/interleave.ts";
+import { selfCpuMicros } from "../lib/proc.ts";
 import type { LoadJob } from "../load/job.ts";
 import { batchOf, type HttpScenario, requestBytes } from "../scenarios.ts";
 import type { ServerSpec } from "../servers/matrix.ts";
@@ -92,8 +93,10 @@ export async function httpRun(
     await runWrk({ ...wrk, durationMs: Math.max(1000, ctx.cfg.warmupMs) });
     ctx.progress.update(progressText(ctx, `${label} · wrk`));
     const win = new ServerWindow(server.pid);
+    const reaped0 = selfCpuMicros().reaped;
     const result = await runWrk({ ...wrk, durationMs: ctx.cfg.durationMs });
-    return { result, ...win.close() };
+    // wrk has exited and been reaped: its CPU is in our children's time.
+    return { result, ...win.close(), clientCpuUs: selfCpuMicros().reaped - reaped0 };
   }
   return builtinRun(ctx, server, httpJob(ctx, s, server.port), label);
 }

@@ -25,6 +25,13 @@ export interface WrkCheck {
   /** Server CPU µs per request under each driver. */
   builtinCpu: Spread;
   wrkCpu: Spread;
+  /**
+   * The driver's own CPU µs per request (the generator's process, all
+   * threads; wrk's process). Throughput on a busy machine is noisy; this is
+   * what says how much load each can make per core.
+   */
+  builtinClientCpu: Spread;
+  wrkClientCpu: Spread;
   /** median(builtin req/s) / median(wrk req/s). */
   ratio: number;
 }
@@ -55,6 +62,7 @@ export async function wrkCheck(
 ): Promise<WrkCheck> {
   const rps: Record<"builtin" | "wrk", number[]> = { builtin: [], wrk: [] };
   const cpu: Record<"builtin" | "wrk", number[]> = { builtin: [], wrk: [] };
+  const client: Record<"builtin" | "wrk", number[]> = { builtin: [], wrk: [] };
   for (let i = 0; i < turns; i++) {
     for (const driver of ["builtin", "wrk"] as const) {
       const label = `generator/wrk check ${i + 1}/${turns} · ${driver} · ${key}`;
@@ -62,6 +70,7 @@ export async function wrkCheck(
       const m = await httpRun(ctx, server, s, label, driver);
       rps[driver].push(m.result.rps);
       cpu[driver].push(m.cpuUs / m.result.responses);
+      client[driver].push(m.clientCpuUs / m.result.responses);
       ctx.done++;
       ctx.progress.update(progressText(ctx, `${label} · ${fmtRate(m.result.rps)}/s`), true);
     }
@@ -77,6 +86,8 @@ export async function wrkCheck(
     wrk,
     builtinCpu: spread(cpu.builtin),
     wrkCpu: spread(cpu.wrk),
+    builtinClientCpu: spread(client.builtin),
+    wrkClientCpu: spread(client.wrk),
     ratio: builtin.median / wrk.median,
   };
 }

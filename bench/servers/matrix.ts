@@ -18,6 +18,9 @@ export type RuntimeId = RuntimeInfo["id"];
 /** What a server is, for grouping and colouring. */
 export type Family = "triloop" | "framework" | "bare" | "ceiling" | "raw";
 
+/** Which peers run beside triloop on a runtime. */
+export type PeerSet = "all" | "min" | "none";
+
 /** One server the bench can run. */
 export interface ServerSpec {
   /** Unique key, `<runtime>/<name>`. */
@@ -47,8 +50,8 @@ export interface HttpMatrixOptions {
   runtimes: RuntimeId[];
   engines: ("kernel" | "native")[];
   loops: number[];
-  /** `all` peers, or `min`: the runtime's baseline and the ceiling only. */
-  peers: "all" | "min" | "none";
+  /** Per runtime: `all` peers, `min` (the runtime's baseline and the ceiling), or `none`. */
+  peers: Partial<Record<RuntimeId, PeerSet>>;
   /** Why triloop's HTTP servers cannot run yet, if they cannot. */
   triloopSkip?: string;
 }
@@ -75,7 +78,8 @@ export function httpMatrix(o: HttpMatrixOptions): ServerSpec[] {
         });
       }
     }
-    if (o.peers === "none") continue;
+    const peers = o.peers[rt] ?? "all";
+    if (peers === "none") continue;
     const app = ["--app", o.entry];
     const add = (name: string, family: Family, file: string, args: string[], baseline = false) =>
       out.push({
@@ -90,9 +94,9 @@ export function httpMatrix(o: HttpMatrixOptions): ServerSpec[] {
         baseline,
       });
     if (kind === "node") {
-      if (o.peers === "all") add("node:http", "bare", "node-http.ts", []);
+      if (peers === "all") add("node:http", "bare", "node-http.ts", []);
       add("Hono on @hono/node-server", "framework", "hono-node-server.ts", app, true);
-      if (o.peers === "all") add("Hono on srvx", "framework", "hono-srvx.ts", app);
+      if (peers === "all") add("Hono on srvx", "framework", "hono-srvx.ts", app);
     } else if (kind === "bun") {
       add("Hono on Bun.serve", "framework", "hono-bun.ts", app, true);
     } else if (kind === "deno") {

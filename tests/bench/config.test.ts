@@ -1,0 +1,127 @@
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parseConfig, parseDuration } from "../../bench/config.ts";
+import { parseRedisCsv } from "../../bench/drivers/redis-benchmark.ts";
+import { wrkCannot, wrkScript } from "../../bench/drivers/wrk.ts";
+import { type RunRecord, summarize } from "../../bench/report/summary.ts";
+import { checkTargets } from "../../bench/report/targets.ts";
+import { type HttpScenario, SCENARIOS } from "../../bench/scenarios.ts";
+import type { ServerSpec } from "../../bench/servers/matrix.ts";
+
+const ROOT = join(import.meta.dirname, "..", "..");
+
+describe("bench command line", () => {
+  it("parses durations", () => {
+    expect(parseDuration("10s")).toBe(10_000);
+    expect(parseDuration("1500ms")).toBe(1500);
+    expect(parseDuration("2m")).toBe(120_000);
+    expect(parseDuration("3")).toBe(3000);
+    expect(() => parseDuration("fast")).toThrow(TypeError);
+  });
+
+  it("presets fill what flags do not say; flags win", () => {
+    const c = parseConfig(["--preset", "tcp", "--rounds", "5", "--no-pin"], ROOT, ["node", "bun"], {
+      redisBenchmark: false,
+    });
+    expect(c.scenarios.map((s) => s.id)).toEqual(["resp", "idle"]);
+    expect(c.rounds).toBe(5);
+    expect(c.pin).toBe(false);
+    expect(c.respDriver).toBe("builtin");
+    expect(c.runtimes).toEqual(["node", "bun"]);
+    expect(c.json).toBe(join(ROOT, "bench/results/tcp.json"));
+  });
+
+  it("drops runtimes that are not installed and rejects unknown names", () => {
+    const c = parseConfig(["--runtimes", "node,deno"], ROOT, ["node"], { redisBenchmark: true });
+    expect(c.runtimes).toEqual(["node"]);
+    expect(() => parseConfig(["--runtimes", "java"], ROOT, ["node"], { redisBenchmark: true })).toThrow(
+      /java/,
+    );
+    expect(() => parseConfig(["--scenarios", "nope"], ROOT, ["node"], { redisBenchmark: true })).toThrow(
+      /nope/,
+    );
+  });
+});
+
+describe("drivers", () => {
+  it("wrk: pipelined batches are built with wrk.format, uploads carry a body, slow reading is refused", () => {
+    const lua = wrkScript(SCENARIOS.pipelined as HttpScenario);
+    expect(lua).toContain('for i = 1, 16 do r[i] = wrk.format(nil, "/") end');
+    expect(wrkScript(SCENARIOS.upload as HttpScenario)).toContain('wrk.body = string.rep("b", 65536)');
+    expect(wrkScript(SCENARIOS.churn as HttpScenario)).toContain('wrk.headers["Connection"] = "close"');
+    expect(wrkCannot(SCENARIOS.slow as HttpScenario)).toMatch(/slowly/);
+  });
+
+  it("redis-benchmark: reads the --csv table", () => {
+    const csv =
+      `"test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
+"PING_MBULK","500000.00","1.500","0.200","1.400","2.000","3.100","9.000"
+"SET","250000.00","3.000","0.300","2.900","4.000","5.500","12.000"`;
+    expect(parseRedisCsv(csv)).toEqual([
+      { test: "PING_MBULK", rps: 500000, avgMs: 1.5, p50Ms: 1.4, p99Ms: 3.1, maxMs: 9 },
+      { test: "SET", rps: 250000, avgMs: 3, p50Ms: 2.9, p99Ms: 5.5, maxMs: 12 },
+    ]);
+  });
+});
+
+function spec(key: string, o: Partial<ServerSpec> = {}): ServerSpec {
+  const runtime = key.slice(0, key.indexOf("/")) as ServerSpec["runtime"];
+  const name = key.slice(key.indexOf("/") + 1);
+  return { key, runtime, name, family: "framework", protocol: "http", script: "", args: [], loops: 1, ...o };
+}
+
+function run(server: string, rps: number, cpu: number, scenario: RunRecord["scenario"] = "hello"): RunRecord {
+  return {
+    scenario,
+    server,
+    round: 0,
+    driver: "builtin",
+    ok: true,
+    rps,
+    responses: rps,
+    non2xx: 0,
+    errors: { connect: 0, reset: 0, parse: 0, timeout: 0 },
+    errorTotal: 0,
+    bytesRead: 0,
+    bytesPerSec: 0,
+    latency: { count: 1, mean: 1, p50: 1, p90: 1, p99: 1, p999: 1, max: 1 },
+    windowMs: 1000,
+    cpuUs: cpu * rps,
+    cpuUsPerReq: cpu,
+    peakRss: 1,
+  };
+}
+
+describe("summary and targets", () => {
+  it("medians per server, ratios against the runtime's baseline, skips kept with their reason", () => {
+    const servers = [
+      spec("node/triloop kernel", { family: "triloop" }),
+      spec("node/triloop native", { family: "triloop", skip: "not built yet: x" }),
+      spec("node/Hono on @hono/node-server", { baseline: true }),
+      spec("node/node:http", { family: "bare" }),
+    ];
+    const records = [
+      run("node/triloop kernel", 60, 10),
+      run("node/triloop kernel", 50, 12),
+      run("node/triloop kernel", 70, 11),
+      run("node/Hono on @hono/node-server", 30, 20),
+      run("node/node:http", 40, 10),
+    ];
+    const rows = summarize(records, servers, ["hello"]);
+    expect(rows.map((r) => r.server.name)).toEqual([
+      "triloop kernel",
+      "triloop native",
+      "Hono on @hono/node-server",
+      "node:http",
+    ]);
+    expect(rows[0].rps.median).toBe(60);
+    expect(rows[0].vs).toMatchObject({ baseline: "Hono on @hono/node-server", rps: 2, cpu: 11 / 20 });
+    expect(rows[1].skipped).toBe("not built yet: x");
+    expect(rows[2].vs).toBeUndefined();
+    const targets = checkTargets(rows);
+    expect(targets.map((t) => [t.what, t.met])).toEqual([
+      ["kernel req/s ÷ Hono on @hono/node-server", true],
+      ["kernel CPU/req ÷ bare node:http", false],
+    ]);
+  });
+});
