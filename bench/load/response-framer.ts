@@ -74,13 +74,13 @@ export class ResponseFramer {
     while (i < end) {
       switch (this.#state) {
         case HEAD: {
-          const stop = findHeadEnd(buf, i);
-          if (stop < 0) {
+          const stop = this.#parseHead(buf, i, end);
+          if (stop === -2) return this.#fail();
+          if (stop === -1) {
             if (end - i > MAX_HEAD) return this.#fail();
             this.#carry = buf.subarray(i);
             return true;
           }
-          if (!this.#parseHead(buf, i, stop)) return this.#fail();
           i = stop;
           if (this.#state === HEAD) this.#done(sink);
           break;
@@ -180,40 +180,50 @@ export class ResponseFramer {
     return false;
   }
 
-  /** Reads the status and framing headers of `buf[start, stop)` (stop is past CRLFCRLF). */
-  #parseHead(buf: Uint8Array, start: number, stop: number): boolean {
+  /**
+   * Reads the status and framing headers of the head that starts at `start`,
+   * in one forward pass. Returns the index past its final CRLFCRLF, −1 when
+   * the head is incomplete, −2 when it is not a response head. Plain loops,
+   * not `indexOf`: on Node, `Buffer#indexOf` is a native call whose overhead
+   * outweighs scanning the ~150 bytes of a typical head.
+   */
+  #parseHead(buf: Uint8Array, start: number, end: number): number {
     // "HTTP/1.x SSS"
-    if (
-      stop - start < 16 || buf[start] !== 0x48 || buf[start + 4] !== 0x2f || buf[start + 8] !== 0x20
-    ) return false;
+    if (end - start < 16) return end - start > 0 && buf[start] !== 0x48 ? -2 : -1;
+    if (buf[start] !== 0x48 || buf[start + 4] !== 0x2f || buf[start + 8] !== 0x20) return -2;
     const s0 = buf[start + 9] - 48, s1 = buf[start + 10] - 48, s2 = buf[start + 11] - 48;
-    if (s0 < 1 || s0 > 5 || s1 < 0 || s1 > 9 || s2 < 0 || s2 > 9) return false;
-    this.#status = s0 * 100 + s1 * 10 + s2;
-    this.#close = false;
+    if (s0 < 1 || s0 > 5 || s1 < 0 || s1 > 9 || s2 < 0 || s2 > 9) return -2;
+    let i = start + 12;
+    while (i < end && buf[i] !== LF) i++;
+    let close = false;
     let length = -1;
     let chunked = false;
-    let at = buf.indexOf(LF, start) + 1;
-    while (at < stop - 2) {
-      const eol = buf.indexOf(LF, at);
-      const first = buf[at] | 0x20;
+    for (;;) {
+      const line = ++i; // first byte of the next line
+      while (i < end && buf[i] !== LF) i++;
+      if (i >= end) return -1;
+      let eol = i; // the LF; the line is [line, eol) without its CR
+      if (eol > line && buf[eol - 1] === CR) eol--;
+      if (eol === line) break; // the empty line: end of head
+      const first = buf[line] | 0x20;
       // Only three names matter, and they start with c or t.
       if (first === 0x63 || first === 0x74) {
-        const colon = buf.indexOf(0x3a, at);
-        if (colon > 0 && colon < eol) {
-          const name = colon - at;
-          if (name === 14 && matches(buf, at, "content-length")) {
-            length = parseDecimal(buf, colon + 1, eol);
-            if (length < 0) return false;
-          } else if (name === 17 && matches(buf, at, "transfer-encoding")) {
-            chunked = endsWithChunked(buf, colon + 1, eol);
-          } else if (name === 10 && matches(buf, at, "connection")) {
-            this.#close = containsClose(buf, colon + 1, eol);
-          }
+        let colon = line;
+        while (colon < eol && buf[colon] !== 0x3a) colon++;
+        const name = colon - line;
+        if (name === 14 && matches(buf, line, "content-length")) {
+          length = parseDecimal(buf, colon + 1, eol);
+          if (length < 0) return -2;
+        } else if (name === 17 && matches(buf, line, "transfer-encoding")) {
+          chunked = lastToken(buf, colon + 1, eol, "chunked");
+        } else if (name === 10 && matches(buf, line, "connection")) {
+          close = hasToken(buf, colon + 1, eol, "close");
         }
       }
-      at = eol + 1;
     }
-    const st = this.#status;
+    const st = s0 * 100 + s1 * 10 + s2;
+    this.#status = st;
+    this.#close = close;
     if (st < 200 || st === 204 || st === 304) {
       this.#state = HEAD;
     } else if (chunked) {
@@ -224,18 +234,8 @@ export class ResponseFramer {
     } else {
       this.#state = UNTIL_EOF;
     }
-    return true;
+    return i + 1;
   }
-}
-
-/** Index just past the first CRLFCRLF at or after `from`, or −1. */
-function findHeadEnd(buf: Uint8Array, from: number): number {
-  let i = buf.indexOf(LF, from);
-  while (i >= 0) {
-    if (buf[i + 1] === CR && buf[i + 2] === LF) return i + 3;
-    i = buf.indexOf(LF, i + 1);
-  }
-  return -1;
 }
 
 /** Case-insensitive compare of `buf[at…]` with lowercase ASCII `name`. */
@@ -254,26 +254,32 @@ function parseDecimal(buf: Uint8Array, from: number, to: number): number {
     if (b >= 48 && b <= 57) {
       if (++digits > 15) return -1;
       v = v * 10 + (b - 48);
-    } else if (b !== 0x20 && b !== 0x09 && b !== CR) return -1;
+    } else if (b !== 0x20 && b !== 0x09) return -1;
   }
   return digits === 0 ? -1 : v;
 }
 
-function lowerText(buf: Uint8Array, from: number, to: number): string {
-  let s = "";
-  for (let i = from; i < to; i++) {
-    const b = buf[i];
-    s += String.fromCharCode(b >= 65 && b <= 90 ? b + 32 : b);
+function isSeparator(b: number): boolean {
+  return b === 0x20 || b === 0x09 || b === 0x2c;
+}
+
+/** Whether the comma list `buf[from, to)` holds `token` (lowercase), case-insensitively. */
+function hasToken(buf: Uint8Array, from: number, to: number, token: string): boolean {
+  const n = token.length;
+  for (let i = from; i + n <= to; i++) {
+    if ((i === from || isSeparator(buf[i - 1])) && matches(buf, i, token)) {
+      if (i + n === to || isSeparator(buf[i + n])) return true;
+    }
   }
-  return s;
+  return false;
 }
 
-function endsWithChunked(buf: Uint8Array, from: number, to: number): boolean {
-  return /(^|[\s,])chunked[\s\r]*$/.test(lowerText(buf, from, to));
-}
-
-function containsClose(buf: Uint8Array, from: number, to: number): boolean {
-  return /(^|[\s,])close([\s,\r]|$)/.test(lowerText(buf, from, to));
+/** Whether the comma list `buf[from, to)` ends with `token` (the final coding). */
+function lastToken(buf: Uint8Array, from: number, to: number, token: string): boolean {
+  let end = to;
+  while (end > from && (buf[end - 1] === 0x20 || buf[end - 1] === 0x09)) end--;
+  const at = end - token.length;
+  return at >= from && matches(buf, at, token) && (at === from || isSeparator(buf[at - 1]));
 }
 
 function hexDigit(b: number): number {
