@@ -48,11 +48,15 @@ export function reasonOf(status: number): string {
 export const UNCOUNTED: Record<"node" | "bun" | "deno", Partial<Record<string, string>>> = {
   node: {},
   bun: {
+    refusals: "requests Bun.serve's parser refuses (400 for bad framing) never reach the engine, so they " +
+      "are in neither responses nor errors",
     connections: "Bun.serve tells the handler nothing about connections (no accept or close events)",
     bytesRead: "Bun.serve does not report bytes on the wire",
     bytesWritten: "Bun.serve does not report bytes on the wire",
   },
   deno: {
+    refusals: "requests Deno.serve's parser refuses (400 for bad framing) never reach the engine, so they " +
+      "are in neither responses nor errors",
     connections: "Deno.serve tells the handler nothing about connections (no accept or close events)",
     bytesRead: "Deno.serve does not report bytes on the wire",
     bytesWritten: "Deno.serve does not report bytes on the wire",
@@ -237,7 +241,13 @@ export class AddrServeInfo implements ServeInfo {
   }
 }
 
-/** Resolves after `ms`, or at once when `ms` is 0 or less. */
-export function delay(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, Math.max(0, ms)));
+/** True if `work` settles within `ms`, false at the deadline (the timer never outlives the race). */
+export async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<false>((r) => (timer = setTimeout(r, Math.max(0, ms), false)));
+  try {
+    return await Promise.race([work.then(() => true, () => true), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

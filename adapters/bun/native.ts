@@ -19,12 +19,12 @@ import type { Runtime, ServeInfo, Server, ShutdownReport } from "../../core/type
 import type { ResolvedServeOptions } from "../../core/server/serve.ts";
 import {
   checkHead,
-  delay,
   NativeCounters,
   plainResponse,
   runHandler,
   STATUS_CODES,
   targetOf,
+  within,
 } from "../_native.ts";
 
 /** Bun's idle timeout is whole seconds, at most 255; 0 turns it off. */
@@ -136,10 +136,7 @@ export function nativeEngine(_runtime: Runtime, options: ResolvedServeOptions): 
         const t0 = performance.now();
         counters.closing = true;
         // stop(false): no new connections; in-flight requests finish.
-        const drained = await Promise.race([
-          server.stop(false).then(() => true),
-          delay(graceMs).then(() => false),
-        ]);
+        const drained = await within(server.stop(false), graceMs);
         const forced = drained ? 0 : Math.max(1, server.pendingRequests);
         if (!drained) await server.stop(true);
         return {

@@ -19,20 +19,21 @@ import type { ResolvedServeOptions } from "../../core/server/serve.ts";
 import {
   AddrServeInfo,
   checkHead,
-  delay,
   guardBody,
   NativeCounters,
   plainResponse,
   runHandler,
   STATUS_CODES,
   targetOf,
+  within,
 } from "../_native.ts";
 
 /** Serves `options.fetch` with Deno.serve. */
 export function nativeEngine(_runtime: Runtime, options: ResolvedServeOptions): Promise<Server> {
   const { limits } = options;
   const counters = new NativeCounters();
-  const force = new AbortController();
+  /** The signals of requests whose handler is still running (aborted at a forced close). */
+  const running = new Set<AbortController>();
   let closing: Promise<ShutdownReport> | undefined;
 
   function refuse(status: number): Response {
@@ -61,6 +62,7 @@ export function nativeEngine(_runtime: Runtime, options: ResolvedServeOptions): 
     // gets a signal of ours that follows Deno's only until it has answered;
     // a client gone mid-stream is then not seen (a gap in skips.ts).
     const gone = new AbortController();
+    running.add(gone);
     let answered = false;
     request.signal.addEventListener("abort", () => {
       if (!answered) gone.abort(request.signal.reason);
@@ -85,6 +87,7 @@ export function nativeEngine(_runtime: Runtime, options: ResolvedServeOptions): 
     );
     const response = await runHandler(options, request, serveInfo, counters);
     answered = true;
+    running.delete(gone);
     if (over) {
       void response.body?.cancel().catch(() => {});
       return refuse(413);
@@ -106,7 +109,6 @@ export function nativeEngine(_runtime: Runtime, options: ResolvedServeOptions): 
       hostname: options.hostname,
       port: options.port,
       reusePort: options.reusePort,
-      signal: force.signal,
       onListen() {}, // Deno prints "Listening on" otherwise; the caller decides what to print.
       onError(err) {
         counters.error("TRI_ERR_HANDLER_THREW");
@@ -133,14 +135,15 @@ export function nativeEngine(_runtime: Runtime, options: ResolvedServeOptions): 
       return (closing ??= (async () => {
         const t0 = performance.now();
         counters.closing = true;
-        const drained = await Promise.race([
-          server.shutdown().then(() => true),
-          delay(graceMs).then(() => false),
-        ]);
-        const forced = drained ? 0 : Math.max(1, counters.inFlight);
+        const drained = await within(server.shutdown(), graceMs);
+        const forced = drained ? 0 : Math.max(1, running.size);
         if (!drained) {
-          force.abort();
-          await server.finished.catch(() => {});
+          // Deno cannot cut connections once shutdown() began (denoland/deno#25792;
+          // aborting Deno.serve's signal then throws BadResource, uncaught): the
+          // handlers still running see their request.signal abort, and the
+          // connections close as they answer.
+          const reason = new TriloopError("TRI_ERR_FORCED_CLOSE", "The server closed");
+          for (const c of running) c.abort(reason);
         }
         return {
           outcome: drained ? "drained" : "forced",

@@ -23,11 +23,11 @@ import type { ResolvedServeOptions } from "../../core/server/serve.ts";
 import {
   AddrServeInfo,
   checkHead,
-  delay,
   NativeCounters,
   reasonOf,
   runHandler,
   STATUS_CODES,
+  within,
 } from "../_native.ts";
 import { writeResponse } from "./_write-response.ts";
 
@@ -238,7 +238,7 @@ export async function nativeEngine(_runtime: Runtime, options: ResolvedServeOpti
         server.closeIdleConnections();
         if (sockets.size > 0) {
           const drained = new Promise<void>((r) => (allClosed = r));
-          await Promise.race([drained, delay(graceMs)]);
+          await within(drained, graceMs);
         }
         const forced = sockets.size;
         if (forced > 0) server.closeAllConnections();

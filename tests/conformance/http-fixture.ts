@@ -11,7 +11,7 @@
 
 import { createHash } from "node:crypto";
 import { Hono } from "hono";
-import type { HttpLimits, ServeInfo } from "../../core/types.ts";
+import type { HttpLimits, ServeInfo, Server } from "../../core/types.ts";
 import { getConnInfo } from "../../examples/_conn-info.ts";
 
 const KiB = 1024;
@@ -36,6 +36,8 @@ export const fixtureLimits = {
   },
   conns: { maxConnections: 3 },
   reqs: { maxRequestsPerConnection: 3 },
+  /** Closed by the graceful-close case (through `/admin/close/drain`). */
+  drain: {},
 } satisfies Record<string, HttpLimits>;
 
 /** The name of a fixture server. */
@@ -53,6 +55,13 @@ export const DOWNLOAD_BLOCK: Uint8Array = (() => {
   }
   return out;
 })();
+
+const servers = new Map<string, Server>();
+
+/** Gives the fixture its servers, for `/admin/stats/:name` and `/admin/close/:name/:graceMs`. */
+export function setServers(all: Record<string, Server>): void {
+  for (const [name, server] of Object.entries(all)) servers.set(name, server);
+}
 
 const marks = new Map<string, number>();
 const aborts = new Map<string, number>();
@@ -191,6 +200,19 @@ app.post("/stall-sink", async (c) => {
   let bytes = 0;
   await eachChunk(c.req.raw.body, (chunk) => (bytes += chunk.byteLength));
   return c.text(String(bytes));
+});
+
+/** Answers after `:ms` (an in-flight request for the graceful close). */
+app.get("/slow/:ms", async (c) => {
+  await new Promise((r) => setTimeout(r, Number(c.req.param("ms"))));
+  return c.text("slow");
+});
+
+app.get("/admin/stats/:name", (c) => c.json(servers.get(c.req.param("name"))?.stats() ?? null));
+app.get("/admin/close/:name/:graceMs", async (c) => {
+  const server = servers.get(c.req.param("name"));
+  if (server === undefined) return c.notFound();
+  return c.json(await server.close({ graceMs: Number(c.req.param("graceMs")) }));
 });
 
 app.get("/mark/:id", (c) => {

@@ -5,14 +5,15 @@
 // Usage: <runtime> http.runner.ts --engine kernel|native
 import process from "node:process";
 import { currentRuntime } from "../../adapters/detect.ts";
-import { fetch, fixtureLimits, recordError } from "./http-fixture.ts";
+import type { Server } from "../../core/types.ts";
+import { fetch, fixtureLimits, recordError, setServers } from "./http-fixture.ts";
 
 const engine = process.argv[process.argv.indexOf("--engine") + 1] as "kernel" | "native";
 const rt = await currentRuntime();
-const ports: Record<string, number> = {};
+const servers: Record<string, Server> = {};
 try {
   for (const [name, limits] of Object.entries(fixtureLimits)) {
-    const server = await rt.serve({
+    servers[name] = await rt.serve({
       fetch,
       port: 0,
       hostname: "127.0.0.1",
@@ -20,10 +21,11 @@ try {
       limits,
       onError: recordError,
     });
-    ports[name] = server.port;
   }
 } catch (err) {
   console.log(`TRILOOP-HTTP ${JSON.stringify({ error: String((err as Error)?.message ?? err) })}`);
   process.exit(1);
 }
+setServers(servers);
+const ports = Object.fromEntries(Object.entries(servers).map(([name, s]) => [name, s.port]));
 console.log(`TRILOOP-HTTP ${JSON.stringify({ pid: process.pid, ports, version: rt.version })}`);
