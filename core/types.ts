@@ -177,6 +177,13 @@ export interface Listener {
 export interface Capabilities {
   /** Whether `reusePort` works, or why not. */
   reusePort: true | { reason: string };
+  /**
+   * Whether terminating a worker stuck in an endless synchronous loop stops
+   * its thread (T2), or why not. Where not, a pool task ended by its timeout
+   * still rejects and its worker is still replaced, but the old thread keeps
+   * a core busy until the process exits.
+   */
+  terminateBusyWorker: true | { reason: string };
 }
 
 /**
@@ -194,6 +201,12 @@ export interface Runtime {
   connect<S>(options: ConnectOptions, handler: SocketHandler<S>): Promise<Conn<S>>;
   /** Serves a fetch handler over HTTP/1.1 (H1–H12). */
   serve(options: ServeOptions): Promise<Server>;
+  /** Starts an offload pool: workers running a tasks module (P1–P12). */
+  createPool<T extends object = TaskModule>(options: PoolOptions): Pool<T>;
+  /** Starts one worker running the module at `url` (T1–T4): the base of pools and loop hosts. */
+  spawnWorker<S = undefined>(url: URL, handler: WorkerHandler<S>, options?: SpawnOptions): WorkerHandle<S>;
+  /** Inside a worker started by `spawnWorker`: the channel to the thread that started it. */
+  parentPort(): ParentPort;
   /** Resident set size of this process in bytes. */
   rss(): number;
   /** How this runtime hosts loops for `serve({ loops })` and `triloop serve --loops` (LP1–LP10). */
@@ -540,4 +553,284 @@ export interface Supervisor {
   close(options?: { graceMs?: number }): Promise<ShutdownReport>;
   /** Resolves when the supervisor ends by itself: every loop crash-looped (LP5). */
   readonly ended: Promise<void>;
+}
+
+// ---- Workers and the offload pool --------------------------------------------
+
+/** What a worker's owner hears from it. One static object per kind of worker. */
+export interface WorkerHandler<S = undefined> {
+  /** The worker posted `data`. */
+  message(worker: WorkerHandle<S>, data: unknown): void;
+  /** The worker is gone (T1). */
+  exit(worker: WorkerHandle<S>, info: WorkerExit): void;
+}
+
+/** How a worker ended. */
+export interface WorkerExit {
+  /** The exit code, where the runtime tells it (`process.exit(n)`, `Deno.exit(n)`). */
+  code?: number;
+  /** The uncaught exception or unhandled rejection that ended it, if one did (T3). */
+  error?: unknown;
+}
+
+/** Options of {@link Runtime.spawnWorker}. */
+export interface SpawnOptions {
+  /** A name for debuggers and thread lists. Default none. */
+  name?: string;
+}
+
+/**
+ * One worker thread, the same on every runtime: Node `worker_threads`, Bun
+ * `Worker`, Deno Web `Worker`. TypeScript modules load with no build step.
+ *
+ * Invariants:
+ * - **T1 exit-once-last**: `exit` runs exactly once per worker, after which no
+ *   `message` runs — whether the worker was terminated, crashed or exited.
+ * - **T2 terminate-later**: `terminate` is idempotent, ends the worker even in
+ *   an endless synchronous loop, and never calls back inside the call.
+ * - **T3 errors-contained**: an uncaught exception or unhandled rejection in the
+ *   worker never reaches the parent's own error handling; it ends the worker
+ *   (terminated where the runtime would keep it alive) and arrives as
+ *   `exit`'s `error`, with its message and stack.
+ * - **T4 self-exit-seen**: a worker that exits by itself (`process.exit`,
+ *   `Deno.exit`) is reported by `exit`, with its code.
+ */
+export interface WorkerHandle<S = undefined> {
+  /** The owner's state for this worker. Starts `undefined`. */
+  state: S;
+  /**
+   * Posts a message (structured clone); `transfer` lists buffers to move
+   * instead of copy. Throws (a `DataCloneError`) if `message` cannot be
+   * cloned, in which case nothing was sent. After `exit`, does nothing.
+   */
+  post(message: unknown, transfer?: Transferable[]): void;
+  /** Ends the worker (T2). */
+  terminate(): void;
+}
+
+/** Inside a worker: the channel to its parent. */
+export interface ParentPort {
+  /** Posts a message to the parent; `transfer` as in {@link WorkerHandle.post}. */
+  post(message: unknown, transfer?: Transferable[]): void;
+  /** Sets the one receiver of the parent's messages. */
+  listen(receive: (data: unknown) => void): void;
+}
+
+/** A tasks module: its exported functions of one argument are the tasks. */
+export type TaskModule = Record<string, (input: any) => unknown>;
+
+/** The names of the tasks in `T`: its exported functions. */
+export type TaskName<T> = {
+  [K in keyof T]: T[K] extends (...args: any[]) => unknown ? K : never;
+}[keyof T] & string;
+
+/** The input of task `K`. */
+export type TaskInput<T, K extends keyof T> = T[K] extends (input: infer I, ...rest: any[]) => unknown ? I
+  : never;
+
+/** A task result to move back instead of copying: what `withTransfer` makes. */
+export interface Transferred<V> {
+  readonly "triloop:transfer": true;
+  readonly value: V;
+  readonly transfer: Transferable[];
+}
+
+/** The result of task `K`, as `run` resolves it (awaited, unwrapped from `withTransfer`). */
+export type TaskResult<T, K extends keyof T> = T[K] extends (...args: any[]) => infer R
+  ? Awaited<R> extends Transferred<infer V> ? V : Awaited<R>
+  : never;
+
+/** Options of {@link Runtime.createPool}. */
+export interface PoolOptions {
+  /**
+   * The tasks module: a `file:` URL (or absolute path) of a TypeScript or
+   * JavaScript module whose exported functions are the tasks. Each takes one
+   * structured-cloneable input and returns (or resolves to) a cloneable result.
+   */
+  tasks: URL | string;
+  /** Workers. Default `max(1, cores - loops)`, so loops and workers together fit the cores. */
+  size?: number;
+  /** Event loops sharing this machine, for the default `size`. Default 1. */
+  loops?: number;
+  /** Tasks that may wait for a worker; past it `run` rejects `TRI_ERR_POOL_FULL` (P7). Default 1024. */
+  maxQueue?: number;
+  /** Longest a task may run, in ms; 0 for no limit (P6). Default 0. */
+  timeoutMs?: number;
+  /** Told of worker failures that belong to no task (a crash between tasks). Default `console.error`. */
+  onError?: (err: unknown) => void;
+}
+
+/** Options of {@link Pool.run}. */
+export interface RunOptions {
+  /** Aborting it cancels the task: at once if queued (P4), by replacing its worker if running (P5). */
+  signal?: AbortSignal;
+  /** Buffers inside `input` to move to the worker instead of copying (P3). */
+  transfer?: Transferable[];
+  /** This task's running-time limit in ms, instead of the pool's `timeoutMs`; 0 for none. */
+  timeoutMs?: number;
+}
+
+/** Counters of a pool. Times are in ms, from dispatch to result. */
+export interface PoolStats {
+  /** Configured workers. */
+  size: number;
+  /** Workers alive now (starting or ready), never more than `size`. */
+  live: number;
+  /** Of those, workers still loading the tasks module. */
+  starting: number;
+  /** Workers running a task now. */
+  busy: number;
+  /** Tasks waiting for a worker now. */
+  queued: number;
+  /** Tasks that resolved. */
+  done: number;
+  /** Tasks that rejected with their own error, or whose worker died. */
+  failed: number;
+  /** Tasks ended by their timeout. */
+  timedOut: number;
+  /** Tasks cancelled by their signal. */
+  aborted: number;
+  /** Calls rejected because the queue was full. */
+  rejectedFull: number;
+  /** Workers started to replace one that died or was ended. */
+  restarts: number;
+  /** Mean and 99th-percentile task time of finished tasks. */
+  meanMs: number;
+  p99Ms: number;
+}
+
+/**
+ * A pool of workers for blocking or CPU-heavy work, so nothing on the event
+ * loop blocks. Each loop owns its pool.
+ *
+ * Invariants (each a case of `tests/conformance/pool-suite.ts`):
+ * - **P1 result**: `run` resolves with the task's result (awaited; structured
+ *   clone). Workers start at once, before the first `run`.
+ * - **P2 task-error**: a task that throws or rejects rejects only its own call,
+ *   with an error of the same class (for built-in error classes), name,
+ *   message, stack and `code`; its worker goes on serving.
+ * - **P3 transfer-moves**: buffers listed in `transfer` are moved, not copied:
+ *   they are detached in the caller once `run` returns, queued or not. A task
+ *   can move its result back with `withTransfer`.
+ * - **P4 abort-queued**: aborting the signal of a queued task rejects it at once
+ *   with `TRI_ERR_POOL_ABORTED`, and it never runs; an already aborted signal
+ *   rejects at once.
+ * - **P5 abort-running**: aborting the signal of a running task rejects it at
+ *   once with `TRI_ERR_POOL_ABORTED`; its worker is terminated and replaced.
+ * - **P6 timeout-running**: a task running longer than its timeout rejects with
+ *   `TRI_ERR_POOL_TIMEOUT`; its worker is terminated (even in an endless loop)
+ *   and replaced. Time spent queued does not count.
+ * - **P7 queue-full**: when every worker is busy and `maxQueue` tasks wait, `run`
+ *   rejects at once with `TRI_ERR_POOL_FULL`.
+ * - **P8 worker-died**: a worker that dies during a task (exit, uncaught
+ *   exception, unhandled rejection) rejects that task with
+ *   `TRI_ERR_POOL_WORKER_DIED` (`cause`: the error, if any) and is replaced. A
+ *   tasks module that fails to load rejects the waiting tasks the same way
+ *   (`cause`: the load error) without a restart storm: the next `run` tries a
+ *   fresh worker.
+ * - **P9 settle-once**: every `run` returns a promise that settles exactly once;
+ *   `run` never throws (bad arguments, an uncloneable input and an unknown
+ *   task name reject).
+ * - **P10 close**: `close({ mode: "drain" })` (the default) lets queued and
+ *   running tasks finish, then ends every worker; `"cancel"` rejects them with
+ *   `TRI_ERR_POOL_CLOSED` and ends the workers at once. After `close`, `run`
+ *   rejects `TRI_ERR_POOL_CLOSED`. `close` is idempotent (a later `"cancel"`
+ *   escalates a drain) and resolves once every worker is gone.
+ * - **P11 no-leak**: never more than `size` workers live; none after `close`.
+ * - **P12 still-serves**: after any failure above, the pool serves the next task.
+ */
+export interface Pool<T extends object = TaskModule> {
+  /** Configured workers. */
+  readonly size: number;
+  /** Runs task `name` on a worker and resolves with its result. */
+  run<K extends TaskName<T>>(name: K, input?: TaskInput<T, K>, options?: RunOptions): Promise<TaskResult<T, K>>;
+  /** A snapshot of the counters. */
+  stats(): PoolStats;
+  /** Ends the pool (P10). */
+  close(options?: { mode?: "drain" | "cancel" }): Promise<void>;
+}
+
+// ---- Stall watchdog ----------------------------------------------------------
+
+/** One stall: the loop could not run a timer for `delayMs` past its due time. */
+export interface Stall {
+  /** What was running when the stall began: the `current` label (W2); undefined if none. */
+  label: string | undefined;
+  /** How late the watchdog's timer ran, in ms: the blocked time, less at most one `intervalMs`. */
+  delayMs: number;
+  /** The loop was blocked from this time at the latest (the tick's due time), on `performance.now()`. */
+  since: number;
+}
+
+/** Options of a watchdog. */
+export interface WatchdogOptions {
+  /** The timer period in ms. Default 20. */
+  intervalMs?: number;
+  /** A tick at least this late is a stall. Default 100. */
+  stallMs?: number;
+  /**
+   * Load shedding: `overloaded` turns true while the smoothed delay is at or
+   * above this many ms (W5). Default: off.
+   */
+  shedMs?: number;
+  /** Told of every stall (W3). Default none. */
+  onStall?: (stall: Stall) => void;
+  /**
+   * Where the one line per stall goes, at most one line per second (the
+   * next line counts the stalls in between); `false` for none. Default
+   * `console.warn`.
+   */
+  log?: ((line: string) => void) | false;
+}
+
+/** Counters of a watchdog. Delays are tick lateness in ms. */
+export interface WatchdogStats {
+  ticks: number;
+  stalls: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  /** The smoothed delay behind `overloaded`. */
+  smoothedMs: number;
+  overloaded: boolean;
+  /** Stalls by label (at most 64 labels; the rest count under `"(other)"`). */
+  byLabel: Record<string, number>;
+  lastStall?: Stall;
+}
+
+/**
+ * Measures this loop's own delay, the same way on every runtime: a repeating
+ * web `setTimeout` and the lateness of each tick on `performance.now()`.
+ *
+ * Invariants (each a case of `tests/conformance/watchdog-suite.ts`):
+ * - **W1 delay-measured**: every tick's lateness goes into a histogram;
+ *   `stats()` gives p50, p99 and max.
+ * - **W2 stall-named**: a tick late by `stallMs` or more is a stall, named by
+ *   the `current` label as the tick found it: the label stored by the last
+ *   code that ran before the loop got back to its timers. The tick clears
+ *   `current`, so a label never outlives one period of idle time, and a
+ *   label stored before an `await` is not blamed for stalls after it.
+ * - **W3 stall-once**: each stall is counted once, told to `onStall` once and
+ *   logged in at most one line (naming the label and the delay).
+ * - **W4 await-not-stall**: time a labelled task spends awaiting (timers, I/O)
+ *   is never a stall: only time the loop could not run is.
+ * - **W5 overloaded**: with `shedMs`, `overloaded` is true while the smoothed
+ *   delay (about the last 200 ms of ticks) is at or above `shedMs` and turns
+ *   false when it falls below `shedMs / 2`; always false without `shedMs`.
+ *   It is read between requests: a server answers 503 with `Retry-After: 1`
+ *   while it is true, instead of queueing work behind a blocked loop.
+ * - **W6 stop**: `stop` ends the timer; no callback runs after it; idempotent.
+ */
+export interface Watchdog {
+  /**
+   * The label of the code running now. The server stores it (a field store,
+   * the whole hot-path cost) before calling user code, e.g. `"GET /users/:id"`
+   * or `"tcp:data"`; nothing needs to clear it.
+   */
+  current: string | undefined;
+  /** True while the loop is overloaded (W5). */
+  readonly overloaded: boolean;
+  stats(): WatchdogStats;
+  /** Stops measuring (W6). */
+  stop(): void;
 }

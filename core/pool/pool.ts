@@ -198,6 +198,7 @@ class WorkerPool implements Pool<TaskModule> {
     return {
       size: this.size,
       live: this.#slots.size,
+      starting: this.#starting(),
       busy,
       queued: this.#queue.length,
       done: this.#done,
