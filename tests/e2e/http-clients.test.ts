@@ -2,17 +2,13 @@
 // runtime and engine: Node's fetch (undici), curl and a short bounded wrk run
 // (127.0.0.1 only, 2 s). A missing tool is a skip with the reason.
 import assert from "node:assert/strict";
-import { execFile, spawnSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { afterAll, beforeAll, describe, it } from "vitest";
 import { runtimes } from "../conformance/_spawn.ts";
-import { type RunningServer, serveExample } from "../conformance/_http-server.ts";
+import { findTool, type StartedServer, startServer } from "./_server.ts";
 
-function missing(tool: string): string | undefined {
-  const r = spawnSync(tool, ["--version"], { encoding: "utf8" });
-  return r.error !== undefined ? `${tool} is not installed` : undefined;
-}
-const noCurl = missing("curl");
-const noWrk = missing("wrk");
+const noCurl = findTool("curl") === undefined ? "curl is not installed" : undefined;
+const noWrk = findTool("wrk") === undefined ? "wrk is not installed" : undefined;
 
 function run(tool: string, args: string[], input?: string): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
@@ -32,10 +28,12 @@ for (const rt of runtimes()) {
       continue;
     }
     describe(title, () => {
-      let server: RunningServer;
+      let server: StartedServer;
       let base = "";
       beforeAll(async () => {
-        server = await serveExample("examples/hello-hono.ts", rt.id, engine);
+        server = await startServer(rt.id, "examples/hello-hono.ts", {
+          args: ["--engine", engine, "--grace", "1000"],
+        });
         base = `http://127.0.0.1:${server.port}`;
       }, 40_000);
       afterAll(async () => {
@@ -91,7 +89,7 @@ for (const rt of runtimes()) {
       );
 
       it("SIGTERM closes the server gracefully", async () => {
-        await server.stop();
+        await server.stop(10_000);
         assert.match(server.output(), /shutdown (drained|forced): \d+ completed/);
       }, 20_000);
     });
