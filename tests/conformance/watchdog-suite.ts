@@ -1,0 +1,185 @@
+/**
+ * The stall watchdog conformance suite: every invariant of `Watchdog` (W*)
+ * as a case of the same name, run on every runtime by `watchdog.runner.ts`.
+ * The labelled work is a TCP connection handler on the runtime under test,
+ * labelled the way a server labels it: one field store before the call.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import type { Runtime, Stall, Watchdog } from "../../core/types.ts";
+import { startWatchdog } from "../../core/watchdog.ts";
+import { type Case, deferred, sleep, until } from "./harness.ts";
+
+const HOST = "127.0.0.1";
+
+/** Busy-waits `ms` on this thread: the loop can do nothing else meanwhile. */
+function block(ms: number): void {
+  const end = performance.now() + ms;
+  while (performance.now() < end) {
+    // spin
+  }
+}
+
+function watch(options: Parameters<typeof startWatchdog>[0] = {}) {
+  const stalls: Stall[] = [];
+  const lines: string[] = [];
+  const wd = startWatchdog({
+    stallMs: 100,
+    onStall: (s) => stalls.push(s),
+    log: (l) => lines.push(l),
+    ...options,
+  });
+  return { wd, stalls, lines };
+}
+
+/**
+ * A server whose handler labels itself and then runs `work`, and one client
+ * request to it; resolves once the reply came back.
+ */
+async function labelledRequest(rt: Runtime, wd: Watchdog, label: string, work: () => void | Promise<void>) {
+  const listener = await rt.listen({ hostname: HOST, port: 0 }, {
+    async data(conn) {
+      wd.current = label; // what a server does before calling user code
+      await work();
+      conn.end("done");
+    },
+  });
+  const replied = deferred<void>();
+  const client = await rt.connect({ hostname: HOST, port: listener.port }, {
+    data() {},
+    close: () => replied.resolve(),
+    end: (c) => c.end(),
+  });
+  client.write("go");
+  await replied.promise;
+  await listener.close();
+}
+
+export const watchdogSuite: Case[] = [
+  {
+    name: "W2 stall-named",
+    async run(rt) {
+      const { wd, stalls } = watch();
+      try {
+        await sleep(60);
+        await labelledRequest(rt, wd, "tcp:block", () => block(200));
+        await sleep(60);
+        const mine = stalls.filter((s) => s.label === "tcp:block");
+        assert.equal(mine.length, 1, `one stall named "tcp:block": ${JSON.stringify(stalls)}`);
+        // The tick was due at most one interval (20 ms) after the block began.
+        assert.ok(mine[0].delayMs >= 170 && mine[0].delayMs < 1000, `delay near 200 ms: ${mine[0].delayMs}`);
+        assert.ok(mine[0].since > 0 && mine[0].since < performance.now());
+        assert.equal(wd.stats().byLabel["tcp:block"], 1);
+      } finally {
+        wd.stop();
+      }
+    },
+  },
+  {
+    name: "W4 await-not-stall",
+    async run(rt) {
+      const { wd, stalls } = watch();
+      try {
+        await sleep(60);
+        await labelledRequest(rt, wd, "tcp:await", () => sleep(200));
+        await sleep(60);
+        const mine = stalls.filter((s) => s.label === "tcp:await");
+        assert.deepEqual(mine, [], "awaiting a 200 ms timer is not a stall");
+        assert.equal(wd.current, undefined, "the tick cleared the label");
+      } finally {
+        wd.stop();
+      }
+    },
+  },
+  {
+    name: "W1 delay-measured",
+    async run() {
+      const { wd } = watch({ log: false });
+      try {
+        await sleep(200);
+        const quiet = wd.stats();
+        assert.ok(quiet.ticks >= 5, `ticks: ${quiet.ticks}`);
+        assert.ok(quiet.p50Ms < 50, `a quiet loop's p50 is small: ${quiet.p50Ms}`);
+        block(150);
+        await sleep(60);
+        const s = wd.stats();
+        assert.ok(s.maxMs >= 120, `max ${s.maxMs}`);
+        assert.ok(s.p99Ms >= 120 && s.p99Ms <= s.maxMs, `p99 ${s.p99Ms} of max ${s.maxMs}`);
+        assert.ok(s.p50Ms <= s.p99Ms);
+      } finally {
+        wd.stop();
+      }
+    },
+  },
+  {
+    name: "W3 stall-once",
+    async run() {
+      const { wd, stalls, lines } = watch();
+      try {
+        await sleep(60);
+        wd.current = "plain:first";
+        block(150);
+        await sleep(60);
+        const first = stalls.filter((s) => s.label === "plain:first");
+        assert.equal(first.length, 1, "told to onStall once");
+        const named = lines.filter((l) => l.includes('"plain:first"'));
+        assert.equal(named.length, 1, `logged once: ${JSON.stringify(lines)}`);
+        assert.match(named[0], /blocked \d+ ms by "plain:first"/, "the line names the label and the delay");
+        // A second stall within a second is counted and told, but its line
+        // waits: the next line counts it.
+        wd.current = "plain:second";
+        block(150);
+        await sleep(60);
+        assert.equal(stalls.filter((s) => s.label === "plain:second").length, 1);
+        assert.equal(lines.filter((l) => l.includes("plain:second")).length, 0, "rate-limited");
+        await until(() => lines.length > named.length, "the summary line", 3000);
+        assert.match(lines.at(-1)!, /blocked 1 more time, last \d+ ms by "plain:second"/);
+        assert.equal(wd.stats().stalls, stalls.length);
+      } finally {
+        wd.stop();
+      }
+    },
+  },
+  {
+    name: "W5 overloaded",
+    async run() {
+      const { wd } = watch({ stallMs: 1000, shedMs: 30, log: false });
+      const off = watch({ stallMs: 1000, log: false });
+      try {
+        await sleep(60);
+        assert.equal(wd.overloaded, false, "a quiet loop is not overloaded");
+        let seen = false;
+        const end = performance.now() + 2000;
+        while (!seen && performance.now() < end) {
+          block(80); // sustained: most of each period is spent blocked
+          await sleep(1);
+          seen = wd.overloaded;
+        }
+        assert.ok(seen, `overloaded under sustained delay (smoothed ${wd.stats().smoothedMs.toFixed(1)} ms)`);
+        assert.equal(off.wd.overloaded, false, "never without shedMs");
+        await until(() => !wd.overloaded, "overloaded to clear once the loop is quiet", 3000);
+        assert.ok(wd.stats().smoothedMs < 15, "cleared below shedMs / 2");
+      } finally {
+        wd.stop();
+        off.wd.stop();
+      }
+    },
+  },
+  {
+    name: "W6 stop",
+    async run() {
+      const { wd, stalls } = watch();
+      await sleep(60);
+      wd.stop();
+      wd.stop();
+      const ticks = wd.stats().ticks;
+      wd.current = "after:stop";
+      block(150);
+      await sleep(60);
+      assert.equal(wd.stats().ticks, ticks, "no tick after stop");
+      assert.deepEqual(stalls, [], "no stall after stop");
+    },
+  },
+];
