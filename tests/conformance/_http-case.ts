@@ -6,7 +6,6 @@
  * @module
  */
 
-import { readFileSync, writeFileSync } from "node:fs";
 import type { FixtureServer } from "./http-fixture.ts";
 import type { RuntimeId } from "./skips.ts";
 
@@ -78,25 +77,5 @@ export async function poll<T>(read: () => Promise<T>, ok: (v: T) => boolean, ms:
     const v = await read();
     if (ok(v) || performance.now() > end) return v;
     await sleep(50);
-  }
-}
-
-/** A field of `/proc/<pid>/status` in bytes (VmRSS, VmHWM). */
-export function procKiB(pid: number, field: "VmRSS" | "VmHWM"): number {
-  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  if (m === null) throw new Error(`no ${field} in /proc/${pid}/status`);
-  return Number(m[1]) * 1024;
-}
-
-/**
- * Resets the peak RSS of `pid` to its current RSS (Linux `clear_refs` 5), so
- * a case measures its own peak. False if the kernel refused.
- */
-export function resetPeak(pid: number): boolean {
-  try {
-    writeFileSync(`/proc/${pid}/clear_refs`, "5");
-    return true;
-  } catch {
-    return false;
   }
 }

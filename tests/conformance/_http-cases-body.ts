@@ -9,18 +9,8 @@
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { RawConn } from "./_http-client.ts";
-import {
-  aborts,
-  getText,
-  type HttpCase,
-  type HttpTarget,
-  poll,
-  procKiB,
-  resetPeak,
-  sleep,
-  uid,
-  url,
-} from "./_http-case.ts";
+import { aborts, getText, type HttpCase, type HttpTarget, poll, sleep, uid, url } from "./_http-case.ts";
+import { memoryOf, resetPeak } from "../e2e/_server.ts";
 import { DOWNLOAD_BLOCK } from "./http-fixture.ts";
 
 const MiB = 1024 * 1024;
@@ -36,9 +26,10 @@ const RSS_BUDGET = 40 * MiB;
 /** Peak RSS growth of `pid` while `work` runs. */
 async function peakGrowth(pid: number, work: () => Promise<void>): Promise<number> {
   const reset = resetPeak(pid);
-  const before = reset ? procKiB(pid, "VmRSS") : procKiB(pid, "VmHWM");
+  const start = memoryOf(pid);
+  if (start === undefined) throw new Error(`no /proc/${pid}/status to measure the server's memory`);
   await work();
-  return procKiB(pid, "VmHWM") - before;
+  return memoryOf(pid)!.peak - (reset ? start.rss : start.peak);
 }
 
 /** Uploads `mebibytes` MiB chunked to `/hash` (fetch streams it); returns the server's and our hash. */
