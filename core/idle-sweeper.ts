@@ -31,10 +31,17 @@ export class IdleSweeper {
   #armed = new Set<Idle>();
   #timer: ReturnType<typeof setTimeout> | undefined;
   #tick = MAX_TICK;
+  /**
+   * How stale a stamp can be at the next sweep: the longest tick in force
+   * since the last one. A shorter tick scheduled by `arm` does not shrink it,
+   * because stamps taken before were up to the old tick old.
+   */
+  #slack = MAX_TICK;
 
-  /** Starts watching `item` (its `idleMs` must be > 0). */
+  /** Starts watching `item` (its `idleMs` must be > 0), from now. */
   arm(item: Idle): void {
-    if (this.#timer === undefined) this.now = performance.now();
+    // An exact stamp: arming is rare (once per request phase), activity is not.
+    this.now = performance.now();
     item.lastActive = this.now;
     this.#armed.add(item);
     const tick = tickFor(item.idleMs);
@@ -52,7 +59,12 @@ export class IdleSweeper {
   }
 
   #schedule(tick: number): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    if (this.#timer !== undefined) {
+      clearTimeout(this.#timer);
+      this.#slack = Math.max(this.#slack, this.#tick, tick);
+    } else {
+      this.#slack = tick;
+    }
     this.#tick = tick;
     this.#timer = setTimeout(() => this.#sweep(), tick);
   }
@@ -60,7 +72,7 @@ export class IdleSweeper {
   #sweep(): void {
     this.#timer = undefined;
     const now = performance.now();
-    const slack = this.#tick;
+    const slack = this.#slack;
     this.now = now;
     let minMs = Infinity;
     for (const item of this.#armed) {

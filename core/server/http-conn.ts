@@ -119,6 +119,11 @@ export class HttpConn implements ExchangeHost, Idle {
       this.#conn.end();
       return;
     }
+    // A client that half-closes while its request is in the handler has gone
+    // away (H9), as every runtime's own server reads it; the response, if
+    // one still comes, is sent before our FIN.
+    const ex = this.exchange;
+    if (ex !== undefined && ex.dispatched && !ex.responded) ex.abort();
     if (this.idle) this.#conn.end();
   }
 

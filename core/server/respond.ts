@@ -133,6 +133,19 @@ export function resolveResponse(res: Response): Resolved {
         stream: null,
       };
     }
+    if (body instanceof Blob) {
+      // A Blob knows its size: send it with a content-length, not chunked.
+      const fields = headFields(parts.headers);
+      if (!fields.contentType && body.type !== "") fields.list.push("content-type", body.type);
+      fields.declaredLength = body.size;
+      return {
+        status: parts.status,
+        statusText: parts.statusText,
+        fields,
+        bytes: null,
+        stream: body.stream(),
+      };
+    }
     if (ArrayBuffer.isView(body)) {
       const fields = headFields(parts.headers);
       const view = new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
