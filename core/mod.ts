@@ -12,3 +12,4 @@ export { defaultPoolSize } from "./pool/pool.ts";
 export { startWatchdog } from "./watchdog.ts";
 export { currentLoop } from "./loops/context.ts";
 export * from "./http1/mod.ts";
+export { type ConnInfo, getConnInfo } from "./fetch/conn-info.ts";

@@ -15,7 +15,7 @@
  */
 
 import { Hono } from "hono";
-import { getConnInfo } from "./_conn-info.ts";
+import { getConnInfo } from "../core/fetch/conn-info.ts";
 
 const app = new Hono();
 

@@ -12,7 +12,7 @@
 import { createHash } from "node:crypto";
 import { Hono } from "hono";
 import type { HttpLimits, ServeInfo, Server } from "../../core/types.ts";
-import { getConnInfo } from "../../examples/_conn-info.ts";
+import { getConnInfo } from "../../core/fetch/conn-info.ts";
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
