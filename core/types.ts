@@ -395,7 +395,11 @@ export interface RespawnOptions {
   maxBackoffMs?: number;
   /** Deaths of one loop within `windowMs` that make it a crash loop, never respawned again. Default 5. */
   maxDeaths?: number;
-  /** The crash-loop window in ms. Default 10 000. */
+  /**
+   * The crash-loop window in ms of the loop's uptime: time spent starting or
+   * waiting to respawn does not count, so a slow-starting loop that dies soon
+   * after each start is still caught. Default 10 000.
+   */
   windowMs?: number;
 }
 
@@ -513,7 +517,8 @@ export interface LoopChannel extends ParentPort {
  *   at most `maxBackoffMs`. Only its own connections are lost; the other
  *   loops serve throughout.
  * - **LP5 crash-loop**: a loop that dies `maxDeaths` times within `windowMs`
- *   is not respawned; the supervisor says so once (and stats show
+ *   of serving (its uptime: starts and backoffs do not count) is not
+ *   respawned; the supervisor says so once (and stats show
  *   `"crash-loop"`). When every loop is given up, the supervisor ends (the
  *   CLI exits 1).
  * - **LP6 start-failure**: when the first loop fails before any loop was

@@ -28,6 +28,7 @@ import process from "node:process";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parentPort as threadPort } from "node:worker_threads";
 import { TriloopError } from "../../core/errors.ts";
+import { toWire } from "../../core/pool/wire-error.ts";
 import type { LoopChannel, LoopHosts, LoopPlan, WorkerHandle, WorkerHandler } from "../../core/types.ts";
 import { parentPort, spawnWorker } from "./pool.ts";
 
@@ -128,6 +129,12 @@ function clusterChannel(): LoopChannel {
   process.on("message", (data: unknown) => receive(data));
   process.on("SIGINT", ignore);
   process.on("SIGTERM", ignore);
+  // Node still prints the error and exits 1; the supervisor hears the error
+  // itself too, as it does from a thread (IPC writes go out synchronously
+  // when the pipe is free, so the message leaves before the exit).
+  process.on("uncaughtExceptionMonitor", (err) => {
+    if (process.connected) process.send!({ t: "failed", error: toWire(err) });
+  });
   // An unexpected disconnect (the supervisor died) makes cluster exit this process at once.
   const maybeExit = () => {
     if (exitCode !== undefined && sending === 0) process.exit(exitCode);

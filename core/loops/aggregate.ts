@@ -17,9 +17,9 @@ export type Counters = { [key: string]: number | Counters };
  */
 const GAUGES = new Set(["open"]);
 
-/** Adds `from` into `into`, field by field (missing fields start at 0). Returns `into`. */
-export function addCounters(into: Counters, from: Counters): Counters {
-  for (const [key, value] of Object.entries(from)) {
+/** Adds `from` (a tree of counters) into `into`, field by field (missing fields start at 0). Returns `into`. */
+export function addCounters(into: Counters, from: object): Counters {
+  for (const [key, value] of Object.entries(from as Counters)) {
     if (typeof value === "number") {
       const have = into[key];
       into[key] = (typeof have === "number" ? have : 0) + value;
@@ -32,9 +32,9 @@ export function addCounters(into: Counters, from: Counters): Counters {
 }
 
 /** A copy of `c` with every gauge set to 0: what a dead loop still contributes. */
-export function retire(c: Counters): Counters {
+export function retire(c: object): Counters {
   const out: Counters = {};
-  for (const [key, value] of Object.entries(c)) {
+  for (const [key, value] of Object.entries(c as Counters)) {
     if (typeof value === "number") out[key] = GAUGES.has(key) ? 0 : value;
     else if (typeof value === "object" && value !== null) out[key] = retire(value);
   }

@@ -1,7 +1,9 @@
 /**
  * When a dead loop is started again, and when it is given up: exponential
  * backoff inside a sliding window of recent deaths (LP4, LP5). Pure: the
- * caller passes the time, so the policy is tested without clocks.
+ * caller passes the time, so the policy is tested without clocks. The
+ * supervisor passes a loop slot's uptime (time spent serving), so slow starts
+ * and backoff delays never stretch a crash loop out of its window.
  *
  * @module
  */

@@ -6,7 +6,8 @@
  * ```
  * host  → sup   hello                          once its channel listens
  * sup   → host  start { config }               what to load and where to listen
- * host  → sup   ready { port, kind, engine }   serving (or failed { error })
+ * host  → sup   ready { port, kind, engine }   serving (or failed { error }: also a
+ *                                              process loop's uncaught error, before it exits)
  * host  → sup   stats { stats }                every statsIntervalMs, and when asked
  * sup   → host  stats                          asks for counters now
  * sup   → host  close { graceMs }              graceful close; again with 0 forces

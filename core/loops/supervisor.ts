@@ -54,6 +54,9 @@ class Slot {
   latest: LoopCounters | undefined;
   report: ShutdownReport | undefined;
   lastExit: LoopStatus["lastExit"];
+  /** Time this slot's loops spent ready, in ms: the crash window's clock. */
+  uptime = 0;
+  readyAt: number | undefined;
   /** The error a host reported before it was ended (`failed`). */
   failure: unknown;
   timer: ReturnType<typeof setTimeout> | undefined;
@@ -159,6 +162,7 @@ class LoopSupervisor implements Supervisor {
         clearTimeout(slot.timer);
         slot.timer = undefined;
         slot.state = "ready";
+        slot.readyAt = performance.now();
         if (!this.#everReady) {
           this.#everReady = true;
           this.port = msg.port;
@@ -189,9 +193,11 @@ class LoopSupervisor implements Supervisor {
     clearTimeout(slot.timer);
     slot.timer = undefined;
     slot.handle = undefined;
+    if (slot.readyAt !== undefined) slot.uptime += performance.now() - slot.readyAt;
+    slot.readyAt = undefined;
     for (const w of slot.statsWaiters.splice(0)) w();
     const latest = slot.latest;
-    if (latest !== undefined) addCounters(this.#retired, retire(latest as unknown as Counters));
+    if (latest !== undefined) addCounters(this.#retired, retire(latest));
     slot.latest = undefined;
     const error = slot.failure ?? info.error;
     if (this.#closing !== undefined) {
@@ -215,7 +221,10 @@ class LoopSupervisor implements Supervisor {
       return;
     }
     slot.lastExit = { code: info.code, error: error === undefined ? undefined : String(error) };
-    const verdict = slot.window.record(performance.now());
+    // The window runs on the slot's uptime, not the wall clock: a loop that is
+    // slow to start (a Node process compiling TypeScript takes seconds) and
+    // dies soon after is a crash loop however long its starts and backoffs take.
+    const verdict = slot.window.record(slot.uptime);
     const why = describeExit(info.code, error);
     if (verdict.action === "respawn") {
       slot.state = "backoff";
@@ -226,10 +235,8 @@ class LoopSupervisor implements Supervisor {
     }
     slot.state = "crash-loop";
     this.#o.log(
-      `triloop: loop ${slot.id} is crash-looping (${verdict.deaths} deaths in ${
-        verdict.windowMs / 1000
-      } s); ` +
-        `not respawning it. Last death: ${why}`,
+      `triloop: loop ${slot.id} is crash-looping (${verdict.deaths} deaths within ` +
+        `${verdict.windowMs / 1000} s of serving); not respawning it. Last death: ${why}`,
     );
     this.#started?.();
     if (this.#slots.every((s) => s.state === "crash-loop")) {
@@ -268,7 +275,7 @@ class LoopSupervisor implements Supervisor {
   stats(): SupervisedStats {
     const sum = structuredClone(this.#retired);
     for (const slot of this.#slots) {
-      if (slot.latest !== undefined) addCounters(sum, slot.latest as unknown as Counters);
+      if (slot.latest !== undefined) addCounters(sum, slot.latest);
     }
     const loops: LoopsStats = {
       count: this.#slots.length,

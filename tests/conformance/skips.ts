@@ -20,6 +20,7 @@ export interface Skip {
 /** Skips per suite and runtime. */
 export const skips: Record<string, Partial<Record<RuntimeId, Skip[]>>> = {
   tcp: {},
+  loops: {},
   // The pool's one runtime gap (Deno cannot stop a worker in an endless loop)
   // is data in Runtime.capabilities.terminateBusyWorker, checked by P6.
   pool: {},

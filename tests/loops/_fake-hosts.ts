@@ -14,6 +14,8 @@ import type { ShutdownReport } from "../../core/types.ts";
 export interface Behaviour {
   /** On start: `"ready"` (default), `"fail"` (reports an error), `"exit"` (dies at once), `"hang"` (says nothing). */
   start?: "ready" | "fail" | "exit" | "hang";
+  /** Says ready this long after start (a slow start). Default at once. */
+  readyAfterMs?: number;
   /** Dies (exit code 1) this long after ready. */
   dieAfterMs?: number;
   /** On close: reports after this long (default 5 ms); `"hang"` never does. */
@@ -74,11 +76,13 @@ export function fakeHosts(behave: (index: number) => Behaviour = () => ({})) {
               tell({ t: "failed", error: { isError: true, name: "Error", message: "app broke" } });
             } else if (b.start === "exit") exit(1);
             else if (b.start !== "hang") {
-              tell({ t: "ready", port, kind: "http", engine: "kernel" });
-              tell({ t: "stats", stats: b.stats ?? counters(1, 2) });
-              if (b.dieAfterMs !== undefined) {
-                setTimeout(() => exit(1, new Error("died on cue")), b.dieAfterMs);
-              }
+              setTimeout(() => {
+                tell({ t: "ready", port, kind: "http", engine: "kernel" });
+                tell({ t: "stats", stats: b.stats ?? counters(1, 2) });
+                if (b.dieAfterMs !== undefined) {
+                  setTimeout(() => exit(1, new Error("died on cue")), b.dieAfterMs);
+                }
+              }, b.readyAfterMs ?? 0);
             }
           } else if (msg.t === "stats") tell({ t: "stats", stats: b.stats ?? counters(1, 2) });
           else if (msg.t === "close" && b.close !== "hang") {

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { startSupervisor, type SupervisorOptions } from "../../core/loops/supervisor.ts";
 import { resolveRespawn } from "../../core/loops/policy.ts";
 import { isTriloopError } from "../../core/errors.ts";
-import type { LoopHosts } from "../../core/types.ts";
+import type { LoopHosts, ServerStats } from "../../core/types.ts";
 import { type Behaviour, counters, fakeHosts } from "./_fake-hosts.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -95,10 +95,22 @@ describe("supervisor", () => {
     expect(loops.length).toBe(4); // the first and 3 deaths of slot 1: no fourth respawn
     expect(o.lines.filter((l) => l.includes("crash-looping"))).toEqual([
       expect.stringMatching(
-        /^triloop: loop 1 is crash-looping \(3 deaths in 5 s\); not respawning it\. Last death: Error: died on cue/,
+        /^triloop: loop 1 is crash-looping \(3 deaths within 5 s of serving\); not respawning it\. Last death: Error: died on cue/,
       ),
     ]);
     expect(sup.stats().loops).toMatchObject({ live: 1, crashLooping: [1] });
+    await sup.close({ graceMs: 100 });
+  });
+
+  it("LP5 the window counts uptime: slow starts and backoffs do not hide a crash loop", async () => {
+    // Each start of slot 1 takes 40 ms and it dies 2 ms after; a 20 ms wall-clock
+    // window would never hold 3 deaths, but they come within 20 ms of serving.
+    const { hosts } = fakeHosts((i): Behaviour => (i === 0 ? {} : { readyAfterMs: 40, dieAfterMs: 2 }));
+    const o = options(hosts, {
+      respawn: resolveRespawn({ backoffMs: 20, maxDeaths: 3, windowMs: 20 }),
+    });
+    const sup = await startSupervisor(o);
+    await until(() => sup.stats().loops.crashLooping.length === 1, 3000);
     await sup.close({ graceMs: 100 });
   });
 
@@ -163,11 +175,11 @@ describe("supervisor", () => {
   it("LP9 stats sum the live loops and the retired ones; collectStats asks first", async () => {
     const { hosts, loops } = fakeHosts();
     const sup = await startSupervisor(options(hosts));
-    await until(() => sup.stats().requests === 4);
+    await until(() => (sup.stats() as ServerStats).requests === 4);
     expect(sup.stats()).toMatchObject({ requests: 4, connections: { open: 2 } });
     loops[0].kill(1);
     await until(() => sup.stats().loops.live === 2 && loops.length === 3);
-    await until(() => sup.stats().requests === 6);
+    await until(() => (sup.stats() as ServerStats).requests === 6);
     // The dead loop's 2 requests stay counted; its open connection does not.
     expect(sup.stats()).toMatchObject({ requests: 6, connections: { open: 2 } });
     await sup.collectStats();
