@@ -625,9 +625,11 @@ export interface ParentPort {
 export type TaskModule = Record<string, (input: any) => unknown>;
 
 /** The names of the tasks in `T`: its exported functions. */
-export type TaskName<T> = {
-  [K in keyof T]: T[K] extends (...args: any[]) => unknown ? K : never;
-}[keyof T] & string;
+export type TaskName<T> =
+  & {
+    [K in keyof T]: T[K] extends (...args: any[]) => unknown ? K : never;
+  }[keyof T]
+  & string;
 
 /** The input of task `K`. */
 export type TaskInput<T, K extends keyof T> = T[K] extends (input: infer I, ...rest: any[]) => unknown ? I
@@ -743,12 +745,18 @@ export interface PoolStats {
  *   escalates a drain) and resolves once every worker is gone.
  * - **P11 no-leak**: never more than `size` workers live; none after `close`.
  * - **P12 still-serves**: after any failure above, the pool serves the next task.
+ *
+ * A pool's workers keep its process alive until `close`.
  */
 export interface Pool<T extends object = TaskModule> {
   /** Configured workers. */
   readonly size: number;
   /** Runs task `name` on a worker and resolves with its result. */
-  run<K extends TaskName<T>>(name: K, input?: TaskInput<T, K>, options?: RunOptions): Promise<TaskResult<T, K>>;
+  run<K extends TaskName<T>>(
+    name: K,
+    input?: TaskInput<T, K>,
+    options?: RunOptions,
+  ): Promise<TaskResult<T, K>>;
   /** A snapshot of the counters. */
   stats(): PoolStats;
   /** Ends the pool (P10). */

@@ -1,6 +1,6 @@
 /**
  * The offload pool conformance suite: every invariant of `Pool` (P*) and of
- * the worker handle under it (T*) as a case of the same name, run on every
+ * the worker handle under it (T1–T4) as a case of the same name, run on every
  * runtime by `pool.runner.ts` with real workers and the plain TypeScript
  * tasks module `tests/fixtures/pool/tasks.ts`. Most cases share one pool,
  * and each ends by checking that it still serves (P12).
@@ -110,6 +110,7 @@ export const poolSuite: Case[] = [
       const back = await p.run("filled", { n: 1024, fill: 7 });
       assert.ok(back instanceof Uint8Array && back.byteLength === 1024 && back[1023] === 7, "moved back");
       // Queued, not yet running: detached at once all the same.
+      await until(() => p.stats().live === SIZE && p.stats().starting === 0, "every worker ready");
       const busy = Array.from({ length: SIZE }, () => p.run("sleepThen", { ms: 300, value: 0 }));
       await until(() => p.stats().busy === SIZE, "every worker busy");
       const queued = new Uint8Array(64 * 1024).fill(1).buffer;
@@ -304,13 +305,29 @@ export const poolSuite: Case[] = [
       await until(() => seen.length > 0, "the worker to be ready");
       w.post("hello");
       await until(() => seen.length > 1, "the echo");
-      w.post("exit:5"); // the worker exits by itself (T4)
-      const info = await exited.promise;
-      assert.equal(info.code, 5, "the exit code is told (T4)");
-      w.post("after");
       w.terminate();
-      await sleep(30);
+      w.post("after terminate");
+      await exited.promise;
+      w.post("after exit");
+      w.terminate();
+      await sleep(50);
       assert.deepEqual(seen, ["message ready", "message echo:hello", "exit"]);
+    },
+  },
+  {
+    name: "T4 self-exit-seen",
+    async run(rt) {
+      const exited = deferred<WorkerExit>();
+      const ready = deferred<void>();
+      const w = rt.spawnWorker(ECHO_WORKER, {
+        message: () => ready.resolve(),
+        exit: (_w, i) => exited.resolve(i),
+      });
+      await ready.promise;
+      w.post("exit:9"); // process.exit(9) inside the worker
+      const info = await exited.promise;
+      assert.equal(info.code, 9, "the exit code is told");
+      assert.equal(info.error, undefined, "an exit is not an error");
     },
   },
   {
