@@ -210,10 +210,13 @@ function render(
     );
   }
   out.push(
-    `- each figure: median of ${cfg.rounds} interleaved rounds (servers kept warm, ${cfg.warmupMs} ms warm-up, ` +
-      `${
-        cfg.durationMs / 1000
-      } s measured), spread = min–max; CPU = utime+stime of the server's process tree`,
+    `- each figure: median of ${cfg.rounds} interleaved rounds (A B C, B C A, …), spread = min–max; ` +
+      `${cfg.warmupMs} ms of load before each ${cfg.durationMs / 1000} s window; ` +
+      `CPU = utime+stime of the server's process tree (/proc), RSS sampled every 100 ms`,
+  );
+  out.push(
+    `- HTTP and RESP servers are started once and kept warm for the session (no JIT or start-up inside a run); ` +
+      `idle-memory runs start a fresh server each time`,
   );
   if (cfg.entryNote) out.push(`- ${cfg.entryNote}`);
   out.push(

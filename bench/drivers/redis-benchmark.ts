@@ -20,6 +20,8 @@ export interface RedisBenchmarkOptions {
   /** Requests per test. */
   requests: number;
   pipeline: number;
+  /** Kill it after this long. Default 120 s. */
+  timeoutMs?: number;
 }
 
 /** One CSV row: test name, ops/s and latencies in ms. */
@@ -77,10 +79,16 @@ export function runRedisBenchmark(o: RedisBenchmarkOptions): Promise<LoadResult 
   return new Promise((resolve, reject) => {
     const child = spawn(o.bin, args, { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
+    // redis-benchmark retries a refused connection forever: bound it.
+    const timer = setTimeout(() => {
+      out += `\n(killed after ${o.timeoutMs ?? 120_000} ms)`;
+      child.kill("SIGKILL");
+    }, o.timeoutMs ?? 120_000);
     child.stdout.setEncoding("utf8").on("data", (t: string) => (out += t));
     child.stderr.setEncoding("utf8").on("data", (t: string) => (out += t));
     child.on("error", reject);
     child.on("close", (code) => {
+      clearTimeout(timer);
       const rows = parseRedisCsv(out);
       if (code !== 0 || rows.length !== RESP_TESTS.length || rows.some((r) => !(r.rps > 0))) {
         return reject(new Error(`redis-benchmark failed (exit ${code}):\n${out.slice(-1500)}`));

@@ -8,9 +8,14 @@
  * Framing: multibulk commands (`*N\r\n$len\r\narg\r\n…`), any split across
  * reads, any number per read; one output buffer per read (replies to a
  * pipelined batch leave in one write). Commands: PING, ECHO, SET, GET, INCR,
- * DEL, and CONFIG GET (answered with an empty array, which is what
- * redis-benchmark asks for on connect). Input that is not multibulk gets
+ * DEL, and CONFIG GET (each parameter answered with an empty value; that
+ * is what redis-benchmark asks for on connect). Input that is not multibulk gets
  * `-ERR Protocol error` and the connection is closed.
+ *
+ * As lean as resp-kv, so the ratio measures the adapter and not the codec:
+ * arguments are views of the input, integers are parsed without allocating,
+ * replies are written straight into one growing output buffer, commands are
+ * matched on their bytes.
  *
  * @module
  */
@@ -20,25 +25,30 @@ const PONG = enc.encode("+PONG\r\n");
 const OK = enc.encode("+OK\r\n");
 const NIL = enc.encode("$-1\r\n");
 const EMPTY_ARRAY = enc.encode("*0\r\n");
+const PAIR = enc.encode("*2\r\n");
+const EMPTY_BULK = enc.encode("$0\r\n\r\n");
 const NOT_INT = enc.encode("-ERR value is not an integer or out of range\r\n");
 const PROTOCOL = enc.encode("-ERR Protocol error: expected '*'\r\n");
+const WRONG_ARGS = enc.encode("-ERR wrong number of arguments\r\n");
+const UNKNOWN = enc.encode("-ERR unknown command\r\n");
 const MAX_ARGS = 1024 * 1024;
 const MAX_BULK = 512 * 1024 * 1024;
 
 /** The keyspace, shared by every connection of one server. */
 const store = new Map<string, Uint8Array>();
 
+// readInt's results, in module variables so parsing allocates nothing.
+let intValue = 0;
+let intNext = 0;
+
 /** One connection's parser and output. */
 export class RespSession {
   #carry: Uint8Array | undefined;
-  #out: Uint8Array;
+  #out = new Uint8Array(16 * 1024);
   #len = 0;
+  #args: Uint8Array[] = [];
   /** Set when the input lost framing; the caller closes after writing. */
   broken = false;
-
-  constructor() {
-    this.#out = new Uint8Array(16 * 1024);
-  }
 
   /**
    * Runs every complete command in `bytes` (after what was carried) and
@@ -55,7 +65,7 @@ export class RespSession {
       this.#carry = undefined;
     }
     let at = 0;
-    const args: Uint8Array[] = [];
+    const args = this.#args;
     while (at < buf.length && !this.broken) {
       const next = parseCommand(buf, at, args);
       if (next === -1) break; // incomplete
@@ -66,8 +76,8 @@ export class RespSession {
       }
       at = next;
       this.#run(args);
-      args.length = 0;
     }
+    args.length = 0;
     // Keep only the unparsed tail; a copy, because the runtime may reuse `bytes`.
     if (!this.broken && at < buf.length) this.#carry = buf.slice(at);
     if (this.#len === 0) return undefined;
@@ -77,60 +87,87 @@ export class RespSession {
   }
 
   #run(args: Uint8Array[]): void {
-    const name = lowerAscii(args[0]);
-    switch (name) {
-      case "ping":
-        this.#put(args.length > 1 ? bulk(args[1]) : PONG);
-        break;
-      case "echo":
-        this.#put(args.length > 1 ? bulk(args[1]) : wrongArgs(name));
-        break;
-      case "set":
-        if (args.length < 3) return this.#put(wrongArgs(name));
-        store.set(latin1(args[1]), args[2].slice());
-        this.#put(OK);
-        break;
-      case "get": {
-        if (args.length !== 2) return this.#put(wrongArgs(name));
-        const v = store.get(latin1(args[1]));
-        this.#put(v === undefined ? NIL : bulk(v));
-        break;
-      }
-      case "incr": {
-        if (args.length !== 2) return this.#put(wrongArgs(name));
-        const key = latin1(args[1]);
-        const old = store.get(key);
-        const n = old === undefined ? 0 : Number(latin1(old));
-        if (!Number.isSafeInteger(n) || (old !== undefined && !/^-?\d+$/.test(latin1(old)))) {
-          return this.#put(NOT_INT);
-        }
-        const next = String(n + 1);
-        store.set(key, enc.encode(next));
-        this.#put(enc.encode(`:${next}\r\n`));
-        break;
-      }
-      case "del": {
-        let n = 0;
-        for (let i = 1; i < args.length; i++) if (store.delete(latin1(args[i]))) n++;
-        this.#put(enc.encode(`:${n}\r\n`));
-        break;
-      }
-      case "config":
-        this.#put(EMPTY_ARRAY);
-        break;
-      default:
-        this.#put(enc.encode(`-ERR unknown command '${name.slice(0, 64)}'\r\n`));
+    const name = args[0];
+    const n = args.length;
+    if (is(name, "GET")) {
+      if (n !== 2) return this.#put(WRONG_ARGS);
+      const v = store.get(latin1(args[1]));
+      if (v === undefined) this.#put(NIL);
+      else this.#bulk(v);
+    } else if (is(name, "SET")) {
+      if (n < 3) return this.#put(WRONG_ARGS);
+      store.set(latin1(args[1]), args[2].slice());
+      this.#put(OK);
+    } else if (is(name, "INCR")) {
+      if (n !== 2) return this.#put(WRONG_ARGS);
+      const key = latin1(args[1]);
+      const old = store.get(key);
+      const v = old === undefined ? 0 : decimal(old);
+      if (!Number.isSafeInteger(v + 1)) return this.#put(NOT_INT);
+      const text = String(v + 1);
+      store.set(key, asciiBytes(text));
+      this.#int(text);
+    } else if (is(name, "PING")) {
+      if (n > 1) this.#bulk(args[1]);
+      else this.#put(PONG);
+    } else if (is(name, "ECHO")) {
+      if (n !== 2) return this.#put(WRONG_ARGS);
+      this.#bulk(args[1]);
+    } else if (is(name, "DEL")) {
+      let count = 0;
+      for (let i = 1; i < n; i++) if (store.delete(latin1(args[i]))) count++;
+      this.#int(String(count));
+    } else if (is(name, "CONFIG")) {
+      // CONFIG GET <param>: the param with an empty value, as redis-benchmark expects.
+      if (n !== 3) return this.#put(EMPTY_ARRAY);
+      this.#put(PAIR);
+      this.#bulk(args[2]);
+      this.#put(EMPTY_BULK);
+    } else {
+      this.#put(UNKNOWN);
     }
   }
 
+  #room(n: number): void {
+    if (this.#len + n <= this.#out.length) return;
+    const bigger = new Uint8Array(Math.max(this.#out.length * 2, this.#len + n));
+    bigger.set(this.#out.subarray(0, this.#len));
+    this.#out = bigger;
+  }
+
   #put(bytes: Uint8Array): void {
-    if (this.#len + bytes.length > this.#out.length) {
-      const bigger = new Uint8Array(Math.max(this.#out.length * 2, this.#len + bytes.length));
-      bigger.set(this.#out.subarray(0, this.#len));
-      this.#out = bigger;
-    }
+    this.#room(bytes.length);
     this.#out.set(bytes, this.#len);
     this.#len += bytes.length;
+  }
+
+  /** `:text\r\n`. */
+  #int(text: string): void {
+    this.#room(text.length + 3);
+    const o = this.#out;
+    let at = this.#len;
+    o[at++] = 0x3a;
+    for (let i = 0; i < text.length; i++) o[at++] = text.charCodeAt(i);
+    o[at++] = 13;
+    o[at++] = 10;
+    this.#len = at;
+  }
+
+  /** `$len\r\nbytes\r\n`. */
+  #bulk(v: Uint8Array): void {
+    const len = String(v.length);
+    this.#room(len.length + v.length + 5);
+    const o = this.#out;
+    let at = this.#len;
+    o[at++] = 0x24;
+    for (let i = 0; i < len.length; i++) o[at++] = len.charCodeAt(i);
+    o[at++] = 13;
+    o[at++] = 10;
+    o.set(v, at);
+    at += v.length;
+    o[at++] = 13;
+    o[at++] = 10;
+    this.#len = at;
   }
 }
 
@@ -140,20 +177,20 @@ export class RespSession {
  */
 export function parseCommand(buf: Uint8Array, at: number, args: Uint8Array[]): number {
   if (buf[at] !== 0x2a /* * */) return -2;
-  let i = at + 1;
-  const count = readInt(buf, i);
-  if (count === undefined) return -1;
-  if (count.value < 1 || count.value > MAX_ARGS) return -2;
-  i = count.next;
+  const count = readInt(buf, at + 1);
+  if (count === -1) return -1;
+  if (count === -2 || intValue < 1 || intValue > MAX_ARGS) return -2;
+  const argc = intValue;
+  let i = intNext;
   args.length = 0;
-  for (let k = 0; k < count.value; k++) {
+  for (let k = 0; k < argc; k++) {
     if (i >= buf.length) return -1;
     if (buf[i] !== 0x24 /* $ */) return -2;
-    const len = readInt(buf, i + 1);
-    if (len === undefined) return -1;
-    if (len.value < 0 || len.value > MAX_BULK) return -2;
-    const start = len.next;
-    const end = start + len.value;
+    const r = readInt(buf, i + 1);
+    if (r === -1) return -1;
+    if (r === -2 || intValue > MAX_BULK) return -2;
+    const start = intNext;
+    const end = start + intValue;
     if (end + 2 > buf.length) return -1;
     if (buf[end] !== 13 || buf[end + 1] !== 10) return -2;
     args.push(buf.subarray(start, end));
@@ -162,35 +199,49 @@ export function parseCommand(buf: Uint8Array, at: number, args: Uint8Array[]): n
   return i;
 }
 
-/** A decimal up to CRLF at `i`: its value and the index after the LF. */
-function readInt(buf: Uint8Array, i: number): { value: number; next: number } | undefined {
+/** A decimal up to CRLF at `i` into `intValue`/`intNext`; 0, or −1 incomplete, −2 bad. */
+function readInt(buf: Uint8Array, i: number): number {
   let v = 0;
   let digits = 0;
   for (; i < buf.length; i++) {
     const b = buf[i];
     if (b === 13) {
-      if (i + 1 >= buf.length) return undefined;
-      if (buf[i + 1] !== 10 || digits === 0) return { value: -1, next: i + 2 };
-      return { value: v, next: i + 2 };
+      if (i + 1 >= buf.length) return -1;
+      if (buf[i + 1] !== 10 || digits === 0) return -2;
+      intValue = v;
+      intNext = i + 2;
+      return 0;
     }
-    if (b < 48 || b > 57 || ++digits > 10) return { value: -1, next: i };
+    if (b < 48 || b > 57 || ++digits > 10) return -2;
     v = v * 10 + (b - 48);
   }
-  return undefined;
+  return -1;
 }
 
-function bulk(v: Uint8Array): Uint8Array {
-  const head = enc.encode(`$${v.length}\r\n`);
-  const out = new Uint8Array(head.length + v.length + 2);
-  out.set(head, 0);
-  out.set(v, head.length);
-  out[out.length - 2] = 13;
-  out[out.length - 1] = 10;
-  return out;
+/** Whether `arg` is the command `upper`, case-insensitively. */
+function is(arg: Uint8Array, upper: string): boolean {
+  if (arg.length !== upper.length) return false;
+  for (let i = 0; i < arg.length; i++) if ((arg[i] & 0xdf) !== upper.charCodeAt(i)) return false;
+  return true;
 }
 
-function wrongArgs(name: string): Uint8Array {
-  return enc.encode(`-ERR wrong number of arguments for '${name}' command\r\n`);
+/** The integer a stored value holds, or NaN when it is not one. */
+function decimal(v: Uint8Array): number {
+  if (v.length === 0 || v.length > 20) return NaN;
+  let neg = false;
+  let i = 0;
+  if (v[0] === 0x2d) {
+    neg = true;
+    i = 1;
+    if (v.length === 1) return NaN;
+  }
+  let n = 0;
+  for (; i < v.length; i++) {
+    const d = v[i] - 48;
+    if (d < 0 || d > 9) return NaN;
+    n = n * 10 + d;
+  }
+  return neg ? -n : n;
 }
 
 function latin1(b: Uint8Array): string {
@@ -199,11 +250,8 @@ function latin1(b: Uint8Array): string {
   return s;
 }
 
-function lowerAscii(b: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < b.length && i < 64; i++) {
-    const c = b[i];
-    s += String.fromCharCode(c >= 65 && c <= 90 ? c + 32 : c);
-  }
-  return s;
+function asciiBytes(text: string): Uint8Array {
+  const out = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
+  return out;
 }

@@ -53,12 +53,17 @@ export async function startAll(ctx: Context, servers: ServerSpec[]): Promise<Map
   for (const spec of servers) {
     if (spec.skip !== undefined) continue;
     ctx.progress.update(`starting ${spec.key}`, true);
-    try {
-      running.set(spec.key, await start(ctx, spec));
-    } catch (err) {
-      const text = firstError((err as Error).message);
-      spec.skip = spec.family === "triloop" ? `not built yet: ${text}` : `failed to start: ${text}`;
-      ctx.progress.log(`  ${spec.key}: ${spec.skip}`);
+    // Two tries: in a checkout other people are editing, a start can fail once.
+    for (let attempt = 1; attempt <= 2 && !running.has(spec.key); attempt++) {
+      try {
+        running.set(spec.key, await start(ctx, spec));
+      } catch (err) {
+        if (attempt < 2) continue;
+        const text = firstError((err as Error).message);
+        const unbuilt = /being built|not (yet )?implemented|not built|unknown engine/i.test(text);
+        spec.skip = `${unbuilt ? "not built yet" : "failed to start"}: ${text}`;
+        ctx.progress.log(`  ${spec.key}: ${spec.skip}`);
+      }
     }
   }
   return running;

@@ -13,7 +13,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { runRedisBenchmark } from "../drivers/redis-benchmark.ts";
 import { interleave } from "../lib/interleave.ts";
-import { treeRssBytes } from "../lib/proc.ts";
+import { selfCpuMicros, treeRssBytes } from "../lib/proc.ts";
 import { respBatch } from "../scenarios.ts";
 import type { ServerSpec } from "../servers/matrix.ts";
 import type { Running } from "../servers/spawn.ts";
@@ -41,11 +41,12 @@ async function respRun(ctx: Context, server: Running, label: string) {
       pipeline: RESP_PIPELINE,
     };
     ctx.progress.update(progressText(ctx, `${label} · redis-benchmark warm-up`));
-    await runRedisBenchmark({ ...o, requests: 20_000 });
+    const warm = await runRedisBenchmark({ ...o, requests: 20_000 });
     ctx.progress.update(progressText(ctx, `${label} · redis-benchmark`));
     const win = new ServerWindow(server.pid);
-    const result = await runRedisBenchmark({ ...o, requests: respRequests(ctx, label) });
-    return { result, ...win.close() };
+    const reaped0 = selfCpuMicros().reaped;
+    const result = await runRedisBenchmark({ ...o, requests: respRequests(ctx, warm.rps) });
+    return { result, ...win.close(), clientCpuUs: selfCpuMicros().reaped - reaped0 };
   }
   return builtinRun(ctx, server, {
     protocol: "resp",
@@ -60,16 +61,12 @@ async function respRun(ctx: Context, server: Running, label: string) {
 }
 
 /**
- * Requests per redis-benchmark test, sized so one run lasts about the
- * configured duration at the rate this server showed before (300k per test
- * when nothing is known yet).
+ * Requests per redis-benchmark test, sized from the warm-up's rate so one run
+ * lasts about the configured duration (redis-benchmark counts, it does not time).
  */
-function respRequests(ctx: Context, label: string): number {
-  const key = label.split(" · ")[1];
-  const seen = ctx.records.filter((r) => r.ok && r.scenario === "resp" && r.server === key).map((r) => r.rps);
-  if (seen.length === 0) return 300_000;
-  const perTest = (seen[seen.length - 1] * ctx.cfg.durationMs) / 1000 / 4;
-  return Math.max(50_000, Math.round(perTest / 10_000) * 10_000);
+function respRequests(ctx: Context, rps: number): number {
+  const perTest = (rps * ctx.cfg.durationMs) / 1000 / 4;
+  return Math.max(20_000, Math.round(perTest / 10_000) * 10_000);
 }
 
 /** RESP ops/s, interleaved over rounds, on the given RESP servers. */

@@ -68,7 +68,7 @@ export function startServer(argv: string[], options: StartOptions = {}): Promise
     get exited() {
       return exited;
     },
-    tail: () => output.trim().split("\n").slice(-12).join("\n"),
+    tail: () => output.trim().split("\n").slice(-40).join("\n"),
     async stop(graceMs = 3000) {
       if (exited) return;
       const tree = processTree(running.pid);

@@ -21,7 +21,7 @@ describe("raw RESP core", () => {
         cmd("NOPE"),
     );
     const want =
-      "+PONG\r\n+OK\r\n$4\r\nv\r\nv\r\n:1\r\n:2\r\n$-1\r\n$2\r\nhi\r\n*0\r\n:2\r\n-ERR unknown command 'nope'\r\n";
+      "+PONG\r\n+OK\r\n$4\r\nv\r\nv\r\n:1\r\n:2\r\n$-1\r\n$2\r\nhi\r\n*2\r\n$4\r\nsave\r\n$0\r\n\r\n:2\r\n-ERR unknown command\r\n";
     for (let cut = 0; cut <= input.length; cut++) {
       const s = new RespSession();
       const a = s.feed(input.slice(0, cut));
@@ -30,6 +30,14 @@ describe("raw RESP core", () => {
       // Reset shared state for the next split.
       new RespSession().feed(enc.encode(cmd("DEL", "k", "n")));
     }
+  });
+
+  it("INCR refuses a value that is not an integer, and counts negatives", () => {
+    const s = new RespSession();
+    const out = s.feed(
+      enc.encode(cmd("SET", "x", "abc") + cmd("INCR", "x") + cmd("SET", "y", "-5") + cmd("INCR", "y")),
+    );
+    expect(dec.decode(out)).toBe("+OK\r\n-ERR value is not an integer or out of range\r\n+OK\r\n:-4\r\n");
   });
 
   it("closes on input that is not multibulk", () => {
