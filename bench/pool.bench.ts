@@ -155,6 +155,14 @@ async function one(): Promise<Result> {
   };
 }
 
+/** A runtime as `cli/runtimes.mjs` finds it (typed here: Deno reads the .mjs, not its .d.mts). */
+interface FoundRuntime {
+  id: string;
+  available: boolean;
+  reason?: string;
+  argv(script: string, args?: string[]): string[];
+}
+
 function table(results: (Result & { id: string })[]): string {
   const f = (n: number, d = 1) => n.toFixed(d);
   const lines = [
@@ -178,7 +186,7 @@ function table(results: (Result & { id: string })[]): string {
 async function all(): Promise<void> {
   const { findRuntimes, ROOT } = await import("../cli/runtimes.mjs");
   const results: (Result & { id: string })[] = [];
-  for (const rt of findRuntimes()) {
+  for (const rt of findRuntimes() as FoundRuntime[]) {
     if (!rt.available) {
       console.error(`skipped ${rt.id}: ${rt.reason}`);
       continue;
