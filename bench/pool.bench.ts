@@ -186,7 +186,7 @@ function table(results: (Result & { id: string })[]): string {
 async function all(): Promise<void> {
   const { findRuntimes, ROOT } = await import("../cli/runtimes.mjs");
   const results: (Result & { id: string })[] = [];
-  for (const rt of findRuntimes() as FoundRuntime[]) {
+  for (const rt of findRuntimes() as unknown as FoundRuntime[]) {
     if (!rt.available) {
       console.error(`skipped ${rt.id}: ${rt.reason}`);
       continue;
