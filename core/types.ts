@@ -309,6 +309,13 @@ export interface ServeOptions {
    * and no supervisor; `1` is one supervised loop, respawned if it dies.
    */
   loops?: "auto" | number | LoopsOptions;
+  /**
+   * The stall watchdog of this server's loop (W1–W6): stalls are named by
+   * request (`"GET /path"`) and logged; with `shedMs`, requests that arrive
+   * while the loop is overloaded get 503 with `Retry-After: 1`. `false` to
+   * turn it off. Default `{ stallMs: 100 }` (logging, no shedding).
+   */
+  watchdog?: WatchdogOptions | false;
 }
 
 /** Counters of an HTTP server. */
@@ -383,181 +390,6 @@ export interface Server {
    */
   close(options?: { graceMs?: number }): Promise<ShutdownReport>;
   stats(): ServerStats;
-}
-
-// ---- Loops: one per core -----------------------------------------------------
-
-/** The respawn policy of a supervisor. Every field is optional; defaults are listed. */
-export interface RespawnOptions {
-  /** Delay before the first respawn of a loop, in ms; it doubles with each death in the window. Default 100. */
-  backoffMs?: number;
-  /** Longest delay before a respawn, in ms. Default 5000. */
-  maxBackoffMs?: number;
-  /** Deaths of one loop within `windowMs` that make it a crash loop, never respawned again. Default 5. */
-  maxDeaths?: number;
-  /**
-   * The crash-loop window in ms of the loop's uptime: time spent starting or
-   * waiting to respawn does not count, so a slow-starting loop that dies soon
-   * after each start is still caught. Default 10 000.
-   */
-  windowMs?: number;
-}
-
-/** `serve({ loops })` in full. */
-export interface LoopsOptions {
-  /** Loops to run: `"auto"` is one per core (`navigator.hardwareConcurrency`). */
-  count: "auto" | number;
-  /**
-   * What runs a loop: `"thread"` (a worker thread) or `"process"` (Node only:
-   * a `cluster` worker). Default `"auto"`: see {@link LoopHosts.plan}.
-   */
-  host?: "auto" | "thread" | "process";
-  /** When a dead loop is replaced, and when it is given up. */
-  respawn?: RespawnOptions;
-  /** How often each loop sends its counters to the supervisor, in ms. Default 1000. */
-  statsIntervalMs?: number;
-  /** Where the supervisor's lines go (deaths, respawns, crash loops). Default `console.error`. */
-  log?: (line: string) => void;
-}
-
-/** Who a loop is, from inside it: {@link currentLoop} in `core/loops/context.ts`. */
-export interface LoopInfo {
-  /** This loop's id, `0 … count-1`; 0 outside a supervised loop. */
-  readonly id: number;
-  /** Loops the supervisor runs; 1 outside a supervised loop. */
-  readonly count: number;
-  /** True inside a loop started by a supervisor, false in the supervisor or a plain process. */
-  readonly supervised: boolean;
-}
-
-/** The life of one loop slot. */
-export type LoopState = "starting" | "ready" | "backoff" | "crash-loop" | "closing" | "closed";
-
-/** One loop, as its supervisor sees it. */
-export interface LoopStatus {
-  id: number;
-  state: LoopState;
-  /** Times this slot was started again after its loop died. */
-  restarts: number;
-  /** The loop's latest counters (`ServerStats` for HTTP, `ListenerStats` for TCP), if it sent any. */
-  stats?: ServerStats | ListenerStats;
-  /** How its last loop died, if one did. */
-  lastExit?: { code?: number; error?: string };
-}
-
-/** The supervisor's counters. */
-export interface LoopsStats {
-  /** Loops configured. */
-  count: number;
-  /** Loops serving now. */
-  live: number;
-  /** Respawns, all loops together. */
-  restarts: number;
-  /** Ids of loops given up as crash loops. */
-  crashLooping: number[];
-  host: "thread" | "process";
-  balance: "reuse-port" | "round-robin";
-  perLoop: LoopStatus[];
-}
-
-/** A supervisor's `stats()`: the sum of its loops' counters (HTTP or TCP), and the loops. */
-export type SupervisedStats = (ServerStats | ListenerStats) & { loops: LoopsStats };
-
-/** How loops run on one runtime, and why that way (measured; see the README). */
-export interface LoopPlan {
-  host: "thread" | "process";
-  /** `"reuse-port"`: every loop binds the port with SO_REUSEPORT and the kernel spreads accepts; `"round-robin"`: Node's cluster primary accepts and hands out. */
-  balance: "reuse-port" | "round-robin";
-  why: string;
-}
-
-/**
- * One runtime's way of hosting loops: the part of a supervisor that is not
- * policy. Loop hosts speak `core/loops/protocol.ts` over their channel.
- */
-export interface LoopHosts {
-  /** The plan for `host` on this runtime; throws `TRI_ERR_INVALID_ARG` (with why) where it cannot. */
-  plan(host: "auto" | "thread" | "process"): LoopPlan;
-  /** Starts one loop host (T1–T4 hold for it, whether a thread or a process). */
-  spawn<S>(plan: LoopPlan, handler: WorkerHandler<S>, name: string): WorkerHandle<S>;
-  /** Binds and frees a port, to resolve port 0 before any loop listens (round-robin only). */
-  reservePort(hostname: string): Promise<number>;
-  /** Cores of this machine, for `loops: "auto"` (`navigator.hardwareConcurrency` where the runtime has it). */
-  cores(): number;
-  /** The URL of the program's main module: what `serve({ loops })` runs in each loop. */
-  mainModule(): string;
-  /** Inside a loop host: the channel to its supervisor. */
-  channel(): LoopChannel;
-}
-
-/** Inside a loop host: the channel to the supervisor. */
-export interface LoopChannel extends ParentPort {
-  /** Ends this loop host once its last message is out (a process exits; a thread waits to be ended). */
-  done(code: number): void;
-}
-
-/**
- * The supervisor of `serve({ loops })` and `triloop serve --loops`: starts n
- * loops that each load the app and listen on one port, keeps them alive, and
- * closes them together.
- *
- * Invariants (each a case of `tests/e2e/loops-suite.ts`, on every runtime;
- * the policy parts also in `tests/loops/`):
- * - **LP1 one-port**: every loop listens on the same port. Port 0 is resolved
- *   once — by the first loop (reuse-port) or the supervisor (round-robin) —
- *   and every later loop, respawns included, joins that port.
- * - **LP2 all-serve**: start resolves once every loop accepts, and new
- *   connections reach every loop.
- * - **LP3 loop-id**: loops have ids `0 … n-1`; a respawned loop takes the id
- *   of the one it replaces. A fetch handler reads it as `info.loopId` (Hono:
- *   `c.env.loopId`); any code in a loop, TCP handlers included, as
- *   `currentLoop().id`.
- * - **LP4 respawn**: a loop that dies outside shutdown (uncaught error, exit,
- *   termination) is replaced after `backoffMs × 2^(deaths in window − 1)`,
- *   at most `maxBackoffMs`. Only its own connections are lost; the other
- *   loops serve throughout.
- * - **LP5 crash-loop**: a loop that dies `maxDeaths` times within `windowMs`
- *   of serving (its uptime: starts and backoffs do not count) is not
- *   respawned; the supervisor says so once (and stats show
- *   `"crash-loop"`). When every loop is given up, the supervisor ends (the
- *   CLI exits 1).
- * - **LP6 start-failure**: when the first loop fails before any loop was
- *   ever ready (the app throws on import, the port is taken), start rejects
- *   with `TRI_ERR_LOOP_START` (`cause`: the loop's error) and nothing is
- *   respawned.
- * - **LP7 graceful**: `close({ graceMs })` (SIGTERM or SIGINT in the CLI)
- *   stops respawns and closes every loop's server gracefully at once: new
- *   connections are refused, idle keep-alive connections get a FIN (no
- *   reset), in-flight requests finish with `Connection: close`, and at the
- *   deadline the rest are closed. It resolves with one {@link ShutdownReport}:
- *   `"drained"` only if every loop drained; counts summed.
- * - **LP8 bounded**: `close` resolves within `graceMs` plus a margin (1 s)
- *   even if a loop hangs or dies: such a loop is terminated and counted as
- *   forced. A second `close({ graceMs: 0 })` (a second signal) forces at once.
- * - **LP9 stats**: `stats()` sums every loop's counters (their latest
- *   snapshots) and those of loops that died (open-connection gauges
- *   excepted), with the per-loop view in `loops`; `collectStats()` asks every
- *   loop first.
- * - **LP10 same-everywhere**: the above hold on Node 20 (cluster processes,
- *   round-robin), Node 24 (threads or processes, reuse-port), Bun and Deno
- *   (Web Workers, reuse-port), for HTTP and TCP entries alike.
- */
-export interface Supervisor {
-  /** `"http"` or `"tcp"`: what the loops serve (known once started). */
-  readonly kind: "http" | "tcp";
-  /** The port every loop listens on (LP1). */
-  readonly port: number;
-  /** The HTTP engine the loops run, for `"http"`. */
-  readonly engine: "kernel" | "native" | undefined;
-  readonly plan: LoopPlan;
-  /** Sums of the loops' counters (LP9). */
-  stats(): SupervisedStats;
-  /** The same, after asking every loop for fresh counters (at most ~1 s). */
-  collectStats(): Promise<SupervisedStats>;
-  /** Closes every loop gracefully (LP7, LP8). */
-  close(options?: { graceMs?: number }): Promise<ShutdownReport>;
-  /** Resolves when the supervisor ends by itself: every loop crash-looped (LP5). */
-  readonly ended: Promise<void>;
 }
 
 // ---- Workers and the offload pool --------------------------------------------
@@ -838,12 +670,189 @@ export interface Watchdog {
   /**
    * The label of the code running now. The server stores it (a field store,
    * the whole hot-path cost) before calling user code, e.g. `"GET /users/:id"`
-   * or `"tcp:data"`; nothing needs to clear it.
+   * or `"tcp:data"`; nothing needs to clear it. An object may stand in for
+   * the string (its `toString()` is called only when a stall is recorded), so
+   * a server can name a request without building a string per request.
    */
-  current: string | undefined;
+  current: string | { toString(): string } | undefined;
   /** True while the loop is overloaded (W5). */
   readonly overloaded: boolean;
   stats(): WatchdogStats;
   /** Stops measuring (W6). */
   stop(): void;
+}
+
+// ---- Loops: one per core -----------------------------------------------------
+
+/** The respawn policy of a supervisor. Every field is optional; defaults are listed. */
+export interface RespawnOptions {
+  /** Delay before the first respawn of a loop, in ms; it doubles with each death in the window. Default 100. */
+  backoffMs?: number;
+  /** Longest delay before a respawn, in ms. Default 5000. */
+  maxBackoffMs?: number;
+  /** Deaths of one loop within `windowMs` that make it a crash loop, never respawned again. Default 5. */
+  maxDeaths?: number;
+  /**
+   * The crash-loop window in ms of the loop's uptime: time spent starting or
+   * waiting to respawn does not count, so a slow-starting loop that dies soon
+   * after each start is still caught. Default 10 000.
+   */
+  windowMs?: number;
+}
+
+/** `serve({ loops })` in full. */
+export interface LoopsOptions {
+  /** Loops to run: `"auto"` is one per core (`navigator.hardwareConcurrency`). */
+  count: "auto" | number;
+  /**
+   * What runs a loop: `"thread"` (a worker thread) or `"process"` (Node only:
+   * a `cluster` worker). Default `"auto"`: see {@link LoopHosts.plan}.
+   */
+  host?: "auto" | "thread" | "process";
+  /** When a dead loop is replaced, and when it is given up. */
+  respawn?: RespawnOptions;
+  /** How often each loop sends its counters to the supervisor, in ms. Default 1000. */
+  statsIntervalMs?: number;
+  /** Where the supervisor's lines go (deaths, respawns, crash loops). Default `console.error`. */
+  log?: (line: string) => void;
+}
+
+/** Who a loop is, from inside it: {@link currentLoop} in `core/loops/context.ts`. */
+export interface LoopInfo {
+  /** This loop's id, `0 … count-1`; 0 outside a supervised loop. */
+  readonly id: number;
+  /** Loops the supervisor runs; 1 outside a supervised loop. */
+  readonly count: number;
+  /** True inside a loop started by a supervisor, false in the supervisor or a plain process. */
+  readonly supervised: boolean;
+}
+
+/** The life of one loop slot. */
+export type LoopState = "starting" | "ready" | "backoff" | "crash-loop" | "closing" | "closed";
+
+/** One loop, as its supervisor sees it. */
+export interface LoopStatus {
+  id: number;
+  state: LoopState;
+  /** Times this slot was started again after its loop died. */
+  restarts: number;
+  /** The loop's latest counters (`ServerStats` for HTTP, `ListenerStats` for TCP), if it sent any. */
+  stats?: ServerStats | ListenerStats;
+  /** How its last loop died, if one did. */
+  lastExit?: { code?: number; error?: string };
+}
+
+/** The supervisor's counters. */
+export interface LoopsStats {
+  /** Loops configured. */
+  count: number;
+  /** Loops serving now. */
+  live: number;
+  /** Respawns, all loops together. */
+  restarts: number;
+  /** Ids of loops given up as crash loops. */
+  crashLooping: number[];
+  host: "thread" | "process";
+  balance: "reuse-port" | "round-robin";
+  perLoop: LoopStatus[];
+}
+
+/** A supervisor's `stats()`: the sum of its loops' counters (HTTP or TCP), and the loops. */
+export type SupervisedStats = (ServerStats | ListenerStats) & { loops: LoopsStats };
+
+/** How loops run on one runtime, and why that way (measured; see the README). */
+export interface LoopPlan {
+  host: "thread" | "process";
+  /** `"reuse-port"`: every loop binds the port with SO_REUSEPORT and the kernel spreads accepts; `"round-robin"`: Node's cluster primary accepts and hands out. */
+  balance: "reuse-port" | "round-robin";
+  why: string;
+}
+
+/**
+ * One runtime's way of hosting loops: the part of a supervisor that is not
+ * policy. Loop hosts speak `core/loops/protocol.ts` over their channel.
+ */
+export interface LoopHosts {
+  /** The plan for `host` on this runtime; throws `TRI_ERR_INVALID_ARG` (with why) where it cannot. */
+  plan(host: "auto" | "thread" | "process"): LoopPlan;
+  /** Starts one loop host (T1–T4 hold for it, whether a thread or a process). */
+  spawn<S>(plan: LoopPlan, handler: WorkerHandler<S>, name: string): WorkerHandle<S>;
+  /** Binds and frees a port, to resolve port 0 before any loop listens (round-robin only). */
+  reservePort(hostname: string): Promise<number>;
+  /** Cores of this machine, for `loops: "auto"` (`navigator.hardwareConcurrency` where the runtime has it). */
+  cores(): number;
+  /** The URL of the program's main module: what `serve({ loops })` runs in each loop. */
+  mainModule(): string;
+  /** Inside a loop host: the channel to its supervisor. */
+  channel(): LoopChannel;
+}
+
+/** Inside a loop host: the channel to the supervisor. */
+export interface LoopChannel extends ParentPort {
+  /** Ends this loop host once its last message is out (a process exits; a thread waits to be ended). */
+  done(code: number): void;
+}
+
+/**
+ * The supervisor of `serve({ loops })` and `triloop serve --loops`: starts n
+ * loops that each load the app and listen on one port, keeps them alive, and
+ * closes them together.
+ *
+ * Invariants (each a case of `tests/e2e/loops-suite.ts`, on every runtime;
+ * the policy parts also in `tests/loops/`):
+ * - **LP1 one-port**: every loop listens on the same port. Port 0 is resolved
+ *   once — by the first loop (reuse-port) or the supervisor (round-robin) —
+ *   and every later loop, respawns included, joins that port.
+ * - **LP2 all-serve**: start resolves once every loop accepts, and new
+ *   connections reach every loop.
+ * - **LP3 loop-id**: loops have ids `0 … n-1`; a respawned loop takes the id
+ *   of the one it replaces. A fetch handler reads it as `info.loopId` (Hono:
+ *   `c.env.loopId`); any code in a loop, TCP handlers included, as
+ *   `currentLoop().id`.
+ * - **LP4 respawn**: a loop that dies outside shutdown (uncaught error, exit,
+ *   termination) is replaced after `backoffMs × 2^(deaths in window − 1)`,
+ *   at most `maxBackoffMs`. Only its own connections are lost; the other
+ *   loops serve throughout.
+ * - **LP5 crash-loop**: a loop that dies `maxDeaths` times within `windowMs`
+ *   of serving (its uptime: starts and backoffs do not count) is not
+ *   respawned; the supervisor says so once (and stats show
+ *   `"crash-loop"`). When every loop is given up, the supervisor ends (the
+ *   CLI exits 1).
+ * - **LP6 start-failure**: when the first loop fails before any loop was
+ *   ever ready (the app throws on import, the port is taken), start rejects
+ *   with `TRI_ERR_LOOP_START` (`cause`: the loop's error) and nothing is
+ *   respawned.
+ * - **LP7 graceful**: `close({ graceMs })` (SIGTERM or SIGINT in the CLI)
+ *   stops respawns and closes every loop's server gracefully at once: new
+ *   connections are refused, idle keep-alive connections get a FIN (no
+ *   reset), in-flight requests finish with `Connection: close`, and at the
+ *   deadline the rest are closed. It resolves with one {@link ShutdownReport}:
+ *   `"drained"` only if every loop drained; counts summed.
+ * - **LP8 bounded**: `close` resolves within `graceMs` plus a margin (1 s)
+ *   even if a loop hangs or dies: such a loop is terminated and counted as
+ *   forced. A second `close({ graceMs: 0 })` (a second signal) forces at once.
+ * - **LP9 stats**: `stats()` sums every loop's counters (their latest
+ *   snapshots) and those of loops that died (open-connection gauges
+ *   excepted), with the per-loop view in `loops`; `collectStats()` asks every
+ *   loop first.
+ * - **LP10 same-everywhere**: the above hold on Node 20 (cluster processes,
+ *   round-robin), Node 24 (threads or processes, reuse-port), Bun and Deno
+ *   (Web Workers, reuse-port), for HTTP and TCP entries alike.
+ */
+export interface Supervisor {
+  /** `"http"` or `"tcp"`: what the loops serve (known once started). */
+  readonly kind: "http" | "tcp";
+  /** The port every loop listens on (LP1). */
+  readonly port: number;
+  /** The HTTP engine the loops run, for `"http"`. */
+  readonly engine: "kernel" | "native" | undefined;
+  readonly plan: LoopPlan;
+  /** Sums of the loops' counters (LP9). */
+  stats(): SupervisedStats;
+  /** The same, after asking every loop for fresh counters (at most ~1 s). */
+  collectStats(): Promise<SupervisedStats>;
+  /** Closes every loop gracefully (LP7, LP8). */
+  close(options?: { graceMs?: number }): Promise<ShutdownReport>;
+  /** Resolves when the supervisor ends by itself: every loop crash-looped (LP5). */
+  readonly ended: Promise<void>;
 }

@@ -52,7 +52,7 @@ export function startWatchdog(options: WatchdogOptions = {}): Watchdog {
 }
 
 class StallWatchdog implements Watchdog {
-  current: string | undefined = undefined;
+  current: string | { toString(): string } | undefined = undefined;
   #intervalMs: number;
   #stallMs: number;
   #shedMs: number;
@@ -120,8 +120,9 @@ class StallWatchdog implements Watchdog {
   #onTick(): void {
     if (this.#stopped) return;
     const now = performance.now();
-    const label = this.current;
+    const current = this.current;
     this.current = undefined;
+    const label = current === undefined ? undefined : String(current);
     const late = now > this.#due ? now - this.#due : 0;
     const since = this.#due;
     this.#due = now + this.#intervalMs;

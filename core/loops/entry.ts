@@ -9,12 +9,14 @@
 import { TriloopError } from "../errors.ts";
 import type {
   FetchHandler,
+  HttpLimits,
   Listener,
   ListenerStats,
   Runtime,
   ServerStats,
   ShutdownReport,
   SocketHandler,
+  WatchdogOptions,
 } from "../types.ts";
 
 /** Where and how to serve an entry. */
@@ -36,8 +38,13 @@ export interface ServedEntry {
   close(graceMs: number): Promise<ShutdownReport>;
 }
 
-/** What an entry module exports by default. */
-export type EntryExport = Partial<SocketHandler & { fetch: FetchHandler }> | undefined;
+/**
+ * What an entry module exports by default: a socket handler, or `{ fetch }`
+ * (a Hono app) — which may carry the serve options `limits` and `watchdog`.
+ */
+export type EntryExport =
+  | Partial<SocketHandler & { fetch: FetchHandler; limits: HttpLimits; watchdog: WatchdogOptions | false }>
+  | undefined;
 
 /** Serves `exported` on `runtime`; throws `TRI_ERR_INVALID_ARG` if it is neither kind. */
 export async function serveEntry(
@@ -52,6 +59,8 @@ export async function serveEntry(
       port: o.port,
       reusePort: o.reusePort,
       engine: o.engine ?? "auto",
+      limits: exported.limits,
+      watchdog: exported.watchdog,
     });
     return {
       kind: "http",

@@ -61,6 +61,13 @@ export class Exchange implements RequestSource {
     this.method = head.methodName;
   }
 
+  /** The watchdog's name for this request (made only when a stall is recorded). */
+  toString(): string {
+    const target = this.head.target;
+    const q = target.indexOf("?");
+    return `${this.method} ${q < 0 ? target : target.slice(0, q)}`;
+  }
+
   // ---- RequestSource --------------------------------------------------------
 
   url(): string {

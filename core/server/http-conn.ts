@@ -27,6 +27,8 @@ import type { HttpServerCore } from "./server-core.ts";
 const CONTINUE = new TextEncoder().encode("HTTP/1.1 100 Continue\r\n\r\n");
 const CRLF = "\r\n";
 const LAST_CHUNK = new TextEncoder().encode("0\r\n\r\n");
+/** The answer while the loop is overloaded. */
+const SHED = () => new Response("503 Service Unavailable", { status: 503, headers: { "retry-after": "1" } });
 /** Output buffered past this stops the processing of pipelined requests until drain. */
 const BLOCKED_AT = 256 * 1024;
 /** Fixed bodies are written in slices of this size, paced by drain. */
@@ -282,6 +284,16 @@ export class HttpConn implements ExchangeHost, Idle {
     let res: Response | Promise<Response>;
     const request = new LazyRequest(ex) as unknown as Request;
     ex.request = request;
+    const watchdog = core.watchdog;
+    if (watchdog !== undefined) {
+      if (watchdog.overloaded) {
+        // Shedding (W5): answer at once instead of queueing behind a blocked loop.
+        core.count("TRI_ERR_HTTP_OVERLOADED");
+        this.#respond(ex, SHED(), request);
+        return;
+      }
+      watchdog.current = ex; // names this request if the loop stalls (one field store)
+    }
     try {
       res = core.fetch(request, this.#info ??= core.info(this.#conn));
     } catch (err) {

@@ -102,6 +102,7 @@ async function shutdown(
   const forced = busy();
   // Idle ones got our FIN already; whatever still lingers is closed now.
   for (const conn of conns) conn.close();
+  core.watchdog?.stop();
   return {
     outcome: forced > 0 ? "forced" : "drained",
     completed: core.completed - completed0,

@@ -6,7 +6,7 @@
  */
 
 import { TriloopError } from "../errors.ts";
-import type { FetchHandler, Runtime, ServeOptions, Server } from "../types.ts";
+import type { FetchHandler, Runtime, ServeOptions, Server, WatchdogOptions } from "../types.ts";
 import { type Limits, resolveLimits } from "./limits.ts";
 import { currentLoop } from "../loops/context.ts";
 import { serveLoops } from "../loops/serve-loops.ts";
@@ -22,6 +22,8 @@ export interface ResolvedServeOptions {
   reusePort: boolean;
   /** The id of the loop this server runs in (0 with one loop). */
   loopId: number;
+  /** The stall watchdog's options, or false. */
+  watchdog: WatchdogOptions | false;
 }
 
 /** An engine: starts a server with resolved options. */
@@ -51,6 +53,7 @@ export function resolveServeOptions(options: ServeOptions, loopId = 0): Resolved
     signal: options.signal,
     reusePort: options.reusePort ?? false,
     loopId,
+    watchdog: options.watchdog ?? { stallMs: 100 },
   };
 }
 

@@ -5,7 +5,8 @@
  * @module
  */
 
-import type { Conn, FetchHandler, ServeInfo, ServerStats } from "../types.ts";
+import type { Conn, FetchHandler, ServeInfo, ServerStats, Watchdog } from "../types.ts";
+import { startWatchdog } from "../watchdog.ts";
 import type { Limits } from "./limits.ts";
 import type { ResolvedServeOptions } from "./serve.ts";
 
@@ -14,6 +15,8 @@ export class HttpServerCore {
   readonly fetch: FetchHandler;
   readonly limits: Limits;
   readonly loopId: number;
+  /** The loop's stall watchdog; undefined when turned off. */
+  readonly watchdog: Watchdog | undefined;
   readonly #onError: ResolvedServeOptions["onError"];
   /** Set once a graceful close begins. */
   closing = false;
@@ -33,6 +36,7 @@ export class HttpServerCore {
     this.limits = options.limits;
     this.loopId = options.loopId;
     this.#onError = options.onError;
+    this.watchdog = options.watchdog === false ? undefined : startWatchdog(options.watchdog);
   }
 
   /** Reports a handler failure; `request` is absent for failures after the head went out. */
