@@ -10,7 +10,7 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { dirname, relative } from "node:path";
+import { dirname, join, relative } from "node:path";
 import process from "node:process";
 import { findRuntimes, ROOT, type RuntimeInfo } from "../cli/runtimes.mjs";
 import { type BenchConfig, parseConfig, USAGE } from "./config.ts";
@@ -103,17 +103,25 @@ async function main(): Promise<void> {
   const httpScenarios = cfg.scenarios.filter((s): s is HttpScenario => s.kind === "http");
   const wantResp = cfg.scenarios.some((s) => s.id === "resp");
   const wantIdle = cfg.scenarios.some((s) => s.id === "idle");
-  const httpServers = httpScenarios.length === 0 ? [] : httpMatrix({
-    root: ROOT,
-    entry: cfg.entry,
-    runtimes: cfg.runtimes,
-    engines: cfg.engines,
-    loops: cfg.loops,
-    peers: cfg.peers,
-  });
+  // Scenarios that need the bench's own app run on a second set of servers.
+  const benchApp = join(ROOT, "bench", "app.ts");
+  const httpGroups = [
+    { entry: cfg.entry, scenarios: httpScenarios.filter((s) => !s.benchApp || cfg.entry === benchApp) },
+    { entry: benchApp, scenarios: httpScenarios.filter((s) => s.benchApp && cfg.entry !== benchApp) },
+  ].filter((g) => g.scenarios.length > 0).map((g) => ({
+    ...g,
+    servers: httpMatrix({
+      root: ROOT,
+      entry: g.entry,
+      runtimes: cfg.runtimes,
+      engines: cfg.engines,
+      loops: cfg.loops,
+      peers: cfg.peers,
+    }),
+  }));
   const respServers = wantResp ? tcpMatrix(ROOT, cfg.runtimes, ["resp"]) : [];
   const echoServers = wantIdle ? tcpMatrix(ROOT, cfg.runtimes, ["echo"]) : [];
-  ctx.planned = httpRunCount(ctx, httpServers, httpScenarios) +
+  ctx.planned = httpGroups.reduce((n, g) => n + httpRunCount(ctx, g.servers, g.scenarios), 0) +
     respServers.filter((s) => !s.skip).length * cfg.rounds +
     echoServers.filter((s) => !s.skip).length * cfg.idleRounds;
 
@@ -121,7 +129,7 @@ async function main(): Promise<void> {
   progress.log(`  ${pinning}`);
   if (cfg.entryNote) progress.log(`  note: ${cfg.entryNote}`);
   try {
-    if (httpScenarios.length > 0) await runHttp(ctx, httpServers, httpScenarios);
+    for (const g of httpGroups) await runHttp(ctx, g.servers, g.scenarios);
     if (wantResp) await runResp(ctx, respServers);
     if (wantIdle) await runIdle(ctx, echoServers);
   } finally {
@@ -131,7 +139,7 @@ async function main(): Promise<void> {
 
   const ids = (list: typeof cfg.scenarios) => list.map((s) => s.id);
   const rows: SummaryRow[] = [
-    ...summarize(ctx.records, httpServers, ids(httpScenarios), ctx.skips),
+    ...httpGroups.flatMap((g) => summarize(ctx.records, g.servers, ids(g.scenarios), ctx.skips)),
     ...summarize(ctx.records, respServers, ["resp"], ctx.skips),
     ...summarize(ctx.records, echoServers, ["idle"], ctx.skips),
   ];
@@ -228,7 +236,7 @@ function render(
   const notes = {
     slow:
       `GET /stream to ${SCENARIOS.slow.kind === "http" ? SCENARIOS.slow.connections : 0} clients reading ` +
-      `1 MiB/s each (the peers stream 16 MiB); the figure to watch is peak RSS`,
+      `1 MiB/s each; every server serves bench/app.ts here (a 16 MiB /stream); the figure to watch is peak RSS`,
     churn: "a new connection per request (latency includes connect)",
     idle: `${cfg.idleConnections} idle connections held by a separate process`,
     resp: `PING/SET/GET/INCR, pipeline 16, ${cfg.connections} connections`,

@@ -28,6 +28,12 @@ export interface HttpScenario {
   connections?: number;
   /** The figure that headlines the scenario. */
   headline: "rps" | "peakRss";
+  /**
+   * Serve the bench's own app (`bench/app.ts`) instead of the entry under
+   * test, on every server alike: the scenario needs a route the entry may not
+   * have in that size (the examples' `/stream` is a few hundred bytes).
+   */
+  benchApp?: boolean;
 }
 
 /** A TCP scenario. */
@@ -66,6 +72,7 @@ export const SCENARIOS: Record<ScenarioId, Scenario> = {
     readBytesPerSec: 1024 * 1024,
     connections: 16,
     headline: "peakRss",
+    benchApp: true,
   }),
   churn: http({ id: "churn", title: "connection churn", path: "/", churn: true }),
   resp: { id: "resp", kind: "resp", title: "RESP ops (pipelined ×16)" },

@@ -152,7 +152,9 @@ export async function runHttp(ctx: Context, servers: ServerSpec[], scenarios: Ht
 
 /** The generator-vs-wrk check on the fastest server, when wrk is there and wanted. */
 async function checkAgainstWrk(ctx: Context, running: Map<string, Running>, scenarios: HttpScenario[]) {
-  if (!ctx.cfg.wrkCheck || ctx.tools.wrk === undefined || ctx.cfg.driver !== "builtin") return;
+  if (!ctx.cfg.wrkCheck || ctx.tools.wrk === undefined || ctx.cfg.driver !== "builtin" || ctx.wrkCheck) {
+    return;
+  }
   const s = scenarios.find((x) =>
     x.depth === 1 && !x.churn && x.readBytesPerSec === undefined && x.bodyBytes === 0
   );
@@ -173,7 +175,10 @@ export const WRK_CHECK_TURNS = 3;
 export function httpRunCount(ctx: Context, servers: ServerSpec[], scenarios: HttpScenario[]): number {
   const n = servers.filter((s) => s.skip === undefined).length;
   const usable = scenarios.filter((s) => ctx.cfg.driver !== "wrk" || wrkCannot(s) === undefined).length;
-  const check = ctx.cfg.wrkCheck && ctx.tools.wrk !== undefined && ctx.cfg.driver === "builtin"
+  const plain = scenarios.some((s) =>
+    s.depth === 1 && !s.churn && s.readBytesPerSec === undefined && s.bodyBytes === 0
+  );
+  const check = plain && ctx.cfg.wrkCheck && ctx.tools.wrk !== undefined && ctx.cfg.driver === "builtin"
     ? 2 * WRK_CHECK_TURNS
     : 0;
   return n * usable * ctx.cfg.rounds + check;
