@@ -10,12 +10,15 @@
  * - `POST /echo` — the request body, streamed back as it arrives
  * - `GET /stream` — a response streamed in many chunks
  * - `GET /ip` — the caller's address and port (Hono's `getConnInfo` shape)
+ * - `GET /loop` — the id of the loop serving this connection (`--loops N`)
+ * - `GET /slow?ms=N` — "ok" after N ms, without blocking the loop
  *
  * @module
  */
 
 import { Hono } from "hono";
 import { getConnInfo } from "../core/fetch/conn-info.ts";
+import type { ServeInfo } from "../core/types.ts";
 
 const app = new Hono();
 
@@ -45,5 +48,13 @@ app.get("/stream", () => {
 });
 
 app.get("/ip", (c) => c.json(getConnInfo(c).remote));
+
+app.get("/loop", (c) => c.text(String((c.env as ServeInfo | undefined)?.loopId ?? 0)));
+
+app.get("/slow", async (c) => {
+  const ms = Math.min(Math.max(Number(c.req.query("ms") ?? 100) || 0, 0), 60_000);
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  return c.text("ok");
+});
 
 export default app;
