@@ -12,6 +12,7 @@
  * @module
  */
 
+import { median } from "../lib/stats.ts";
 import type { Scenario } from "../scenarios.ts";
 import { fmtBytes, fmtCount, fmtCpu } from "./table.ts";
 import type { SummaryRow } from "./summary.ts";
@@ -159,15 +160,18 @@ function panel(
     else groups.push({ runtime: r.server.runtime, rows: [r] });
   }
   const values = rows.map(metric.value).filter((v) => Number.isFinite(v.median));
-  const step = niceCeil(Math.max(0, ...values.map((v) => (Number.isFinite(v.max) ? v.max : v.median))) / 4);
-  const ticks = Math.max(
-    1,
-    Math.ceil(Math.max(0, ...values.map((v) => (Number.isFinite(v.max) ? v.max : v.median))) / step),
-  );
+  const high = Math.max(0, ...values.map((v) => (Number.isFinite(v.max) ? v.max : v.median)));
+  // One far outlier would flatten every other bar: the axis stops at 4× the
+  // typical median, and taller bars are cut there and labelled with their value.
+  const typical = median(values.map((v) => v.median));
+  const limit = Math.min(high, 4 * typical);
+  const step = niceCeil(limit / 4);
+  const ticks = Math.max(1, Math.ceil(limit / step));
   const top = step * ticks;
+  const clip = (v: number) => Math.min(v, top);
   const plotW = rows.length * (BAR + GAP) + groups.length * GROUP_GAP;
   const w = Math.max(LEFT + plotW + 24, 8 * title.length + LEFT);
-  const y = (v: number) => PLOT_TOP + PLOT_H - (top > 0 ? (v / top) * PLOT_H : 0);
+  const y = (v: number) => PLOT_TOP + PLOT_H - (top > 0 ? (clip(v) / top) * PLOT_H : 0);
   const out: string[] = [];
   out.push(`<text x="${LEFT}" y="22" class="p">${esc(title)}</text>`);
   // Axis, grid and tick labels.
@@ -178,7 +182,9 @@ function panel(
       `<line x1="${LEFT}" y1="${yy}" x2="${LEFT + plotW}" y2="${yy}" stroke="${i ? "#eee" : "#999"}"/>`,
     );
     out.push(
-      `<text x="${LEFT - 6}" y="${yy + 3}" text-anchor="end" class="ax">${esc(metric.format(v))}</text>`,
+      `<text x="${LEFT - 6}" y="${yy + 3}" text-anchor="end" class="ax">${
+        v === 0 ? "0" : esc(metric.format(v))
+      }</text>`,
     );
   }
   out.push(`<line x1="${LEFT}" y1="${PLOT_TOP}" x2="${LEFT}" y2="${PLOT_TOP + PLOT_H}" stroke="#999"/>`);
@@ -199,6 +205,17 @@ function panel(
       } else {
         const y0 = y(v.median);
         const stroke = r.server.family === "triloop" ? ` stroke="#222" stroke-width="1"` : "";
+        if (v.median > top) {
+          // Cut at the axis top: say the value, and mark the cut with a white notch.
+          out.push(
+            `<text x="${x + BAR / 2}" y="${PLOT_TOP - 4}" text-anchor="middle" class="ax">${
+              esc(metric.format(v.median))
+            }</text>` +
+              `<line class="cut" x1="${x}" y1="${PLOT_TOP + 6}" x2="${x + BAR}" y2="${
+                PLOT_TOP + 2
+              }" stroke="#fff" stroke-width="2"/>`,
+          );
+        }
         out.push(
           `<rect class="bar" x="${x}" y="${y0.toFixed(1)}" width="${BAR}" height="${
             (PLOT_TOP + PLOT_H - y0).toFixed(1)
