@@ -58,6 +58,14 @@ export function wrkScript(s: HttpScenario): string {
   return lines.join("\n") + "\n";
 }
 
+/**
+ * wrk's percentile of a short pipelined run is sometimes 0 while its mean is
+ * not (its histogram is of batches); a 0 there is no figure, so it is NaN.
+ */
+function sane(percentile: number, mean: number): number {
+  return percentile === 0 && mean > 0 ? NaN : percentile;
+}
+
 /** Options of {@link runWrk}. */
 export interface WrkOptions {
   bin: string;
@@ -114,10 +122,10 @@ export function runWrk(o: WrkOptions): Promise<LoadResult> {
         latency: {
           count: r.requests,
           mean: r.mean,
-          p50: r.p50,
-          p90: r.p90,
-          p99: r.p99,
-          p999: r.p999,
+          p50: sane(r.p50, r.mean),
+          p90: sane(r.p90, r.mean),
+          p99: sane(r.p99, r.mean),
+          p999: sane(r.p999, r.mean),
           max: r.max,
         },
         windowMs,
