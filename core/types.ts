@@ -621,9 +621,10 @@ export interface WatchdogOptions {
   /** Told of every stall (W3). Default none. */
   onStall?: (stall: Stall) => void;
   /**
-   * Where the one line per stall goes, at most one line per second (the
-   * next line counts the stalls in between); `false` for none. Default
-   * `console.warn`.
+   * Where stalls are logged: a stall's line goes out at once, unless a line
+   * went out less than a second ago; then the next line (within about a
+   * second) names it with the others in between (five by name, the rest
+   * counted). `false` for none. Default `console.warn`.
    */
   log?: ((line: string) => void) | false;
 }
@@ -656,7 +657,8 @@ export interface WatchdogStats {
  *   `current`, so a label never outlives one period of idle time, and a
  *   label stored before an `await` is not blamed for stalls after it.
  * - **W3 stall-once**: each stall is counted once, told to `onStall` once and
- *   logged in at most one line (naming the label and the delay).
+ *   logged in one line naming its label and delay (at most one line a
+ *   second; a line names up to five stalls and counts the rest).
  * - **W4 await-not-stall**: time a labelled task spends awaiting (timers, I/O)
  *   is never a stall: only time the loop could not run is.
  * - **W5 overloaded**: with `shedMs`, `overloaded` is true while the smoothed

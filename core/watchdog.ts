@@ -41,8 +41,10 @@ import type { Stall, Watchdog, WatchdogOptions, WatchdogStats } from "./types.ts
 
 /** Distinct labels counted in `byLabel`; routes, not raw paths, keep it small. */
 const MAX_LABELS = 64;
-/** At most one log line this often; the next line counts the stalls in between. */
+/** At most one log line this often; the next line lists the stalls in between. */
 const LOG_EVERY_MS = 1000;
+/** Stalls a line lists by name; past it, the line counts the rest. */
+const MAX_LISTED = 5;
 /** The smoothed delay behind `overloaded` follows about this much recent time. */
 const SMOOTHING_MS = 200;
 
@@ -70,6 +72,8 @@ class StallWatchdog implements Watchdog {
   #byLabel = new Map<string, number>();
   #last: Stall | undefined;
   #loggedAt = -Infinity;
+  /** Stalls not logged yet (their line waits for the rate limit), and how many in all. */
+  #pending: Stall[] = [];
   #unlogged = 0;
   /** The one callback the timer runs, made once. */
   #tick = () => this.#onTick();
@@ -133,7 +137,7 @@ class StallWatchdog implements Watchdog {
     if (this.#smoothed >= this.#shedMs) this.#overloaded = true;
     else if (this.#smoothed < this.#shedMs / 2) this.#overloaded = false;
     if (late >= this.#stallMs) this.#stall({ label, delayMs: late, since }, now);
-    else if (this.#unlogged > 0 && now - this.#loggedAt >= LOG_EVERY_MS) this.#logSummary(now);
+    else if (this.#unlogged > 0 && now - this.#loggedAt >= LOG_EVERY_MS) this.#flushLog(now);
   }
 
   #stall(stall: Stall, now: number): void {
@@ -145,16 +149,9 @@ class StallWatchdog implements Watchdog {
     else if (this.#byLabel.size < MAX_LABELS) this.#byLabel.set(key, 1);
     else this.#byLabel.set("(other)", (this.#byLabel.get("(other)") ?? 0) + 1);
     if (this.#log !== undefined) {
-      if (now - this.#loggedAt >= LOG_EVERY_MS) {
-        const more = this.#unlogged > 0 ? ` (+${this.#unlogged} more since the last line)` : "";
-        this.#loggedAt = now;
-        this.#unlogged = 0;
-        this.#log(
-          `triloop: the event loop was blocked ${Math.round(stall.delayMs)} ms by ${
-            describe(stall.label)
-          }${more}`,
-        );
-      } else this.#unlogged++;
+      this.#unlogged++;
+      if (this.#pending.length < MAX_LISTED) this.#pending.push(stall);
+      if (now - this.#loggedAt >= LOG_EVERY_MS) this.#flushLog(now);
     }
     if (this.#onStall !== undefined) {
       try {
@@ -165,15 +162,20 @@ class StallWatchdog implements Watchdog {
     }
   }
 
-  #logSummary(now: number): void {
+  /** One line for every stall not logged yet: each is named in exactly one line (up to MAX_LISTED a line). */
+  #flushLog(now: number): void {
     this.#loggedAt = now;
+    const listed = this.#pending.map((s) => `${Math.round(s.delayMs)} ms by ${describe(s.label)}`);
     const n = this.#unlogged;
+    const rest = n - listed.length;
+    this.#pending = [];
     this.#unlogged = 0;
-    const last = this.#last!;
     this.#log?.(
-      `triloop: the event loop was blocked ${n} more time${n === 1 ? "" : "s"}, last ${
-        Math.round(last.delayMs)
-      } ms by ${describe(last.label)}`,
+      n === 1
+        ? `triloop: the event loop was blocked ${listed[0]}`
+        : `triloop: the event loop was blocked ${n} times: ${listed.join(", ")}${
+          rest > 0 ? `, and ${rest} more` : ""
+        }`,
     );
   }
 }

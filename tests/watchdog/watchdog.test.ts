@@ -62,6 +62,37 @@ describe("watchdog", () => {
     expect(s.lastStall?.label).toBe("label-65");
   });
 
+  it("names every stall in one line, at most one line a second", async () => {
+    const lines: string[] = [];
+    wd = startWatchdog({ intervalMs: 5, stallMs: 15, log: (l) => lines.push(l) });
+    await sleep(10);
+    for (const label of ["a", "b", "c"]) {
+      wd.current = label;
+      block(25);
+      await sleep(8);
+    }
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/blocked \d+ ms by "a"$/);
+    for (let i = 0; i < 8; i++) {
+      wd.current = `more-${i}`;
+      block(25);
+      await sleep(8);
+    }
+    await new Promise((r) => setTimeout(r, 1100));
+    // Normally two lines (the second: 'blocked 10 times: … by "b", … by "c",
+    // …, and 5 more'); on a slow machine perhaps more. Either way every stall
+    // is in exactly one line, by name or counted.
+    let accounted = 0;
+    for (const line of lines) {
+      accounted += (line.match(/ ms by /g) ?? []).length + Number(/and (\d+) more$/.exec(line)?.[1] ?? 0);
+    }
+    expect(accounted).toBe(wd.stats().stalls);
+    for (const label of ["a", "b", "c", "more-0"]) {
+      expect(lines.filter((l) => l.includes(`"${label}"`)).length).toBeLessThanOrEqual(1);
+    }
+    expect(lines[1]).toMatch(/^triloop: the event loop was blocked \d+ times: \d+ ms by "b"/);
+  });
+
   it("logs with console.warn by default", async () => {
     const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
     wd = startWatchdog({ intervalMs: 5, stallMs: 15 });
