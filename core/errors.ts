@@ -51,8 +51,6 @@ export const ErrorCodes = {
   TRI_ERR_HTTP_OVERLOADED: "the loop was overloaded",
   /** The first loop of a supervisor failed before any loop was ready (LP6); `cause` is its error. */
   TRI_ERR_LOOP_START: "the first loop could not start",
-  /** Every loop of a supervisor died too often and was given up (LP5). */
-  TRI_ERR_LOOPS_CRASHED: "every loop is crash-looping",
 } as const;
 
 /** A stable triloop error code. */

@@ -130,6 +130,7 @@ class LoopSupervisor implements Supervisor {
   }
 
   #startAll(slots: Slot[]): Promise<void> {
+    if (slots.length === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       this.#started = () => {
         if (slots.every((s) => s.state !== "starting" && s.state !== "backoff")) resolve();

@@ -48,6 +48,15 @@ describe("supervisor", () => {
     await sup.close({ graceMs: 100 });
   });
 
+  it("LP2 one supervised loop starts (and is respawned like any other)", async () => {
+    const { hosts, loops } = fakeHosts();
+    const sup = await startSupervisor(options(hosts, { count: 1 }));
+    expect(sup.stats().loops).toMatchObject({ count: 1, live: 1 });
+    loops[0].kill(1);
+    await until(() => loops.length === 2 && sup.stats().loops.live === 1);
+    await sup.close({ graceMs: 100 });
+  });
+
   it("LP1 round-robin: the supervisor reserves the port before the first loop", async () => {
     const { hosts, loops, reserved } = fakeHosts();
     hosts.plan = () => ({ host: "process", balance: "round-robin", why: "fake" });
