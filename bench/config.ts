@@ -68,7 +68,8 @@ export const USAGE = `usage: triloop bench [<entry>] [options]
   --idle-connections N idle connections per server (default 10000)
   --no-pin             do not pin server and generator to separate CPUs
   --no-wrk-check       skip the generator-vs-wrk comparison
-  --json F --svg F --md F   write the results there`;
+  --json F --svg F --md F   write the results there
+  --from F.json        render a saved result again (with --md/--svg), running nothing`;
 
 /** Parses `10s`, `1500ms`, `2m` or a number of seconds into ms. */
 export function parseDuration(text: string): number {

@@ -8,24 +8,22 @@
  */
 
 import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { dirname, join, relative } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import process from "node:process";
 import { findRuntimes, ROOT, type RuntimeInfo } from "../cli/runtimes.mjs";
-import { type BenchConfig, parseConfig, USAGE } from "./config.ts";
+import { parseArgv, parseConfig, USAGE } from "./config.ts";
 import { LoadGenerator } from "./load/generator.ts";
 import { machine } from "./lib/machine.ts";
 import { procAvailable } from "./lib/proc.ts";
 import { Progress } from "./report/progress.ts";
+import { type BenchResult, chartOf, checkTargets, fromJson, markdownPage, toJson } from "./report/page.ts";
 import { summarize, type SummaryRow } from "./report/summary.ts";
-import { renderSvg } from "./report/svg.ts";
-import { markdownReport } from "./report/table.ts";
-import { checkTargets } from "./report/targets.ts";
 import type { Context } from "./run/context.ts";
 import { httpRunCount, runHttp } from "./run/http.ts";
 import { runIdle, runResp } from "./run/tcp.ts";
-import { type HttpScenario, SCENARIOS } from "./scenarios.ts";
+import type { HttpScenario } from "./scenarios.ts";
 import { httpMatrix, type RuntimeId, tcpMatrix } from "./servers/matrix.ts";
 
 function which(bin: string): string | undefined {
@@ -56,11 +54,40 @@ function shortVersion(rt: RuntimeInfo): string {
   return `${rt.kind} ${versionOf(rt).split(".").slice(0, 2).join(".")}`;
 }
 
+/** Writes `text` to `file` (creating folders) and says so. */
+function write(file: string | undefined, text: string): void {
+  if (file === undefined) return;
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, text);
+  console.log(`wrote ${relative(process.cwd(), file)}`);
+}
+
+/** Prints a result and writes the files asked for. */
+function publish(result: BenchResult, files: { json?: string; md?: string; svg?: string }): void {
+  const page = markdownPage(result);
+  console.log(page);
+  console.log(`\nfinished in ${result.durationMinutes.toFixed(1)} min`);
+  write(files.json, toJson(result));
+  write(files.md, page + "\n");
+  write(files.svg, chartOf(result));
+}
+
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   if (argv.includes("--help") || argv.includes("-h")) {
     console.log(USAGE);
     return;
+  }
+  const { flags } = parseArgv(argv);
+  const from = flags.get("from");
+  if (from !== undefined) {
+    // Render a saved result again (e.g. after the report's layout changed).
+    const out = (name: string) => (flags.get(name) ? resolve(flags.get(name)!) : undefined);
+    return publish(fromJson(readFileSync(from, "utf8")), {
+      json: out("json"),
+      md: out("md"),
+      svg: out("svg"),
+    });
   }
   if (!procAvailable()) throw new Error("triloop bench reads /proc for server CPU and memory: Linux only");
   const all = findRuntimes();
@@ -143,133 +170,31 @@ async function main(): Promise<void> {
     ...summarize(ctx.records, respServers, ["resp"], ctx.skips),
     ...summarize(ctx.records, echoServers, ["idle"], ctx.skips),
   ];
-  const versions = Object.fromEntries([...runtimes.values()].map((r) => [r.id, r.version ?? "?"]));
-  const labels = Object.fromEntries([...runtimes.values()].map((r) => [r.id, `${r.kind} ${versionOf(r)}`]));
-  const info = machine(versions, cfg.command, pinning);
-  const report = render(ctx, cfg, rows, info.cpuModel, cores, labels);
-  console.log(report);
-  const minutes = ((performance.now() - ctx.started) / 60_000).toFixed(1);
-  console.log(`\nfinished in ${minutes} min`);
-
-  const json = {
-    machine: info,
-    config: { ...cfg, scenarios: cfg.scenarios.map((s) => s.id) },
+  const rts = [...runtimes.values()];
+  const result: BenchResult = {
+    machine: machine(Object.fromEntries(rts.map((r) => [r.id, r.version ?? "?"])), cfg.command, pinning),
+    config: {
+      command: cfg.command,
+      scenarios: ids(cfg.scenarios),
+      rounds: cfg.rounds,
+      warmupMs: cfg.warmupMs,
+      durationMs: cfg.durationMs,
+      connections: cfg.connections,
+      idleConnections: cfg.idleConnections,
+      entry: relative(ROOT, cfg.entry),
+      entryNote: cfg.entryNote,
+      driver: cfg.driver,
+      respDriver: cfg.respDriver,
+    },
+    labels: Object.fromEntries(rts.map((r) => [r.id, `${r.kind} ${versionOf(r)}`])),
+    shortLabels: Object.fromEntries(rts.map((r) => [r.id, shortVersion(r)])),
     wrkCheck: ctx.wrkCheck,
     targets: checkTargets(rows),
     rows,
     runs: ctx.records,
-    durationMinutes: Number(minutes),
+    durationMinutes: (performance.now() - ctx.started) / 60_000,
   };
-  const write = (file: string | undefined, text: string) => {
-    if (file === undefined) return;
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, text);
-    console.log(`wrote ${relative(process.cwd(), file)}`);
-  };
-  write(
-    cfg.json,
-    JSON.stringify(json, (_, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v), 2),
-  );
-  write(cfg.md, report + "\n");
-  write(
-    cfg.svg,
-    renderSvg(cfg.scenarios, rows, {
-      title: `triloop bench — ${info.date.slice(0, 10)}`,
-      subtitle: [
-        `${info.cpuModel}, ${cores} CPUs · ${
-          [...runtimes.values()].map((r) => `${r.kind} ${versionOf(r)}`).join(" · ")
-        }`,
-        `${pinning}. Medians of ${cfg.rounds} interleaved rounds × ${
-          cfg.durationMs / 1000
-        }s, ${cfg.connections} connections.`,
-        `${cfg.command}`,
-      ],
-      runtimeLabels: Object.fromEntries([...runtimes.values()].map((r) => [r.id, shortVersion(r)])),
-    }),
-  );
-}
-
-/** The terminal report: header, tables, the generator check, the targets. */
-function render(
-  ctx: Context,
-  cfg: BenchConfig,
-  rows: SummaryRow[],
-  cpu: string,
-  cores: number,
-  versions: Record<string, string>,
-): string {
-  const out: string[] = [];
-  out.push(`## triloop bench`);
-  out.push("");
-  out.push(`\`${cfg.command}\` — ${new Date().toISOString()}`);
-  out.push("");
-  out.push(`- machine: ${cpu}, ${cores} CPUs; generator on Node ${process.versions.node}`);
-  out.push(
-    `- ${
-      ctx.serverCpus
-        ? `servers pinned to CPU ${ctx.serverCpus}, load generator and drivers to CPU ${ctx.generatorCpus}`
-        : "not pinned"
-    }`,
-  );
-  if (cores <= 2) {
-    out.push(
-      `- on ${cores} CPUs the load generator competes for CPU with the server (and with anything else on the machine), ` +
-        `so req/s is partly the generator's; **server CPU µs per request is the figure that holds**`,
-    );
-  }
-  out.push(
-    `- each figure: median of ${cfg.rounds} interleaved rounds (A B C, B C A, …), spread = min–max; ` +
-      `${cfg.warmupMs} ms of load before each ${cfg.durationMs / 1000} s window; ` +
-      `CPU = utime+stime of the server's process tree (/proc), RSS sampled every 100 ms`,
-  );
-  out.push(
-    `- HTTP and RESP servers are started once and kept warm for the session (no JIT or start-up inside a run); ` +
-      `idle-memory runs start a fresh server each time`,
-  );
-  if (cfg.entryNote) out.push(`- ${cfg.entryNote}`);
-  out.push(
-    `- entry: \`${
-      relative(ctx.root, cfg.entry)
-    }\`; HTTP driver: ${cfg.driver}; RESP driver: ${cfg.respDriver}`,
-  );
-  out.push("");
-  const notes = {
-    slow:
-      `GET /stream to ${SCENARIOS.slow.kind === "http" ? SCENARIOS.slow.connections : 0} clients reading ` +
-      `1 MiB/s each; every server serves bench/app.ts here (a 16 MiB /stream); the figure to watch is peak RSS`,
-    churn: "a new connection per request (latency includes connect)",
-    idle: `${cfg.idleConnections} idle connections held by a separate process`,
-    resp: `PING/SET/GET/INCR, pipeline 16, ${cfg.connections} connections`,
-  };
-  out.push(markdownReport(cfg.scenarios, rows, versions, notes));
-  const w = ctx.wrkCheck;
-  if (w !== undefined) {
-    out.push("");
-    out.push(
-      `**generator/wrk = ${
-        w.ratio.toFixed(2)
-      }** — ${w.scenario} on ${w.server}, ${w.connections} connections, ` +
-        `${w.threads} thread${w.threads > 1 ? "s" : ""} each: built-in ${
-          Math.round(w.builtin.median)
-        } req/s ` +
-        `(${Math.round(w.builtin.min)}–${Math.round(w.builtin.max)}) vs wrk ${
-          Math.round(w.wrk.median)
-        } req/s ` +
-        `(${Math.round(w.wrk.min)}–${Math.round(w.wrk.max)}), ${w.builtin.n} turns each, alternated; ` +
-        `load-side CPU per request: generator ${w.builtinClientCpu.median.toFixed(1)} µs, ` +
-        `wrk ${w.wrkClientCpu.median.toFixed(1)} µs`,
-    );
-  }
-  const targets = checkTargets(rows);
-  if (targets.length > 0) {
-    out.push("");
-    out.push("### Targets");
-    out.push("");
-    for (const t of targets) {
-      out.push(`- ${t.met ? "✓" : "✗"} ${t.runtime}: ${t.what} = ${t.figure} (target ${t.target})`);
-    }
-  }
-  return out.join("\n");
+  publish(result, cfg);
 }
 
 main().then(

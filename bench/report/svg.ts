@@ -45,6 +45,8 @@ interface Metric {
   title: string;
   value: (r: SummaryRow) => { median: number; min: number; max: number };
   format: (v: number) => string;
+  /** Byte figures get tick steps that are round in KiB or MiB. */
+  bytes?: boolean;
 }
 
 function headline(s: Scenario): Metric {
@@ -53,21 +55,21 @@ function headline(s: Scenario): Metric {
       title: "server bytes per idle connection",
       value: (r) => r.bytesPerConn ?? none,
       format: fmtBytes,
+      bytes: true,
     };
   }
   if (s.kind === "http" && s.headline === "peakRss") {
-    return { title: "server peak RSS", value: (r) => r.peakRss, format: fmtBytes };
+    return { title: "server peak RSS", value: (r) => r.peakRss, format: fmtBytes, bytes: true };
   }
   return { title: s.kind === "resp" ? "ops/s" : "requests/s", value: (r) => r.rps, format: fmtCount };
 }
 
 const none = { median: NaN, min: NaN, max: NaN };
 
-const cpuMetric: Metric = {
-  title: "server CPU µs per request (lower is better)",
-  value: (r) => r.cpuUsPerReq,
-  format: fmtCpu,
-};
+function cpuMetric(s: Scenario): Metric {
+  const per = s.kind === "resp" ? "op" : "request";
+  return { title: `server CPU µs per ${per} (lower is better)`, value: (r) => r.cpuUsPerReq, format: fmtCpu };
+}
 
 const BAR = 16;
 const GAP = 3;
@@ -93,7 +95,7 @@ export function renderSvg(
   o: SvgOptions,
 ): string {
   const panels: { w: number; body: string }[] = [];
-  for (const metricOf of [headline, (s: Scenario) => (s.kind === "idle" ? undefined : cpuMetric)]) {
+  for (const metricOf of [headline, (s: Scenario) => (s.kind === "idle" ? undefined : cpuMetric(s))]) {
     for (const s of scenarios) {
       const metric = metricOf(s);
       const mine = rows.filter((r) => r.scenario === s.id);
@@ -165,11 +167,14 @@ function panel(
   // typical median, and taller bars are cut there and labelled with their value.
   const typical = median(values.map((v) => v.median));
   const limit = Math.min(high, 4 * typical);
-  const step = niceCeil(limit / 4);
+  const step = metric.bytes ? niceBytes(limit / 4) : niceCeil(limit / 4);
   const ticks = Math.max(1, Math.ceil(limit / step));
   const top = step * ticks;
   const clip = (v: number) => Math.min(v, top);
-  const plotW = rows.length * (BAR + GAP) + groups.length * GROUP_GAP;
+  // A group is as wide as its bars, or its label (about 7 px a character).
+  const groupW = (g: { runtime: string; rows: SummaryRow[] }) =>
+    Math.max(g.rows.length * (BAR + GAP), 7 * (runtimeLabels[g.runtime] ?? g.runtime).length);
+  const plotW = groups.reduce((n, g) => n + groupW(g) + GROUP_GAP, 0);
   const w = Math.max(LEFT + plotW + 24, 8 * title.length + LEFT);
   const y = (v: number) => PLOT_TOP + PLOT_H - (top > 0 ? (clip(v) / top) * PLOT_H : 0);
   const out: string[] = [];
@@ -191,6 +196,7 @@ function panel(
   let x = LEFT + GROUP_GAP / 2;
   for (const g of groups) {
     const gx = x;
+    x += (groupW(g) - g.rows.length * (BAR + GAP)) / 2;
     for (const r of g.rows) {
       const v = metric.value(r);
       const color = KINDS.find((k) => k.key === kindOf(r))?.color ?? "#777";
@@ -245,14 +251,22 @@ function panel(
       x += BAR + GAP;
     }
     const label = runtimeLabels[g.runtime] ?? g.runtime;
+    x = gx + groupW(g);
     out.push(
-      `<text x="${(gx + x - GAP) / 2}" y="${PLOT_TOP + PLOT_H + 16}" text-anchor="middle" class="g">${
+      `<text x="${gx + (groupW(g) - GAP) / 2}" y="${PLOT_TOP + PLOT_H + 16}" text-anchor="middle" class="g">${
         esc(label)
       }</text>`,
     );
     x += GROUP_GAP;
   }
   return { w, body: out.join("") };
+}
+
+/** A tick step for bytes: round in B, KiB, MiB or GiB (1, 2, 2.5, 5 × 10^k of the unit). */
+export function niceBytes(v: number): number {
+  let unit = 1;
+  while (v >= 1024 * unit && unit < 1024 ** 3) unit *= 1024;
+  return niceCeil(v / unit) * unit;
 }
 
 /** The smallest 1, 2, 2.5 or 5 × 10^k at or above `v`: a tick step people read easily. */
