@@ -125,3 +125,55 @@ describe("summary and targets", () => {
     ]);
   });
 });
+
+describe("result page", () => {
+  it("a result survives JSON (NaN as null and back) and renders the same page", async () => {
+    const { chartOf, fromJson, markdownPage, toJson } = await import("../../bench/report/page.ts");
+    const servers = [
+      spec("bun/triloop kernel", { family: "triloop" }),
+      spec("bun/Hono on Bun.serve", { baseline: true }),
+    ];
+    const rows = summarize(
+      [run("bun/triloop kernel", 60, 10), run("bun/Hono on Bun.serve", 50, 12)],
+      servers,
+      ["hello"],
+    );
+    const result = {
+      machine: {
+        cpuModel: "AMD EPYC",
+        cores: 2,
+        memoryBytes: 1,
+        kernel: "Linux",
+        runtimes: { bun: "1.4.5" },
+        generatorNode: "v24.0.0",
+        date: "2026-01-01T00:00:00.000Z",
+        command: "triloop bench",
+        pinning: "servers pinned to CPU 0",
+      },
+      config: {
+        command: "triloop bench",
+        scenarios: ["hello" as const],
+        rounds: 1,
+        warmupMs: 300,
+        durationMs: 1000,
+        connections: 64,
+        idleConnections: 10000,
+        entry: "examples/hello-hono.ts",
+        driver: "builtin",
+        respDriver: "redis-benchmark",
+      },
+      labels: { bun: "bun 1.4.5" },
+      shortLabels: { bun: "bun 1.4" },
+      targets: checkTargets(rows),
+      rows,
+      runs: [],
+      durationMinutes: 0.5,
+    };
+    const back = fromJson(toJson(result));
+    expect(back.rows[0].rps.q1).toBe(rows[0].rps.q1);
+    expect(back.rows[0].cpuUsPerReq.relSpread).toBe(0); // a single run: no spread
+    expect(markdownPage(back)).toBe(markdownPage(result));
+    expect(markdownPage(back)).toContain("| bun 1.4.5 | **triloop kernel** | 60.0 |");
+    expect(chartOf(back)).toBe(chartOf(result));
+  });
+});
