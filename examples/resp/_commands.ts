@@ -133,7 +133,7 @@ function incrBy(ctx: CommandContext, keyBytes: Uint8Array, by: number | bigint):
   if (v === undefined) return ctx.out.error(NOT_INTEGER);
   const r = addInt64(v, by);
   if (r === undefined) return ctx.out.error(OVERFLOW);
-  ctx.db.set(key, int64Bytes(r), "keep");
+  ctx.db.adopt(key, int64Bytes(r), "keep");
   ctx.out.int(r);
 }
 

@@ -116,6 +116,9 @@ export class RespParser {
       switch (s) {
         case START:
           if (c === 42 /* * */) {
+            // Most commands arrive whole: read them in one tight pass.
+            const next = this.#whole(buf, pos, end);
+            if (next > 0) return this.#ready(next);
             s = MB_LEN;
             this.#num = 0;
             this.#digits = 0;
@@ -227,6 +230,45 @@ export class RespParser {
       }
     }
     return this.#saved(s);
+  }
+
+  /**
+   * The fast path: reads a multibulk command that lies whole in `buf` from
+   * `pos` (at its `*`) in one pass, and returns the offset after it. Returns
+   * -1 for anything else — incomplete, over a limit, or malformed — and the
+   * byte-wise state machine then reads the same bytes, with the same result
+   * (P1) and Redis's exact error.
+   */
+  #whole(buf: Uint8Array, pos: number, end: number): number {
+    let i = pos + 1;
+    let c = buf[i];
+    if (i >= end || c < 49 || c > 57) return -1; // no leading zero, no '-'
+    let n = c - 48;
+    while (++i < end && (c = buf[i]) >= 48 && c <= 57) n = n * 10 + c - 48;
+    if (i + 1 >= end || c !== CR || buf[i + 1] !== LF || n > this.#maxArgs) return -1;
+    i += 2;
+    const args: Uint8Array[] = [];
+    let held = 0;
+    for (let k = 0; k < n; k++) {
+      if (i + 1 >= end || buf[i] !== 36 /* $ */) return -1;
+      c = buf[++i];
+      let len = c - 48;
+      if (c === 48) {
+        c = buf[++i];
+      } else if (c >= 49 && c <= 57) {
+        while (++i < end && (c = buf[i]) >= 48 && c <= 57) len = len * 10 + c - 48;
+      } else return -1;
+      if (i + 1 >= end || c !== CR || buf[i + 1] !== LF || len > this.#maxBulk) return -1;
+      i += 2;
+      held += len + ARG_OVERHEAD;
+      if (held > this.#maxCommand || i + len + 2 > end || buf[i + len] !== CR || buf[i + len + 1] !== LF) {
+        return -1;
+      }
+      args.push(buf.subarray(i, i + len));
+      i += len + 2;
+    }
+    this.args = args;
+    return i;
   }
 
   #ready(pos: number): number {

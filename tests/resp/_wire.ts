@@ -32,7 +32,9 @@ class FakeTransport implements Transport {
     if (n === 0) return 0;
     this.budget -= n;
     this.writes++;
-    this.sent.push(bytes.slice(0, n));
+    // Kept by reference, as node:net keeps what it has not sent yet: a writer
+    // that reused memory it had handed over would show in the output.
+    this.sent.push(bytes.subarray(0, n));
     this.sentBytes += n;
     return n;
   }
