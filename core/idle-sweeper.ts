@@ -40,8 +40,9 @@ export class IdleSweeper {
 
   /** Starts watching `item` (its `idleMs` must be > 0), from now. */
   arm(item: Idle): void {
-    // An exact stamp: arming is rare (once per request phase), activity is not.
-    this.now = performance.now();
+    // The coarse clock is at most `#slack` old while the timer runs (a sweep
+    // refreshes it, and the sweep allows for that); refresh it when idle.
+    if (this.#timer === undefined) this.now = performance.now();
     item.lastActive = this.now;
     this.#armed.add(item);
     const tick = tickFor(item.idleMs);

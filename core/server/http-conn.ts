@@ -21,12 +21,15 @@ import { LazyRequest } from "../fetch/lazy-request.ts";
 import { type Idle, loopSweeper } from "../idle-sweeper.ts";
 import { Exchange, type ExchangeHost } from "./exchange.ts";
 import { DIRECT_BELOW, loopOut } from "./out-buffer.ts";
+import { utf8Length } from "../http1/head-writer.ts";
 import { bodyless, type Resolved, resolveResponse, writeErrorResponse, writeHead } from "./respond.ts";
 import type { HttpServerCore } from "./server-core.ts";
 
 const CONTINUE = new TextEncoder().encode("HTTP/1.1 100 Continue\r\n\r\n");
 const CRLF = "\r\n";
 const LAST_CHUNK = new TextEncoder().encode("0\r\n\r\n");
+const ENCODER = new TextEncoder();
+
 /** The answer while the loop is overloaded. */
 const SHED = () => new Response("503 Service Unavailable", { status: 503, headers: { "retry-after": "1" } });
 /** Output buffered past this stops the processing of pipelined requests until drain. */
@@ -352,6 +355,19 @@ export class HttpConn implements ExchangeHost, Idle {
     const http10 = head.versionMinor === 0;
     const noBody = isHead || bodyless(r.status);
     this.#core.countStatus(r.status);
+    if (r.text !== null) {
+      const length = utf8Length(r.text);
+      if (length < DIRECT_BELOW) {
+        // The common case: a small string body, encoded once, straight into
+        // the out buffer (no array per response).
+        writeHead(loopOut, r, length, !ex.closeAfter, http10);
+        ex.headSent = true;
+        if (!noBody) loopOut.text(r.text);
+        this.#done(ex);
+        return;
+      }
+      r.bytes = ENCODER.encode(r.text);
+    }
     if (r.stream === null) {
       const bytes = r.bytes;
       let length = bytes === null ? 0 : bytes.byteLength;

@@ -95,8 +95,10 @@ export interface Resolved {
   status: number;
   statusText: string;
   fields: HeadFields;
-  /** Bytes to send, when the body is fixed. */
+  /** Bytes to send, when the body is fixed bytes. */
   bytes: Uint8Array | null;
+  /** Text to send as UTF-8, when the body is a string. */
+  text: string | null;
   /** A stream to send, when it is not. */
   stream: ReadableStream<Uint8Array> | null;
 }
@@ -114,13 +116,21 @@ export function resolveResponse(res: Response): Resolved {
       body === null || typeof body === "string" || body instanceof Uint8Array || body instanceof ArrayBuffer
     ) {
       const fields = headFields(parts.headers);
-      let bytes: Uint8Array | null = null;
       if (typeof body === "string") {
-        bytes = encoder.encode(body);
         if (!fields.contentType) fields.list.push("content-type", TEXT_PLAIN);
-      } else if (body instanceof ArrayBuffer) bytes = new Uint8Array(body);
-      else bytes = body;
-      return { status: parts.status, statusText: parts.statusText, fields, bytes, stream: null };
+        // Kept as text: the connection encodes it straight into its out
+        // buffer (no intermediate array per response).
+        return {
+          status: parts.status,
+          statusText: parts.statusText,
+          fields,
+          bytes: null,
+          text: body,
+          stream: null,
+        };
+      }
+      const bytes = body === null ? null : body instanceof ArrayBuffer ? new Uint8Array(body) : body;
+      return { status: parts.status, statusText: parts.statusText, fields, bytes, text: null, stream: null };
     }
     if (body instanceof URLSearchParams) {
       const fields = headFields(parts.headers);
@@ -130,6 +140,7 @@ export function resolveResponse(res: Response): Resolved {
         statusText: parts.statusText,
         fields,
         bytes: encoder.encode(body.toString()),
+        text: null,
         stream: null,
       };
     }
@@ -143,13 +154,21 @@ export function resolveResponse(res: Response): Resolved {
         statusText: parts.statusText,
         fields,
         bytes: null,
+        text: null,
         stream: body.stream(),
       };
     }
     if (ArrayBuffer.isView(body)) {
       const fields = headFields(parts.headers);
       const view = new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
-      return { status: parts.status, statusText: parts.statusText, fields, bytes: view, stream: null };
+      return {
+        status: parts.status,
+        statusText: parts.statusText,
+        fields,
+        bytes: view,
+        text: null,
+        stream: null,
+      };
     }
   }
   // Everything else through a real Response: it knows Blob types, FormData
@@ -157,9 +176,9 @@ export function resolveResponse(res: Response): Resolved {
   const r = realResponse(res);
   const fields = headFields(r.headers);
   if (r.body === null) {
-    return { status: r.status, statusText: r.statusText, fields, bytes: null, stream: null };
+    return { status: r.status, statusText: r.statusText, fields, bytes: null, text: null, stream: null };
   }
-  return { status: r.status, statusText: r.statusText, fields, bytes: null, stream: r.body };
+  return { status: r.status, statusText: r.statusText, fields, bytes: null, text: null, stream: r.body };
 }
 
 /** True for statuses that never carry a body (RFC 9110 §6.4.1). */
