@@ -14,9 +14,10 @@ import { loopsSuite } from "./loops-suite.ts";
 
 /**
  * Registers the loops suite for runtime `id`; `flags` go to every
- * `triloop serve` (e.g. `["--loop-host", "process"]`).
+ * `triloop serve` (e.g. `["--loop-host", "process"]`), and `only` keeps the
+ * cases whose name starts with one of its entries.
  */
-export function loopsE2E(id: RuntimeId, flags: string[] = []): void {
+export function loopsE2E(id: RuntimeId, flags: string[] = [], only?: string[]): void {
   const rt = runtime(id);
   const title = `loops on ${id} ${rt.version ?? ""}${flags.length > 0 ? ` (${flags.join(" ")})` : ""}`.trim();
   if (!rt.available) {
@@ -27,6 +28,7 @@ export function loopsE2E(id: RuntimeId, flags: string[] = []): void {
   }
   describe(title, () => {
     for (const c of loopsSuite) {
+      if (only !== undefined && !only.some((prefix) => c.name.startsWith(prefix))) continue;
       const reason = skipReason("loops", id, c.name);
       if (reason !== undefined) it.skip(`${c.name} — skipped on ${id}: ${reason}`, () => {});
       else it(c.name, () => c.run({ rt, flags }), c.timeoutMs ?? 60_000);

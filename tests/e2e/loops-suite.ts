@@ -281,7 +281,7 @@ export const loopsSuite: LoopsCase[] = [
             assert.equal((await c.response()).status, 200);
             idle.push(c);
           }
-          const slow = await Promise.all(Array.from({ length: 6 }, () => slowRequest(s.port, 1500)));
+          const slow = await Promise.all(Array.from({ length: 6 }, () => slowRequest(s.port, 3000)));
           const deadline = performance.now() + 5_000;
           while ((await s.stats()).requests < 8) {
             assert.ok(performance.now() < deadline, "the six requests never reached the loops");
@@ -289,12 +289,13 @@ export const loopsSuite: LoopsCase[] = [
           }
           const t0 = performance.now();
           s.signal("SIGTERM");
-          // New connections are refused at once (well before the requests end).
+          // New connections are refused at once (well before the requests end,
+          // however loaded the machine).
           let refused = "";
-          while (refused !== "ECONNREFUSED" && performance.now() - t0 < 1000) {
+          while (refused !== "ECONNREFUSED" && performance.now() - t0 < 2000) {
             refused = await tryConnect(s.port);
           }
-          assert.equal(refused, "ECONNREFUSED", "refused within 1 s of SIGTERM");
+          assert.equal(refused, "ECONNREFUSED", "refused within 2 s of SIGTERM");
           assert.equal(await tryConnect(s.port), "ECONNREFUSED");
           // Idle keep-alive connections get a FIN, not a reset.
           for (const c of idle) {
@@ -327,7 +328,8 @@ export const loopsSuite: LoopsCase[] = [
             await sleep(20);
           }
           const ms = await terminate(s);
-          assert.ok(ms >= 550 && ms < 2600, `exited ${Math.round(ms)} ms after SIGTERM (grace 600 ms)`);
+          // Forced at the deadline, long before the 5 s requests would end.
+          assert.ok(ms >= 550 && ms < 4500, `exited ${Math.round(ms)} ms after SIGTERM (grace 600 ms)`);
           await s.waitFor(/^shutdown forced: 0 completed, 4 forced, \d+ ms/, 1000);
           for (const c of slow) {
             assert.ok(await c.closesWithin(1000), "a forced connection is closed");
@@ -350,7 +352,7 @@ export const loopsSuite: LoopsCase[] = [
           s.signal("SIGTERM");
           const { code, at } = await s.exited;
           assert.equal(code, 1, "a forced shutdown exits 1");
-          assert.ok(at - t0 < 3000, `exited ${Math.round(at - t0)} ms after the second signal`);
+          assert.ok(at - t0 < 8000, `exited ${Math.round(at - t0)} ms after the second signal (grace 30 s)`);
           await s.waitFor(/^shutdown forced: 0 completed, 2 forced/, 1000);
         },
       ),
