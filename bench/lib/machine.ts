@@ -36,11 +36,14 @@ export function cpuModel(): string {
   return os.cpus()[0]?.model ?? "unknown";
 }
 
-/** Describes this machine. */
+/**
+ * Describes this machine. `cores` is every CPU the machine has (not this
+ * process's affinity, which the bench narrows when it pins itself).
+ */
 export function machine(runtimes: Record<string, string>, command: string, pinning: string): Machine {
   return {
     cpuModel: cpuModel(),
-    cores: os.availableParallelism?.() ?? os.cpus().length,
+    cores: os.cpus().length,
     memoryBytes: os.totalmem(),
     kernel: `${os.type()} ${os.release()}`,
     runtimes,

@@ -15,6 +15,7 @@
  * @module
  */
 
+import { Buffer } from "node:buffer";
 import { parentPort } from "node:worker_threads";
 import { runtime } from "../../adapters/node/mod.ts";
 import type { Conn, SocketHandler } from "../../core/types.ts";
@@ -209,6 +210,9 @@ function send(msg: FromWorker): void {
 }
 
 async function start(job: LoadJob): Promise<void> {
+  // A Buffer view of the batch: node:net turns any other Uint8Array into a
+  // Buffer on every write, an allocation per request.
+  job.batch = Buffer.from(job.batch.buffer, job.batch.byteOffset, job.batch.byteLength);
   const run = new Run(job);
   current = run;
   for (let i = 0; i < job.connections; i++) run.slots.push(new Slot(run));
