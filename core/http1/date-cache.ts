@@ -2,44 +2,59 @@
  * The `date` field line (RFC 9110 §6.6.1), formatted at most once a second.
  *
  * Formatting a date costs more than the rest of a small response head, and
- * its value only changes once a second: reading a clock and comparing one
- * number is all a response pays. The clock is `Date.now` (a cheap read on
- * every engine; no `Date` object is made) unless one is given, for tests.
+ * even reading the clock (`Date.now`, a call into the engine) cost about as
+ * much as encoding the whole head (measured: 76 ns against 116 ns on Node
+ * 20). So a response reads one boolean: when the line is formatted, a timer
+ * is set for the next second boundary to mark it stale. While responses are
+ * written that is one timer a second; when idle, none.
  *
  * @module
  */
 
-const PREFIX = "date: ";
+/** Runs `fn` after `ms` milliseconds, without keeping the process alive if it can. */
+export type Schedule = (fn: () => void, ms: number) => void;
 
 /** A `date: <IMF-fixdate>\r\n` line kept current to the second. */
 export class DateCache {
   readonly #clock: () => number;
-  /** The clock value (ms) from which the cached line is stale. */
-  #until = -Infinity;
-  #line = new Uint8Array(PREFIX.length + 29 + 2);
-
-  /** @param clock milliseconds since the epoch; default `Date.now`. */
-  constructor(clock: () => number = Date.now) {
-    this.#clock = clock;
-  }
+  readonly #schedule: Schedule;
+  #stale = true;
+  #line = "";
+  readonly #expire = (): void => {
+    this.#stale = true;
+  };
 
   /**
-   * The line's bytes, `date: Sun, 06 Nov 1994 08:49:37 GMT\r\n`. The array
-   * is rewritten when the second changes: copy it, do not keep it.
+   * @param clock milliseconds since the epoch; default `Date.now`.
+   * @param schedule the timer that marks the line stale; default an unref'd `setTimeout`.
    */
-  line(): Uint8Array {
-    const now = this.#clock();
-    if (now >= this.#until || now < this.#until - 1000) this.#refresh(now);
+  constructor(clock: () => number = Date.now, schedule: Schedule = unrefTimeout) {
+    this.#clock = clock;
+    this.#schedule = schedule;
+  }
+
+  /** The line, `date: Sun, 06 Nov 1994 08:49:37 GMT\r\n` (lower-case name, as every field triloop writes). */
+  line(): string {
+    if (this.#stale) this.#refresh();
     return this.#line;
   }
 
-  #refresh(now: number): void {
+  #refresh(): void {
+    const now = this.#clock();
     const second = Math.floor(now / 1000) * 1000;
-    this.#until = second + 1000;
     // toUTCString is IMF-fixdate on every engine since ES2018 (§21.4.4.43).
-    const s = `${PREFIX}${new Date(second).toUTCString()}\r\n`;
-    let line = this.#line;
-    if (line.length !== s.length) this.#line = line = new Uint8Array(s.length); // years past 9999
-    for (let i = 0; i < s.length; i++) line[i] = s.charCodeAt(i);
+    this.#line = `date: ${new Date(second).toUTCString()}\r\n`;
+    this.#stale = false;
+    this.#schedule(this.#expire, second + 1000 - now);
   }
+}
+
+/**
+ * `setTimeout`, unref'd where the runtime's timer has `unref` (Node, Bun): a
+ * cached date must not keep a process alive. On Deno the timer is a number
+ * and ends within a second.
+ */
+function unrefTimeout(fn: () => void, ms: number): void {
+  const t: unknown = setTimeout(fn, ms);
+  (t as { unref?: () => void }).unref?.();
 }

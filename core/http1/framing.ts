@@ -194,8 +194,9 @@ export function isContinue(b: Uint8Array, s: number, e: number): boolean {
  * of the consumer checks the structure.
  */
 export function isValidHost(b: Uint8Array, s: number, e: number): boolean {
+  const host = HOST;
   for (let i = s; i < e; i++) {
-    if (HOST[b[i]] === 0) return false;
+    if (host[b[i]] === 0) return false;
   }
   return true;
 }

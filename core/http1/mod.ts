@@ -31,6 +31,6 @@ export { type Http1Handler, Http1Parser, type Http1ParserOptions } from "./parse
 export { findField, HeadFlag, type HeadSource, RequestHead } from "./head.ts";
 export { Method, METHOD_NAMES } from "./methods.ts";
 export { HeadWriter, type HeadWriterOptions, isFieldValue, isToken, utf8Length } from "./head-writer.ts";
-export { DateCache } from "./date-cache.ts";
+export { DateCache, type Schedule } from "./date-cache.ts";
 export { REASONS, statusLineOf } from "./status-lines.ts";
 export { chunkOverhead, chunkPrefix, CRLF, encodeChunk, LAST_CHUNK, writeChunkPrefix } from "./chunked.ts";

@@ -1,7 +1,7 @@
 /**
- * Status lines as bytes: `HTTP/1.1 200 OK\r\n`, built once per code, so a
- * response head starts with one copy of a few bytes rather than a number
- * formatted and a reason looked up.
+ * Status lines, `HTTP/1.1 200 OK\r\n`, built once per code, so a response
+ * head starts from a ready string rather than a number formatted and a
+ * reason looked up.
  *
  * @module
  */
@@ -72,19 +72,11 @@ export const REASONS: Readonly<Record<number, string>> = {
   511: "Network Authentication Required",
 };
 
-/** Status line bytes by code, for every code in {@link REASONS}. Never modify them. */
-const LINES: (Uint8Array | undefined)[] = [];
-for (const [code, reason] of Object.entries(REASONS)) {
-  LINES[Number(code)] = bytesOf(`HTTP/1.1 ${code} ${reason}\r\n`);
-}
+/** Status lines by code, for every code in {@link REASONS}. */
+const LINES: (string | undefined)[] = [];
+for (const [code, reason] of Object.entries(REASONS)) LINES[Number(code)] = `HTTP/1.1 ${code} ${reason}\r\n`;
 
-/** The precomputed status line of `status`, or `undefined` for a code without a registered reason. */
-export function statusLineOf(status: number): Uint8Array | undefined {
+/** The status line of `status` (`HTTP/1.1 200 OK\r\n`), or `undefined` for a code without a registered reason. */
+export function statusLineOf(status: number): string | undefined {
   return LINES[status];
-}
-
-function bytesOf(s: string): Uint8Array {
-  const b = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i);
-  return b;
 }

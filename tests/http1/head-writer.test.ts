@@ -16,16 +16,25 @@ import { isTriloopError } from "../../core/errors.ts";
 const text = (b: Uint8Array) => String.fromCharCode(...b);
 const T0 = Date.UTC(1994, 10, 6, 8, 49, 37, 250); // Sun, 06 Nov 1994 08:49:37.250 GMT
 
+/** A writer on a fake clock whose second-boundary timer the test fires by hand. */
 function writer(now = T0) {
-  const clock = { now, reads: 0 };
+  const clock = { now, reads: 0, timers: [] as [() => void, number][] };
   const w = new HeadWriter({
     clock: () => {
       clock.reads++;
       return clock.now;
     },
+    schedule: (fn, ms) => clock.timers.push([fn, ms]),
     initialSize: 16,
   });
-  return { w, clock };
+  /** Moves the clock and runs the timers that are due. */
+  const advance = (ms: number) => {
+    const due = clock.timers.filter(([, at]) => at <= ms);
+    clock.timers = clock.timers.filter(([, at]) => at > ms).map(([fn, at]) => [fn, at - ms]);
+    clock.now += ms;
+    for (const [fn] of due) fn();
+  };
+  return { w, clock, advance };
 }
 
 describe("HeadWriter", () => {
@@ -169,24 +178,29 @@ describe("HeadWriter", () => {
 });
 
 describe("DateCache", () => {
-  it("formats IMF-fixdate and refreshes only when the second changes", () => {
-    const { w, clock } = writer();
+  it("formats IMF-fixdate, reads the clock once a second, refreshes at the boundary", () => {
+    const { w, clock, advance } = writer();
     const line = () => text(w.start(200).date().view()).slice("HTTP/1.1 200 OK\r\n".length);
     expect(line()).toBe("date: Sun, 06 Nov 1994 08:49:37 GMT\r\n");
-    clock.now += 700; // 37.950
+    expect(clock.timers.map(([, ms]) => ms)).toEqual([750]); // to the next second
+    for (let i = 0; i < 10; i++) line();
+    advance(700); // 37.950
     expect(line()).toBe("date: Sun, 06 Nov 1994 08:49:37 GMT\r\n");
-    clock.now += 100; // 38.050
+    expect(clock.reads).toBe(1);
+    advance(100); // 38.050: the timer ran
     expect(line()).toBe("date: Sun, 06 Nov 1994 08:49:38 GMT\r\n");
-    clock.now += 86_400_000;
+    expect(clock.reads).toBe(2);
+    advance(86_400_000);
     expect(line()).toBe("date: Mon, 07 Nov 1994 08:49:38 GMT\r\n");
-    clock.now -= 5_000; // the clock was set back
-    expect(line()).toBe("date: Mon, 07 Nov 1994 08:49:33 GMT\r\n");
-    expect(clock.reads).toBe(5);
+    expect(clock.timers.length).toBe(1); // one timer at a time, none while idle
+    advance(5_000);
+    expect(clock.timers.length).toBe(0);
   });
 
-  it("does not build a Date within a second", () => {
+  it("builds no Date between refreshes", () => {
     let t = T0;
-    const cache = new DateCache(() => t);
+    const fired: (() => void)[] = [];
+    const cache = new DateCache(() => t, (fn) => fired.push(fn));
     const RealDate = globalThis.Date;
     let made = 0;
     globalThis.Date = class extends RealDate {
@@ -201,6 +215,11 @@ describe("DateCache", () => {
       globalThis.Date = RealDate;
     }
     expect(made).toBe(1);
+  });
+
+  it("uses the real clock and an unref'd timer by default", () => {
+    const line = new DateCache().line();
+    expect(line).toMatch(/^date: \w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d GMT\r\n$/);
   });
 });
 
