@@ -39,7 +39,13 @@ export interface LoopFlags {
 /** Starts the supervisor; exits 1 if every loop crash-loops (LP5). */
 export async function runLoops(runtime: Runtime, entry: string, f: LoopFlags): Promise<Running> {
   const hosts = runtime.loopHosts;
-  const loops = resolveLoops(f.loops === "auto" ? "auto" : Number(f.loops), hosts.cores());
+  // Anything but "auto" or digits reaches resolveLoops as is, so its error quotes what was typed.
+  const asked = f.loops === "auto"
+    ? "auto"
+    : /^\d+$/.test(f.loops)
+    ? Number(f.loops)
+    : (f.loops as unknown as number);
+  const loops = resolveLoops(asked, hosts.cores());
   const plan = hosts.plan((f.host ?? "auto") as "auto" | "thread" | "process");
   const sup = await startSupervisor({
     hosts,
