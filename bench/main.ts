@@ -83,7 +83,9 @@ async function main(): Promise<void> {
   if (from !== undefined) {
     // Render a saved result again (e.g. after the report's layout changed).
     const out = (name: string) => (flags.get(name) ? resolve(flags.get(name)!) : undefined);
-    return publish(fromJson(readFileSync(from, "utf8")), {
+    const saved = fromJson(readFileSync(from, "utf8"));
+    saved.targets = checkTargets(saved.rows); // the rules may have changed since
+    return publish(saved, {
       json: out("json"),
       md: out("md"),
       svg: out("svg"),

@@ -16,7 +16,8 @@
 import { runWrk, wrkCannot } from "../drivers/wrk.ts";
 import { interleave } from "../lib/interleave.ts";
 import { selfCpuMicros } from "../lib/proc.ts";
-import type { LoadJob } from "../load/job.ts";
+import type { LoadResult } from "../load/generator.ts";
+import { errorTotal, type LoadJob } from "../load/job.ts";
 import { batchOf, type HttpScenario, requestBytes } from "../scenarios.ts";
 import type { ServerSpec } from "../servers/matrix.ts";
 import type { Running } from "../servers/spawn.ts";
@@ -136,7 +137,13 @@ export async function runHttp(ctx: Context, servers: ServerSpec[], scenarios: Ht
           server = await start(ctx, servers.find((x) => x.key === run.server)!);
           running.set(run.server, server);
         }
-        const m = await httpRun(ctx, server, s, label);
+        let m = await httpRun(ctx, server, s, label);
+        // A window with no response and no error measured nothing (on a starved
+        // machine the server may not have run at all): try once more, then say so.
+        if (stalled(s, m.result)) m = await httpRun(ctx, server, s, `${label} (again)`);
+        if (stalled(s, m.result)) {
+          throw new Error(`no response in the window twice (server CPU ${Math.round(m.cpuUs / 1000)} ms)`);
+        }
         ctx.records.push(record(s.id, run.server, run.round, ctx.cfg.driver, m));
       } catch (err) {
         ctx.records.push(failedRecord(s.id, run.server, run.round, ctx.cfg.driver, (err as Error).message));
@@ -148,6 +155,11 @@ export async function runHttp(ctx: Context, servers: ServerSpec[], scenarios: Ht
   } finally {
     await Promise.all([...running.values()].map((r) => r.stop()));
   }
+}
+
+/** Whether a run saw neither a response nor an error (the slow reader may see no complete response). */
+function stalled(s: HttpScenario, r: LoadResult): boolean {
+  return r.responses === 0 && errorTotal(r.errors) === 0 && s.readBytesPerSec === undefined;
 }
 
 /** The generator-vs-wrk check on the fastest server, when wrk is there and wanted. */
