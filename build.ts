@@ -9,7 +9,8 @@
  */
 
 import { execFileSync } from "node:child_process";
-import { rmSync } from "node:fs";
+import { readdirSync, rmSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
@@ -33,15 +34,49 @@ const corePurity: esbuild.Plugin = {
   },
 };
 
+/**
+ * Relative `.ts` imports become `.js` imports of the sibling output file, so
+ * every source file is its own module in `dist/` (the tree is kept): worker
+ * entries (`new URL("./pool-worker.ts", import.meta.url)`) then still sit
+ * beside the code that starts them, which a bundle would break.
+ */
+const perFile: esbuild.Plugin = {
+  name: "per-file",
+  setup(build) {
+    build.onResolve({ filter: /^\.\.?\/.*\.ts$/ }, (args) => {
+      if (args.kind === "entry-point") return undefined;
+      return { path: args.path.replace(/\.ts$/, ".js"), external: true };
+    });
+    build.onLoad({ filter: /\.ts$/ }, async (args) => {
+      const text = await readFile(args.path, "utf8");
+      return {
+        contents: text.replace(
+          /new URL\(("\.\.?\/[^"]+)\.ts",\s*import\.meta\.url\)/g,
+          'new URL($1.js", import.meta.url)',
+        ),
+        loader: "ts",
+      };
+    });
+  },
+};
+
+/** Every source file of the published tree (tests and declarations excluded). */
+function sources(dir: string): string[] {
+  return readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((e) => {
+    const path = `${dir}/${e.name}`;
+    if (e.isDirectory()) return sources(path);
+    return e.name.endsWith(".ts") && !e.name.endsWith(".d.ts") && !e.name.endsWith(".test.ts") ? [path] : [];
+  });
+}
+
 rmSync(join(ROOT, "dist"), { recursive: true, force: true });
 
 await esbuild.build({
   absWorkingDir: ROOT,
-  entryPoints: ["core/mod.ts", "adapters/node/mod.ts", "adapters/bun/mod.ts", "adapters/deno/mod.ts"],
+  entryPoints: [...sources("core"), ...sources("adapters")],
   outdir: "dist",
   outbase: ".",
   bundle: true,
-  splitting: true,
   format: "esm",
   platform: "neutral",
   target: "es2022",
@@ -49,7 +84,7 @@ await esbuild.build({
   external: ["node:*"],
   sourcemap: true,
   logLevel: "warning",
-  plugins: [corePurity],
+  plugins: [corePurity, perFile],
 });
 
 // Declarations for the Node and Bun entries and core (Deno users import the

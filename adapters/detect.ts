@@ -21,6 +21,8 @@ export function runtimeName(): Runtime["name"] {
  * `deno check` for Deno).
  */
 export async function currentRuntime(): Promise<Runtime> {
-  const mod = await import(`./${runtimeName()}/mod.ts`);
+  // From source this file is detect.ts; in dist/ it is detect.js.
+  const ext = import.meta.url.endsWith(".ts") ? "ts" : "js";
+  const mod = await import(`./${runtimeName()}/mod.${ext}`);
   return mod.runtime as Runtime;
 }

@@ -73,6 +73,10 @@ step("build dist/ (esbuild + declarations; fails if core/ imports a runtime)", [
   group: "build",
 });
 
+step("dist smoke test (the published Node entry, no loader)", [node, "tests/dist-smoke.mjs"], {
+  group: "build",
+});
+
 let counts = { passed: 0, failed: 0, skipped: 0 };
 if (!only || only === "vitest") {
   mkdirSync(join(ROOT, ".tmp"), { recursive: true });
