@@ -32,7 +32,7 @@ import {
 import { HeadFlag } from "./head.ts";
 import { Method, methodOf } from "./methods.ts";
 import * as St from "./states.ts";
-import { COLON, CR, HTAB, LF, SP, TOKEN } from "./tokens.ts";
+import { COLON, CR, HOST, HTAB, LF, SP, TOKEN } from "./tokens.ts";
 import { checkTarget, VERSION_PREFIX } from "./_request-line.ts";
 
 const EMPTY = new Uint8Array(0);
@@ -242,7 +242,118 @@ export class HeadGrammar {
     const token = TOKEN;
     let state = this.state;
     loop: for (;;) {
+      // The cases are compared in order (their labels are not literals), so the
+      // states of a field line come first: they run once per line, the rest once.
       switch (state) {
+        case St.S_FIELD_START: {
+          if (pos === lim) break loop;
+          const c = b[pos];
+          if (token[c] === 1) {
+            if (this.count === this.maxHeaders && !this.trailers) {
+              return this.fail(ParseCode.TOO_MANY_HEADERS, pos, `more than ${this.maxHeaders} field lines`);
+            }
+            this.nameStart = pos++;
+            state = St.S_FIELD_NAME;
+            continue;
+          }
+          if (c === CR) {
+            pos++;
+            state = St.S_SECTION_LF;
+            continue;
+          }
+          if (c === SP || c === HTAB) {
+            // RFC 9112 §5.2 (obs-fold) and §2.2 (whitespace after the start line): reject.
+            return this.fail(ParseCode.OBS_FOLD, pos, "field line starts with whitespace (obs-fold)");
+          }
+          if (c === LF) return this.fail(ParseCode.BARE_LF, pos, "LF without CR in the field section");
+          return this.fail(ParseCode.INVALID_FIELD_NAME, pos, `byte ${hex(c)} in a field name`);
+        }
+        case St.S_FIELD_NAME: {
+          while (pos < lim && token[b[pos]] === 1) pos++;
+          if (pos === lim) break loop;
+          const c = b[pos];
+          if (c === COLON) {
+            if (!this.trailers) {
+              this.nameEnd = pos;
+              this.field = fieldOf(b, this.nameStart, pos);
+            }
+            // OWS inline: one dispatch less per field line.
+            pos++;
+            while (pos < lim && (b[pos] === 32 || b[pos] === 9)) pos++;
+            if (pos === lim) {
+              state = St.S_VALUE_START;
+              break loop;
+            }
+            this.mark = pos;
+            state = St.S_VALUE;
+            continue;
+          }
+          if (c === SP || c === HTAB) {
+            return this.fail(
+              ParseCode.SPACE_BEFORE_COLON,
+              pos,
+              "whitespace between a field name and its colon",
+            );
+          }
+          if (c === CR || c === LF) {
+            return this.fail(ParseCode.INVALID_FIELD_NAME, pos, "field line without a colon");
+          }
+          return this.fail(ParseCode.INVALID_FIELD_NAME, pos, `byte ${hex(c)} in a field name`);
+        }
+        case St.S_VALUE: {
+          // A Host value read whole from its first byte in the host alphabet is
+          // valid as it stands: one pass instead of two (8% of a small GET).
+          let hostOk = false;
+          if (this.field === Field.HOST && pos === this.mark) {
+            const host = HOST;
+            while (pos < lim && host[b[pos]] === 1) pos++;
+            hostOk = pos < lim && b[pos] === CR;
+          }
+          // Compares, not a table load: the valid set is two ranges, and this loop
+          // is most of a head's bytes (~15% fewer instructions per byte, measured).
+          for (; pos < lim; pos++) {
+            const c = b[pos];
+            if (c < 32 ? c !== 9 : c === 127) break; // not HTAB / SP / VCHAR / obs-text
+          }
+          if (pos === lim) break loop;
+          const c = b[pos];
+          if (c !== CR) {
+            if (c === LF) return this.fail(ParseCode.BARE_LF, pos, "LF without CR in the field section");
+            return this.fail(ParseCode.INVALID_FIELD_VALUE, pos, `control byte ${hex(c)} in a field value`);
+          }
+          if (!this.trailers && !this.addField(b, pos, hostOk)) return -1;
+          // The LF inline when it is there: one dispatch less per field line.
+          if (++pos < lim && b[pos] === LF) {
+            pos++;
+            state = St.S_FIELD_START;
+          } else {
+            state = St.S_VALUE_LF;
+          }
+          continue;
+        }
+        case St.S_VALUE_START: {
+          while (pos < lim && (b[pos] === 32 || b[pos] === 9)) pos++; // OWS
+          if (pos === lim) break loop;
+          this.mark = pos;
+          state = St.S_VALUE;
+          continue;
+        }
+        case St.S_VALUE_LF: {
+          if (pos === lim) break loop;
+          if (b[pos] !== LF) return this.fail(ParseCode.BARE_CR, pos, "CR without LF in the field section");
+          pos++;
+          state = St.S_FIELD_START;
+          continue;
+        }
+        case St.S_SECTION_LF: {
+          if (pos === lim) break loop;
+          if (b[pos] !== LF) {
+            return this.fail(ParseCode.BARE_CR, pos, "CR without LF ending the field section");
+          }
+          pos++;
+          state = St.S_DONE;
+          break loop;
+        }
         case St.S_METHOD: {
           while (pos < lim && token[b[pos]] === 1) pos++;
           if (pos === lim) break loop;
@@ -321,95 +432,6 @@ export class HeadGrammar {
           state = St.S_FIELD_START;
           continue;
         }
-        case St.S_FIELD_START: {
-          if (pos === lim) break loop;
-          const c = b[pos];
-          if (token[c] === 1) {
-            if (this.count === this.maxHeaders && !this.trailers) {
-              return this.fail(ParseCode.TOO_MANY_HEADERS, pos, `more than ${this.maxHeaders} field lines`);
-            }
-            this.nameStart = pos++;
-            state = St.S_FIELD_NAME;
-            continue;
-          }
-          if (c === CR) {
-            pos++;
-            state = St.S_SECTION_LF;
-            continue;
-          }
-          if (c === SP || c === HTAB) {
-            // RFC 9112 §5.2 (obs-fold) and §2.2 (whitespace after the start line): reject.
-            return this.fail(ParseCode.OBS_FOLD, pos, "field line starts with whitespace (obs-fold)");
-          }
-          if (c === LF) return this.fail(ParseCode.BARE_LF, pos, "LF without CR in the field section");
-          return this.fail(ParseCode.INVALID_FIELD_NAME, pos, `byte ${hex(c)} in a field name`);
-        }
-        case St.S_FIELD_NAME: {
-          while (pos < lim && token[b[pos]] === 1) pos++;
-          if (pos === lim) break loop;
-          const c = b[pos];
-          if (c === COLON) {
-            if (!this.trailers) {
-              this.nameEnd = pos;
-              this.field = fieldOf(b, this.nameStart, pos);
-            }
-            pos++;
-            state = St.S_VALUE_START;
-            continue;
-          }
-          if (c === SP || c === HTAB) {
-            return this.fail(
-              ParseCode.SPACE_BEFORE_COLON,
-              pos,
-              "whitespace between a field name and its colon",
-            );
-          }
-          if (c === CR || c === LF) {
-            return this.fail(ParseCode.INVALID_FIELD_NAME, pos, "field line without a colon");
-          }
-          return this.fail(ParseCode.INVALID_FIELD_NAME, pos, `byte ${hex(c)} in a field name`);
-        }
-        case St.S_VALUE_START: {
-          while (pos < lim && (b[pos] === 32 || b[pos] === 9)) pos++; // OWS
-          if (pos === lim) break loop;
-          this.mark = pos;
-          state = St.S_VALUE;
-          continue;
-        }
-        case St.S_VALUE: {
-          // Compares, not a table load: the valid set is two ranges, and this loop
-          // is most of a head's bytes (~15% fewer instructions per byte, measured).
-          for (; pos < lim; pos++) {
-            const c = b[pos];
-            if (c < 32 ? c !== 9 : c === 127) break; // not HTAB / SP / VCHAR / obs-text
-          }
-          if (pos === lim) break loop;
-          const c = b[pos];
-          if (c !== CR) {
-            if (c === LF) return this.fail(ParseCode.BARE_LF, pos, "LF without CR in the field section");
-            return this.fail(ParseCode.INVALID_FIELD_VALUE, pos, `control byte ${hex(c)} in a field value`);
-          }
-          if (!this.trailers && !this.addField(b, pos)) return -1;
-          pos++;
-          state = St.S_VALUE_LF;
-          continue;
-        }
-        case St.S_VALUE_LF: {
-          if (pos === lim) break loop;
-          if (b[pos] !== LF) return this.fail(ParseCode.BARE_CR, pos, "CR without LF in the field section");
-          pos++;
-          state = St.S_FIELD_START;
-          continue;
-        }
-        case St.S_SECTION_LF: {
-          if (pos === lim) break loop;
-          if (b[pos] !== LF) {
-            return this.fail(ParseCode.BARE_CR, pos, "CR without LF ending the field section");
-          }
-          pos++;
-          state = St.S_DONE;
-          break loop;
-        }
         default:
           break loop;
       }
@@ -419,7 +441,7 @@ export class HeadGrammar {
   }
 
   /** Records the field line whose value ends at `cr`, and reads it if it steers framing. */
-  addField(b: Uint8Array, cr: number): boolean {
+  addField(b: Uint8Array, cr: number, hostOk: boolean): boolean {
     const vs = this.mark;
     let ve = cr;
     while (ve > vs && (b[ve - 1] === SP || b[ve - 1] === HTAB)) ve--;
@@ -438,18 +460,18 @@ export class HeadGrammar {
     const field = this.field;
     if (field === Field.OTHER) return true;
     this.field = Field.OTHER;
-    return this.framingField(field, b, vs, ve);
+    return this.framingField(field, b, vs, ve, hostOk);
   }
 
   /** Reads a field that steers framing or connection reuse (rare: not on the inline path). */
-  framingField(field: number, b: Uint8Array, vs: number, ve: number): boolean {
+  framingField(field: number, b: Uint8Array, vs: number, ve: number, hostOk: boolean): boolean {
     const f = this.flags;
     switch (field) {
       case Field.HOST:
         if (f & HeadFlag.HAS_HOST) {
           return this.failBool(ParseCode.DUPLICATE_HOST, this.nameStart, "more than one Host");
         }
-        if (!isValidHost(b, vs, ve)) {
+        if (!hostOk && !isValidHost(b, vs, ve)) {
           return this.failBool(ParseCode.INVALID_HOST, vs, "Host is not uri-host[:port]");
         }
         this.flags = f | HeadFlag.HAS_HOST;

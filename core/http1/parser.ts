@@ -175,6 +175,7 @@ export class Http1Parser<T = unknown> implements HeadSource {
     const g = this.#g;
     let pos = start;
     for (;;) {
+      // Labels are compared in order: every request passes HEAD and COMPLETE.
       switch (this.#phase) {
         case St.PH_HEAD: {
           if (this.#paused) return this.#stop(pos, ParseCode.PAUSED);
@@ -192,6 +193,21 @@ export class Http1Parser<T = unknown> implements HeadSource {
           h.onHeaders(this);
           continue;
         }
+        case St.PH_COMPLETE: {
+          this.#messages++;
+          g.emptyLines = 0;
+          if (g.flags & HeadFlag.KEEP_ALIVE) {
+            this.#phase = St.PH_HEAD;
+            g.state = St.S_START;
+          } else {
+            this.#phase = St.PH_CLOSED;
+          }
+          h.onMessageComplete(this);
+          // Let go of the head's bytes: an idle connection must not pin its last read buffer.
+          g.release();
+          if (this.#phase === St.PH_CLOSED) return this.#stop(pos, ParseCode.CLOSED);
+          continue;
+        }
         case St.PH_BODY: {
           if (this.#paused) return this.#stop(pos, ParseCode.PAUSED);
           if (pos === end) return this.#stop(end, ParseCode.OK);
@@ -201,13 +217,6 @@ export class Http1Parser<T = unknown> implements HeadSource {
           this.#remaining = left - (pos - s);
           if (this.#remaining === 0) this.#phase = St.PH_COMPLETE;
           h.onBody?.(this, buf, s, pos);
-          continue;
-        }
-        case St.PH_CHUNK_LINE: {
-          if (this.#paused) return this.#stop(pos, ParseCode.PAUSED);
-          pos = this.#chunkLine(buf, pos, end);
-          if (pos < 0) return this.#failed();
-          if (this.#phase === St.PH_CHUNK_LINE) return this.#stop(end, ParseCode.OK);
           continue;
         }
         case St.PH_CHUNK_DATA: {
@@ -222,6 +231,13 @@ export class Http1Parser<T = unknown> implements HeadSource {
             this.#dataEnd = St.S_DATA_CR;
           }
           h.onBody?.(this, buf, s, pos);
+          continue;
+        }
+        case St.PH_CHUNK_LINE: {
+          if (this.#paused) return this.#stop(pos, ParseCode.PAUSED);
+          pos = this.#chunkLine(buf, pos, end);
+          if (pos < 0) return this.#failed();
+          if (this.#phase === St.PH_CHUNK_LINE) return this.#stop(end, ParseCode.OK);
           continue;
         }
         case St.PH_CHUNK_END: {
@@ -246,21 +262,6 @@ export class Http1Parser<T = unknown> implements HeadSource {
             return this.#failed();
           }
           return this.#stop(end, ParseCode.OK);
-        }
-        case St.PH_COMPLETE: {
-          this.#messages++;
-          g.emptyLines = 0;
-          if (g.flags & HeadFlag.KEEP_ALIVE) {
-            this.#phase = St.PH_HEAD;
-            g.state = St.S_START;
-          } else {
-            this.#phase = St.PH_CLOSED;
-          }
-          h.onMessageComplete(this);
-          // Let go of the head's bytes: an idle connection must not pin its last read buffer.
-          g.release();
-          if (this.#phase === St.PH_CLOSED) return this.#stop(pos, ParseCode.CLOSED);
-          continue;
         }
         default:
           // PH_CLOSED or PH_ERROR: a callback called reset() or failed the parse mid-run.
