@@ -611,6 +611,12 @@ export interface Stall {
 export interface WatchdogOptions {
   /** The timer period in ms. Default 20. */
   intervalMs?: number;
+  /**
+   * Ticks in the first this-many ms after start are measured but never
+   * stalls: module loading and JIT warm-up are not a handler blocking the
+   * loop. Default 0 (servers pass 2000).
+   */
+  warmupMs?: number;
   /** A tick at least this late is a stall. Default 100. */
   stallMs?: number;
   /**

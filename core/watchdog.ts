@@ -63,6 +63,7 @@ class StallWatchdog implements Watchdog {
   #log: ((line: string) => void) | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #due: number;
+  #warmUntil: number;
   #stopped = false;
   #overloaded = false;
   #smoothed = 0;
@@ -86,6 +87,7 @@ class StallWatchdog implements Watchdog {
     this.#onStall = options.onStall;
     this.#log = options.log === false ? undefined : options.log ?? defaultLog;
     this.#due = performance.now() + this.#intervalMs;
+    this.#warmUntil = performance.now() + (options.warmupMs ?? 0);
     this.#schedule();
   }
 
@@ -136,7 +138,7 @@ class StallWatchdog implements Watchdog {
     this.#smoothed += this.#alpha * (late - this.#smoothed);
     if (this.#smoothed >= this.#shedMs) this.#overloaded = true;
     else if (this.#smoothed < this.#shedMs / 2) this.#overloaded = false;
-    if (late >= this.#stallMs) this.#stall({ label, delayMs: late, since }, now);
+    if (late >= this.#stallMs && now >= this.#warmUntil) this.#stall({ label, delayMs: late, since }, now);
     else if (this.#unlogged > 0 && now - this.#loggedAt >= LOG_EVERY_MS) this.#flushLog(now);
   }
 

@@ -36,7 +36,9 @@ export class HttpServerCore {
     this.limits = options.limits;
     this.loopId = options.loopId;
     this.#onError = options.onError;
-    this.watchdog = options.watchdog === false ? undefined : startWatchdog(options.watchdog);
+    this.watchdog = options.watchdog === false
+      ? undefined
+      : startWatchdog({ warmupMs: 2000, ...options.watchdog });
   }
 
   /** Reports a handler failure; `request` is absent for failures after the head went out. */

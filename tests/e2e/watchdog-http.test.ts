@@ -16,6 +16,8 @@ for (const rt of findRuntimes()) {
       const url = (path: string) => `http://127.0.0.1:${server.port}${path}`;
       beforeAll(async () => {
         server = await startServer(rt.id, "tests/fixtures/watchdog-app.ts", { args: ["--engine", "kernel"] });
+        // The server's watchdog ignores its first 2 s (start-up is not a stall).
+        await new Promise((r) => setTimeout(r, 2100));
       });
       afterAll(() => server?.stop());
 
