@@ -28,7 +28,9 @@ describe("http1 parser corpus", () => {
       expect(replay(c.input, bytewise, c.options, true), "one byte at a time, pausing").toEqual(whole);
       for (let i = 1; i < n; i++) {
         const split = replay(c.input, [i], c.options);
-        if (split.join("\n") !== whole.join("\n")) expect(split, `split at ${i}`).toEqual(whole);
+        if (split.length !== whole.length || split.some((l, k) => l !== whole[k])) {
+          expect(split, `split at ${i}`).toEqual(whole);
+        }
       }
     });
   }
