@@ -96,7 +96,8 @@ export interface Http1ParserOptions {
  *
  * @example A server's data path, one request at a time
  * ```ts
- * import { Http1Parser, ParseCode } from "./parser.ts";
+ * import { Http1Parser } from "./parser.ts";
+ * import { ParseCode } from "./codes.ts";
  * const parser = new Http1Parser<{ queue: string[] }>({
  *   onHeaders(p) {
  *     p.data.queue.push(`${p.methodName} ${p.target()}`);
