@@ -49,6 +49,8 @@ export interface Http1Handler<T = unknown> {
   /**
    * The head is complete and valid: method, target, version, fields and the
    * framing decision are readable on `parser` (or `parser.requestHead()`).
+   * To switch protocols (`parser.upgrade`), `pause()` here: the bytes from
+   * `offset` on are the new protocol's (for CONNECT, after the message).
    */
   onHeaders(parser: Http1Parser<T>): void;
   /** Body bytes `buf[start..end)`: the caller's buffer, de-chunked, never copied (P2). */
