@@ -159,7 +159,8 @@ export class Http1Parser<T = unknown> implements HeadSource {
   // ---- driving -------------------------------------------------------------
 
   /**
-   * Parses `buf[start..end)`, the next bytes of the connection's stream.
+   * Parses `buf[start..end)` (`0 <= start <= end <= buf.length`, not
+   * checked: this is the hot path), the next bytes of the connection's stream.
    * Returns `OK` when all were consumed, `PAUSED` (see `offset`), `CLOSED`
    * (the last message ended the connection; see `offset`) or a failure code
    * (see `error`). The parser keeps no reference to `buf` except through the
