@@ -304,9 +304,42 @@ const COMMANDS: Command[] = [
 
 const TABLE = new Map(COMMANDS.map((c) => [c.name, c]));
 
+/**
+ * Command lookup on the name's bytes, with no string made: a 64-slot table
+ * hashed on length and first and last letters, each slot checked byte by
+ * byte. Making a lower-case string and a `Map` lookup cost ~200 ns per PING
+ * on Bun (JSC), as much as all the rest of the command.
+ */
+const SLOTS: Array<Array<[Uint8Array, Command]>> = Array.from({ length: 64 }, () => []);
+for (const c of COMMANDS) {
+  const name = Uint8Array.from(c.name, (ch) => ch.charCodeAt(0));
+  SLOTS[slotOf(name)].push([name, c]);
+}
+
+function lowerByte(c: number): number {
+  return c >= 65 && c <= 90 ? c | 0x20 : c;
+}
+
+function slotOf(b: Uint8Array): number {
+  const n = b.length;
+  return n === 0 ? 0 : (n * 7 + lowerByte(b[0]) * 3 + lowerByte(b[n - 1])) & 63;
+}
+
+function lookup(b: Uint8Array): Command | undefined {
+  const slot = SLOTS[slotOf(b)];
+  for (let s = 0; s < slot.length; s++) {
+    const [name, cmd] = slot[s];
+    if (name.length !== b.length) continue;
+    let i = 0;
+    while (i < b.length && lowerByte(b[i]) === name[i]) i++;
+    if (i === b.length) return cmd;
+  }
+  return undefined;
+}
+
 /** Runs the command in `args` (name first), replying into `ctx.out`. */
 export function dispatch(ctx: CommandContext, args: Uint8Array[]): Outcome {
-  const cmd = TABLE.get(lower(args[0]));
+  const cmd = lookup(args[0]);
   if (cmd === undefined) {
     unknownCommand(ctx, args);
     return CONTINUE;

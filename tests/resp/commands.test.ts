@@ -206,6 +206,17 @@ describe("resp-kv commands", () => {
     expect(ask("GET", "a")).toBe("$-1\r\n");
   });
 
+  it("command names match in any case, and only whole names match", () => {
+    const { ask } = server();
+    expect(ask("pInG")).toBe("+PONG\r\n");
+    expect(ask("sEt", "k", "v")).toBe("+OK\r\n");
+    expect(ask("GeT", "k")).toBe("$1\r\nv\r\n");
+    expect(ask("MgEt", "k")).toBe("*1\r\n$1\r\nv\r\n");
+    for (const near of ["GE", "GETS", "xget", "P1NG", "PING\x00", "\xc7ET", "geT ", "@et", "incR_"]) {
+      expect(ask(near, "k"), JSON.stringify(near)).toMatch(/^-ERR unknown command /);
+    }
+  });
+
   it("unknown commands get Redis's message with an argument preview", () => {
     const { ask } = server();
     expect(ask("FOO")).toBe("-ERR unknown command 'FOO', with args beginning with: \r\n");
