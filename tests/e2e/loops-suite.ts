@@ -224,7 +224,11 @@ export const loopsSuite: LoopsCase[] = [
         }
         const line = await gaveUp;
         assert.match(line.text, /Last death: Error: crash-loop fixture: loop 1 dies after start/);
-        assert.ok(served > 5, `loop 0 served ${served} requests meanwhile`);
+        // Loop 0 answered while loop 1 kept dying. How many times depends on
+        // how often a request lands on the dying loop (Node 20's cluster hands
+        // connections to it round-robin while it is up) and on machine load:
+        // one answer proves it; the 20 below prove it serves alone afterwards.
+        assert.ok(served >= 1, `loop 0 served ${served} requests meanwhile`);
         const seen = await loopIds(s.port, 20, "/");
         assert.deepEqual([...seen.keys()], ["0"]);
         const stats = await s.stats();
