@@ -287,7 +287,7 @@ export interface ServeOptions {
   /**
    * `"kernel"`: triloop's own HTTP/1.1 codec on the runtime's TCP API — the
    * same behaviour and bytes everywhere. `"native"`: the runtime's own server
-   * (node:http, Bun.serve, Deno.serve) with the same options as far as it
+   * (node:http, Bun's serve(), Deno's serve()) with the same options as far as it
    * allows (gaps are data in the conformance suite). `"auto"`: whichever
    * measured faster on this runtime. Default `"auto"`.
    */
@@ -404,7 +404,7 @@ export interface WorkerHandler<S = undefined> {
 
 /** How a worker ended. */
 export interface WorkerExit {
-  /** The exit code, where the runtime tells it (`process.exit(n)`, `Deno.exit(n)`). */
+  /** The exit code, where the runtime tells it (node:process `exit(n)`, Deno's `exit(n)`). */
   code?: number;
   /** The uncaught exception or unhandled rejection that ended it, if one did (T3). */
   error?: unknown;
@@ -429,8 +429,8 @@ export interface SpawnOptions {
  *   worker never reaches the parent's own error handling; it ends the worker
  *   (terminated where the runtime would keep it alive) and arrives as
  *   `exit`'s `error`, with its message and stack.
- * - **T4 self-exit-seen**: a worker that exits by itself (`process.exit`,
- *   `Deno.exit`) is reported by `exit`, with its code.
+ * - **T4 self-exit-seen**: a worker that exits by itself (node:process `exit()`,
+ *   Deno's `exit()`) is reported by `exit`, with its code.
  */
 export interface WorkerHandle<S = undefined> {
   /** The owner's state for this worker. Starts `undefined`. */
@@ -731,7 +731,7 @@ export interface LoopInfo {
   readonly id: number;
   /** Loops the supervisor runs; 1 outside a supervised loop. */
   readonly count: number;
-  /** True inside a loop started by a supervisor, false in the supervisor or a plain process. */
+  /** True inside a loop started by a supervisor, false in the supervisor or an unsupervised process (default). */
   readonly supervised: boolean;
 }
 

@@ -74,7 +74,7 @@ export interface Http1ParserOptions {
   /**
    * Body bytes: a larger Content-Length fails at once, a chunked body when
    * its sizes add up past it. 413 when passed. `Infinity` for no limit.
-   * Default 128 MiB (Bun.serve's default): bodies stream, so this bounds
+   * Default 128 MiB (the default of Bun's serve()): bodies stream, so this bounds
    * work, not memory.
    */
   maxBodyBytes?: number;

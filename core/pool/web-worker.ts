@@ -7,8 +7,8 @@
  * fill the gap differently, so each adapter states its quirks as data:
  * - Bun fires a `close` event with the exit code (`closeEvent: true`), but
  *   its `error` event carries only a formatted message;
- * - Deno fires nothing when a worker exits by itself (`Deno.exit`,
- *   `process.exit`, `close()`), and an uncaught error in a worker whose
+ * - Deno fires nothing when a worker exits by itself (Deno's `exit()`,
+ *   node:process `exit()`, `close()`), and an uncaught error in a worker whose
  *   `error` event is not handled is printed and re-thrown in the parent.
  *
  * So the worker side ({@link webParentPort}) reports its own uncaught errors
@@ -125,8 +125,8 @@ interface WorkerScope {
 /**
  * Inside a Web Worker: the channel to its parent. Reports the worker's own
  * uncaught errors and unhandled rejections to the parent (T3); with
- * `exitCode`, also its exit — on `unload` (which `Deno.exit` and
- * `process.exit` fire) and on `close()` (which fires nothing) — with the code
+ * `exitCode`, also its exit — on `unload` (which Deno's `exit()` and
+ * node:process `exit()` fire) and on `close()` (which fires nothing) — with the code
  * `exitCode()` reads (T4).
  */
 export function webParentPort(exitCode?: () => number | undefined): ParentPort {

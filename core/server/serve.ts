@@ -34,9 +34,16 @@ export type Engine = (runtime: Runtime, options: ResolvedServeOptions) => Promis
  * `npm run bench`; see the README's table).
  */
 export const AUTO_ENGINE: Record<Runtime["name"], { engine: "kernel" | "native"; why: string }> = {
-  node: { engine: "kernel", why: "the kernel codec beats node:http on requests/s and CPU per request" },
-  bun: { engine: "kernel", why: "the kernel codec matches Bun.serve and wins pipelined" },
-  deno: { engine: "kernel", why: "the kernel codec matches Deno.serve and wins pipelined" },
+  node: { engine: "kernel", why: "the kernel engine beats node:http on requests/s and CPU per request" },
+  bun: {
+    engine: "kernel",
+    why:
+      "the kernel engine costs less CPU per request than the native one (and than Bun's serve() pipelined)",
+  },
+  deno: {
+    engine: "kernel",
+    why: "the kernel engine costs far less CPU per request than the native one on Deno",
+  },
 };
 
 /** Fills in the defaults of `options`. */
