@@ -93,6 +93,10 @@ export class Connection<S = unknown> implements Conn<S>, Idle {
   idleMs = 0;
   /** @internal */
   lastActive = 0;
+  /** @internal */
+  quietSince = 0;
+  /** @internal */
+  seenActive = 0;
 
   #ctx: ConnContext<S>;
   #t!: Transport;
@@ -145,7 +149,7 @@ export class Connection<S = unknown> implements Conn<S>, Idle {
         );
         return false;
       }
-      this.lastActive = loopSweeper.now;
+      this.lastActive = loopSweeper.epoch;
       ctx.stats.bytesWritten += len;
       if (this.#pendingBytes === 0) {
         const n = this.#t.write(bytes);
@@ -228,7 +232,7 @@ export class Connection<S = unknown> implements Conn<S>, Idle {
   onData(bytes: Uint8Array): void {
     const f = this.#flags;
     if (f & (CLOSED | PEER_ENDED)) return;
-    this.lastActive = loopSweeper.now;
+    this.lastActive = loopSweeper.epoch;
     this.#ctx.stats.bytesRead += bytes.byteLength;
     if (f & PAUSED) {
       // The runtime delivered a read that was already under way; hold it.

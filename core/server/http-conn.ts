@@ -65,6 +65,8 @@ export class HttpConn implements ExchangeHost, Idle {
   exchange: Exchange | undefined;
   idleMs = 0;
   lastActive = 0;
+  quietSince = 0;
+  seenActive = 0;
 
   readonly #core: HttpServerCore;
   readonly #conn: Conn<HttpConn>;
