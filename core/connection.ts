@@ -97,6 +97,8 @@ export class Connection<S = unknown> implements Conn<S>, Idle {
   quietSince = 0;
   /** @internal */
   seenActive = 0;
+  /** @internal */
+  sweep = 0;
 
   #ctx: ConnContext<S>;
   #t!: Transport;
@@ -138,7 +140,15 @@ export class Connection<S = unknown> implements Conn<S>, Idle {
     return this.#write(typeof data === "string" ? encoder.encode(data) : data);
   }
 
-  #write(bytes: Uint8Array): boolean {
+  writeTransient(bytes: Uint8Array): boolean {
+    if (this.#flags & (ENDING | CLOSED)) return false;
+    const t = this.#t;
+    if (t.writeTransient === undefined) return this.#write(bytes.slice());
+    return this.#write(bytes, t);
+  }
+
+  /** `transient`: the bytes are the caller's (C9); write them through it, copy what is kept. */
+  #write(bytes: Uint8Array, transient?: Transport): boolean {
     const ctx = this.#ctx;
     const len = bytes.byteLength;
     if (len > 0) {
@@ -152,10 +162,13 @@ export class Connection<S = unknown> implements Conn<S>, Idle {
       this.lastActive = loopSweeper.epoch;
       ctx.stats.bytesWritten += len;
       if (this.#pendingBytes === 0) {
-        const n = this.#t.write(bytes);
-        if (n < len) this.#push(n === 0 ? bytes : bytes.subarray(n));
+        const n = transient === undefined ? this.#t.write(bytes) : transient.writeTransient!(bytes);
+        if (n < len) {
+          const rest = n === 0 ? bytes : bytes.subarray(n);
+          this.#push(transient === undefined ? rest : rest.slice());
+        }
       } else {
-        this.#push(bytes);
+        this.#push(transient === undefined ? bytes : bytes.slice());
       }
     }
     if (this.bufferedAmount >= ctx.highWaterMark) {

@@ -10,7 +10,8 @@
  * and takes this sweep's time as the item's quiet start: never earlier than
  * the real activity. A timeout fires when `now - quietSince >= ms`, so it is
  * never early (C7) however late the timer runs on a loaded loop, and at most
- * two ticks late on a healthy one. (The first design stamped a coarse clock
+ * two ticks late on a healthy one. Arming and disarming a watched item are
+ * field stores too (no clock read, no set operation per request). (The first design stamped a coarse clock
  * and allowed one tick of slack; a timer delayed past its tick by a busy
  * machine then fired timeouts early — a Deno CI run saw a 600 ms headers
  * timeout answer 408 in under 550 ms.) The same code runs on every runtime,
@@ -29,9 +30,15 @@ export interface Idle {
   quietSince: number;
   /** @internal the sweeper's: the `lastActive` it saw at its last sweep. */
   seenActive: number;
+  /** @internal the sweeper's: 0 not in its set, 1 armed, 2 disarmed (leaves at the next sweep). */
+  sweep: number;
   /** Called when idle past `idleMs`; may disarm or re-arm. */
   onIdle(): void;
 }
+
+const NOT_SWEPT = 0;
+const ARMED = 1;
+const DISARMED = 2;
 
 const MIN_TICK = 5;
 const MAX_TICK = 500;
@@ -44,25 +51,32 @@ export class IdleSweeper {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #tick = MAX_TICK;
 
-  /** Starts watching `item` (its `idleMs` must be > 0), from now. */
+  /**
+   * Starts watching `item` (its `idleMs` must be > 0), from now. Costs field
+   * stores on a connection that is already watched: a keep-alive connection
+   * arms and disarms once or twice per request.
+   */
   arm(item: Idle): void {
-    item.quietSince = performance.now();
-    // One behind the epoch, so that activity before the next sweep (which
-    // stores the epoch) reads as new.
-    item.lastActive = item.seenActive = this.epoch - 1;
-    this.#armed.add(item);
+    // Seen as activity by the next sweep, which starts the quiet period at
+    // its own time: later than now, so never early, and no clock read here.
+    item.lastActive = this.epoch;
+    item.seenActive = this.epoch - 1;
+    if (item.sweep === NOT_SWEPT) this.#armed.add(item);
+    item.sweep = ARMED;
     const tick = tickFor(item.idleMs);
     if (this.#timer === undefined || tick < this.#tick) this.#schedule(tick);
   }
 
-  /** Stops watching `item`. */
+  /** Stops watching `item` (it leaves the set at the next sweep). */
   disarm(item: Idle): void {
-    this.#armed.delete(item);
+    if (item.sweep === ARMED) item.sweep = DISARMED;
   }
 
   /** How many items are armed. */
   get size(): number {
-    return this.#armed.size;
+    let n = 0;
+    for (const item of this.#armed) if (item.sweep === ARMED) n++;
+    return n;
   }
 
   #schedule(tick: number): void {
@@ -79,6 +93,11 @@ export class IdleSweeper {
     this.epoch++;
     let minMs = Infinity;
     for (const item of this.#armed) {
+      if (item.sweep !== ARMED) {
+        item.sweep = NOT_SWEPT;
+        this.#armed.delete(item);
+        continue;
+      }
       if (item.lastActive !== item.seenActive) {
         item.seenActive = item.lastActive;
         item.quietSince = now;

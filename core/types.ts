@@ -74,6 +74,9 @@ export interface SocketHandler<S = unknown> {
  *   has passed without activity; `setTimeout(0)` disarms it.
  * - **C8 buffered-amount**: `bufferedAmount` counts the bytes accepted by
  *   `write` that the runtime has not yet handed to the kernel.
+ * - **C9 write-transient**: `writeTransient` keeps C1–C3 and C8, and the
+ *   caller may reuse `bytes` as soon as it returns: the peer receives them as
+ *   they were during the call.
  */
 export interface Conn<S = unknown> {
   /** Per-connection state for the handler's state machine. Starts `undefined`. */
@@ -94,6 +97,13 @@ export interface Conn<S = unknown> {
    * modify `bytes` after passing them.
    */
   write(bytes: Uint8Array | string): boolean;
+  /**
+   * `write` for bytes the caller reuses (a scratch buffer): they are valid
+   * only during the call, and the connection copies what it keeps (C9) —
+   * in the runtime's cheapest way, or not at all where the runtime copies
+   * into the kernel at once.
+   */
+  writeTransient(bytes: Uint8Array): boolean;
   /** Writes `bytes` if given, flushes, then half-closes (C4). */
   end(bytes?: Uint8Array | string): void;
   /** Closes now, discarding buffered output (C5). */
@@ -220,6 +230,12 @@ export interface Runtime {
 export interface Transport {
   /** Hands bytes to the runtime; returns how many it took (0 ≤ n ≤ length). */
   write(bytes: Uint8Array): number;
+  /**
+   * `write` for bytes valid only during the call: the transport copies what
+   * it keeps (the caller copies what it does not take). Absent, the
+   * connection copies them and calls `write`.
+   */
+  writeTransient?(bytes: Uint8Array): number;
   /** Bytes the runtime took but has not yet handed to the kernel. */
   readonly buffered: number;
   /** Half-closes once everything taken is sent; then calls `onShutdown`. */

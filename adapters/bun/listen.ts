@@ -36,6 +36,10 @@ class BunTransport implements Transport {
     const n = this.#s.write(bytes);
     return n > 0 ? n : 0;
   }
+  /** Bun copies what it takes into the kernel during the call; the core copies the rest. */
+  writeTransient(bytes: Uint8Array): number {
+    return this.write(bytes);
+  }
   get buffered(): number {
     return 0;
   }

@@ -35,6 +35,16 @@ const MAX_SLAB = 64 * 1024;
 /** A slab with less room than this left is replaced before the next read. */
 const MIN_ROOM = 1024;
 
+/**
+ * Transient writes (C9) are copied into a slab from this loop's free list and
+ * the slab returns when the write completes: one write is in flight per
+ * connection, so a few slabs serve every connection of a loop, and an idle
+ * connection holds none.
+ */
+const OUT_SLAB = 16 * 1024;
+const freeSlabs: Uint8Array[] = [];
+const MAX_FREE_SLABS = 64;
+
 /** A Deno TCP connection as a core {@link Transport}, with its read loop. */
 class DenoTransport implements Transport {
   readonly remoteAddress: string;
@@ -68,8 +78,21 @@ class DenoTransport implements Transport {
 
   write(bytes: Uint8Array): number {
     if (this.#closed || this.#writing) return 0;
-    this.#send(bytes);
+    this.#send(bytes, undefined);
     return bytes.byteLength;
+  }
+
+  writeTransient(bytes: Uint8Array): number {
+    if (this.#closed || this.#writing) return 0;
+    const len = bytes.byteLength;
+    if (len > OUT_SLAB) {
+      this.#send(bytes.slice(), undefined);
+      return len;
+    }
+    const slab = freeSlabs.pop() ?? new Uint8Array(OUT_SLAB);
+    slab.set(bytes);
+    this.#send(slab.subarray(0, len), slab);
+    return len;
   }
 
   get buffered(): number {
@@ -139,7 +162,8 @@ class DenoTransport implements Transport {
     }
   }
 
-  async #send(bytes: Uint8Array): Promise<void> {
+  /** Writes all of `bytes`; `slab` (theirs) goes back to the free list once the runtime is done with it. */
+  async #send(bytes: Uint8Array, slab: Uint8Array | undefined): Promise<void> {
     this.#writing = true;
     let at = 0;
     this.#unsent = bytes.byteLength;
@@ -149,10 +173,12 @@ class DenoTransport implements Transport {
         this.#unsent = bytes.byteLength - at;
       }
     } catch (err) {
+      // A failed write may still be in the runtime's hands: the slab is not reused.
       this.#writing = false;
       if (!this.#closed) this.#fail(err);
       return;
     }
+    if (slab !== undefined && freeSlabs.length < MAX_FREE_SLABS) freeSlabs.push(slab);
     this.#writing = false;
     if (this.#closed) return;
     if (this.#shutdownWanted) this.#closeWrite();

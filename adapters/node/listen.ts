@@ -9,6 +9,7 @@
  * @module
  */
 
+import { Buffer } from "node:buffer";
 import * as net from "node:net";
 import { ConnContext, Connection } from "../../core/connection.ts";
 import { TriloopError } from "../../core/errors.ts";
@@ -31,6 +32,15 @@ class NodeTransport implements Transport {
   write(bytes: Uint8Array): number {
     if (this.#destroyed) return 0;
     this.#s.write(bytes);
+    return bytes.byteLength;
+  }
+  writeTransient(bytes: Uint8Array): number {
+    if (this.#destroyed) return 0;
+    // node:net may keep the chunk queued, so it gets a copy; allocUnsafe
+    // takes small ones from Node's shared pool (no allocation of its own).
+    const copy = Buffer.allocUnsafe(bytes.byteLength);
+    copy.set(bytes);
+    this.#s.write(copy);
     return bytes.byteLength;
   }
   get buffered(): number {

@@ -194,6 +194,19 @@ export class HeadWriter {
   }
 
   /**
+   * Ends the head and returns it as a string, for a caller that encodes it
+   * together with a text body (one encode per response, into its own
+   * buffer); `undefined` when the head holds obs-text, which must go out as
+   * latin1 (W2) — then it is encoded here, for `view()`.
+   */
+  endText(): string | undefined {
+    this.#head += "\r\n";
+    if (!this.#high) return this.#head;
+    this.#len = this.#encodeHead(this.#head);
+    return undefined;
+  }
+
+  /**
    * Appends `content-length` for `body`, ends the head and appends the body
    * (a string as UTF-8): a whole small response in one buffer.
    */

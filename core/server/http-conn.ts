@@ -22,7 +22,14 @@ import { type Idle, loopSweeper } from "../idle-sweeper.ts";
 import { Exchange, type ExchangeHost } from "./exchange.ts";
 import { DIRECT_BELOW, loopOut } from "./out-buffer.ts";
 import { utf8Length } from "../http1/head-writer.ts";
-import { bodyless, type Resolved, resolveResponse, writeErrorResponse, writeHead } from "./respond.ts";
+import {
+  bodyless,
+  type Resolved,
+  resolveResponse,
+  writeErrorResponse,
+  writeHead,
+  writeTextResponse,
+} from "./respond.ts";
 import type { HttpServerCore } from "./server-core.ts";
 
 const CONTINUE = new TextEncoder().encode("HTTP/1.1 100 Continue\r\n\r\n");
@@ -67,6 +74,7 @@ export class HttpConn implements ExchangeHost, Idle {
   lastActive = 0;
   quietSince = 0;
   seenActive = 0;
+  sweep = 0;
 
   readonly #core: HttpServerCore;
   readonly #conn: Conn<HttpConn>;
@@ -362,9 +370,8 @@ export class HttpConn implements ExchangeHost, Idle {
       if (length < DIRECT_BELOW) {
         // The common case: a small string body, encoded once, straight into
         // the out buffer (no array per response).
-        writeHead(loopOut, r, length, !ex.closeAfter, http10);
+        writeTextResponse(loopOut, r, length, !ex.closeAfter, http10, noBody ? "" : r.text);
         ex.headSent = true;
-        if (!noBody) loopOut.text(r.text);
         this.#done(ex);
         return;
       }

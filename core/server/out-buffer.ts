@@ -3,8 +3,9 @@
  *
  * One scratch buffer per loop, not per connection: idle connections hold no
  * output memory. Responses produced in one turn of the loop (a batch of
- * pipelined requests) are appended here and leave in one `write` — one
- * syscall for the batch — as a copy the connection owns. Bodies above
+ * pipelined requests) are appended here and leave in one `writeTransient` —
+ * one syscall for the batch, and no copy where the runtime copies into the
+ * kernel at once (Bun), or a copy into pooled memory (Node, Deno). Bodies above
  * `DIRECT_BELOW` skip the copy: the head is flushed, then the body's own
  * bytes are written as they are.
  *
@@ -37,12 +38,12 @@ export class OutBuffer {
     this.len += b.byteLength;
   }
 
-  /** Writes what is buffered to `conn` (as a copy it owns) and empties the buffer. */
+  /** Writes what is buffered to `conn` and empties the buffer (the connection copies what it keeps, C9). */
   flushTo(conn: Conn): boolean {
-    if (this.len === 0) return true;
-    const out = this.buf.slice(0, this.len);
+    const len = this.len;
+    if (len === 0) return true;
     this.len = 0;
-    return conn.write(out);
+    return conn.writeTransient(this.buf.subarray(0, len));
   }
 
   #grow(extra: number): void {

@@ -202,6 +202,32 @@ export function writeHead(
   keepAlive: boolean,
   http10: boolean,
 ): void {
+  out.bytes(headOf(r, length, keepAlive, http10).end().view());
+}
+
+/**
+ * Appends the head and a small text body (empty for HEAD) with one encode,
+ * straight into `out`: the common response, with no bytes in between.
+ */
+export function writeTextResponse(
+  out: OutBuffer,
+  r: Resolved,
+  length: number,
+  keepAlive: boolean,
+  http10: boolean,
+  body: string,
+): void {
+  const w = headOf(r, length, keepAlive, http10);
+  const head = w.endText();
+  if (head !== undefined) {
+    out.text(body === "" ? head : head + body);
+    return;
+  }
+  out.bytes(w.view());
+  if (body !== "") out.text(body);
+}
+
+function headOf(r: Resolved, length: number, keepAlive: boolean, http10: boolean): HeadWriter {
   const w = writer.start(r.status, r.statusText);
   const list = r.fields.list;
   for (let i = 0; i < list.length; i += 2) w.header(list[i], list[i + 1]);
@@ -212,7 +238,7 @@ export function writeHead(
   }
   if (!keepAlive) w.close();
   else if (http10) w.keepAlive();
-  out.bytes(w.end().view());
+  return w;
 }
 
 /** Appends a small error response (for parse failures, timeouts, 500s) that closes the connection. */

@@ -616,6 +616,70 @@ export const tcpSuite: Case[] = [
     },
   },
   {
+    name: "C9 write-transient",
+    async run(rt) {
+      // One scratch buffer, refilled before and spoiled after every call:
+      // the peer must see each chunk as it was during its call, in order
+      // with plain writes, whether it went out at once or waited behind
+      // backpressure (the client starts paused).
+      const sizes = [100, 8 * KiB, 64 * KiB, 300, 33 * KiB, 1];
+      const expected: Uint8Array[] = [];
+      const returns: boolean[] = [];
+      let buffered = 0;
+      const scratch = new Uint8Array(64 * KiB);
+      const listener = await rt.listen({ hostname: HOST, port: 0, maxBufferedBytes: 32 * MiB }, {
+        data() {},
+        open(c) {
+          for (let i = 0; i < 240; i++) {
+            const size = sizes[i % sizes.length];
+            const chunk = patternBytes(size, i + 1);
+            expected.push(chunk);
+            if (i % 7 === 3) {
+              returns.push(c.write(chunk)); // a plain write between transient ones
+              continue;
+            }
+            scratch.set(chunk);
+            returns.push(c.writeTransient(scratch.subarray(0, size)));
+            scratch.fill(0xee, 0, size);
+          }
+          buffered = c.bufferedAmount;
+          c.end();
+        },
+      });
+      const c = await sink(rt, listener.port, { open: (conn) => conn.pause() });
+      c.conn.pause();
+      await until(() => expected.length === 240, "the writes");
+      await sleep(50);
+      c.conn.resume();
+      await c.closed;
+      assertBytesEqual(c.bytes(), concat(expected), "what the peer received");
+      assert.ok(buffered > 0, "some of it waited behind backpressure");
+      assert.equal(returns[0], true, "the first small write is under the high-water mark");
+      assert.equal(returns.at(-1), false, "past the high-water mark write says stop (C2)");
+      await listener.close();
+
+      // C3 holds for transient writes too.
+      const closed = deferred<TriloopError | undefined>();
+      const capped = await rt.listen({ hostname: HOST, port: 0, maxBufferedBytes: MiB }, {
+        data() {},
+        open(conn) {
+          const flood = () => {
+            for (let i = 0; i < 64 && conn.readyState === "open"; i++) conn.writeTransient(scratch);
+            if (conn.readyState === "open") setTimeout(flood, 1);
+          };
+          flood();
+        },
+        close: (_c, err) => closed.resolve(err),
+      });
+      const d = await sink(rt, capped.port, { open: (conn) => conn.pause() });
+      d.conn.pause();
+      assert.equal((await closed.promise)?.code, "TRI_ERR_OUTPUT_OVERFLOW");
+      d.conn.resume();
+      await d.closed;
+      await capped.close();
+    },
+  },
+  {
     name: "L1 listen-bound",
     async run(rt) {
       const a = await rt.listen({ hostname: HOST, port: 0 }, echo);

@@ -10,6 +10,7 @@ function item(idleMs: number): Idle & { fired: number[] } {
     lastActive: 0,
     quietSince: 0,
     seenActive: 0,
+    sweep: 0,
     fired,
     onIdle() {
       fired.push(performance.now());
@@ -83,10 +84,32 @@ describe("IdleSweeper", () => {
       expect(a.fired[i]! - a.fired[i - 1]!).toBeGreaterThanOrEqual(100);
     }
     s.disarm(a);
+    expect(s.size).toBe(0);
     const n = a.fired.length;
     vi.advanceTimersByTime(1000);
     expect(a.fired.length).toBe(n);
-    expect(s.size).toBe(0);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it("arming and disarming a watched item between sweeps costs no set operation and no clock read", () => {
+    const s = new IdleSweeper();
+    const a = item(1000);
+    s.arm(a);
+    const now = vi.spyOn(performance, "now");
+    for (let i = 0; i < 1000; i++) {
+      s.disarm(a);
+      s.arm(a);
+    }
+    expect(now).not.toHaveBeenCalled();
+    now.mockRestore();
+    expect(s.size).toBe(1);
+    s.disarm(a);
+    vi.advanceTimersByTime(200); // the sweep drops it
+    expect(a.sweep).toBe(0);
+    expect(vi.getTimerCount()).toBe(0);
+    s.arm(a); // and it comes back
+    vi.advanceTimersByTime(1300);
+    expect(a.fired.length).toBe(1);
   });
 
   it("the shortest timeout sets the tick; the timer stops when nothing is armed", () => {
