@@ -149,6 +149,11 @@ export class HeadWriter {
     return this;
   }
 
+  /** The current `date` line (the same string all second long). */
+  dateLine(): string {
+    return this.#date.line();
+  }
+
   /** Appends the `date` field, formatted at most once a second. */
   date(): this {
     this.#head += this.#date.line();

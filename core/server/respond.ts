@@ -206,8 +206,41 @@ export function writeHead(
 }
 
 /**
+ * Recently sent small text responses, encoded, by what they were made from.
+ * A server answers the same few responses over and over (a health check, a
+ * greeting, a fixed error), and within one second (the `date` line) their
+ * bytes do not change: a hit is a few string comparisons (usually of the
+ * same string objects) and one copy, instead of validating and encoding the
+ * head again. A response is cached the second time it is seen in a row of
+ * misses, so dynamic bodies never pay for an entry.
+ */
+interface CachedResponse {
+  status: number;
+  statusText: string;
+  list: string[];
+  length: number;
+  flags: number;
+  date: string;
+  body: string;
+  bytes: Uint8Array;
+}
+
+const CACHE_SIZE = 8;
+const CACHE_BODY_BELOW = 1024;
+const cache: Array<CachedResponse | undefined> = new Array(CACHE_SIZE);
+let cacheNext = 0;
+let lastMissBody: string | undefined;
+
+function sameList(a: string[], b: string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
  * Appends the head and a small text body (empty for HEAD) with one encode,
- * straight into `out`: the common response, with no bytes in between.
+ * straight into `out`: the common response, with no bytes in between. The
+ * bytes are the same as {@link writeHead} and the body would give (H1).
  */
 export function writeTextResponse(
   out: OutBuffer,
@@ -217,14 +250,47 @@ export function writeTextResponse(
   http10: boolean,
   body: string,
 ): void {
+  const cacheable = body.length < CACHE_BODY_BELOW;
+  let date = "";
+  const flags = (keepAlive ? 1 : 0) | (http10 ? 2 : 0);
+  if (cacheable) {
+    date = writer.dateLine();
+    for (let i = 0; i < CACHE_SIZE; i++) {
+      const c = cache[i];
+      if (
+        c !== undefined && c.body === body && c.status === r.status && c.date === date &&
+        c.length === length && c.flags === flags && c.statusText === r.statusText &&
+        sameList(c.list, r.fields.list)
+      ) {
+        out.bytes(c.bytes);
+        return;
+      }
+    }
+  }
+  const start = out.len;
   const w = headOf(r, length, keepAlive, http10);
   const head = w.endText();
-  if (head !== undefined) {
-    out.text(body === "" ? head : head + body);
+  if (head !== undefined) out.text(body === "" ? head : head + body);
+  else {
+    out.bytes(w.view());
+    if (body !== "") out.text(body);
+  }
+  if (!cacheable) return;
+  if (lastMissBody !== body) {
+    lastMissBody = body;
     return;
   }
-  out.bytes(w.view());
-  if (body !== "") out.text(body);
+  cache[cacheNext] = {
+    status: r.status,
+    statusText: r.statusText,
+    list: r.fields.list,
+    length,
+    flags,
+    date,
+    body,
+    bytes: out.buf.slice(start, out.len),
+  };
+  cacheNext = (cacheNext + 1) % CACHE_SIZE;
 }
 
 function headOf(r: Resolved, length: number, keepAlive: boolean, http10: boolean): HeadWriter {
