@@ -37,6 +37,8 @@ export interface BenchConfig {
   peers: Partial<Record<RuntimeId, PeerSet>>;
   /** Generator threads; default: the CPUs the generator may use. */
   threads?: number;
+  /** The runtime the load threads run on: bun (a child process, the default when installed) or node (in-process). */
+  generator: "bun" | "node";
   pin: boolean;
   wrkCheck: boolean;
   timeoutMs: number;
@@ -65,6 +67,8 @@ export const USAGE = `usage: triloop bench [<entry>] [options]
   --peers P            all | min (baseline + ceiling) | none, or per runtime: node=all,node24=min
                        (default all; the default preset runs node24 with min)
   --threads N          generator threads (default: CPUs left to the generator)
+  --generator R        bun | node: the runtime of the load threads (default bun when installed:
+                       its client connections cost the least CPU per request)
   --idle-connections N idle connections per server (default 10000)
   --no-pin             do not pin server and generator to separate CPUs
   --no-wrk-check       skip the generator-vs-wrk comparison
@@ -203,6 +207,12 @@ export function parseConfig(
       "respDriver"
     ];
   const peers = parsePeers(get("peers") ?? "all", runtimes);
+  const generator =
+    (get("generator") ?? (installed.includes("bun") ? "bun" : "node")) as BenchConfig["generator"];
+  if (generator !== "bun" && generator !== "node") throw new TypeError(`Unknown generator '${generator}'`);
+  if (generator === "bun" && !installed.includes("bun")) {
+    throw new TypeError("--generator bun needs Bun (npm install brings it)");
+  }
   const out = (name: string) => (get(name) ? resolve(root, get(name)!) : undefined);
 
   return {
@@ -222,6 +232,7 @@ export function parseConfig(
     respDriver,
     peers,
     threads: get("threads") ? positiveInt(get("threads")!, "threads") : undefined,
+    generator,
     pin: get("no-pin") !== "true",
     wrkCheck: get("no-wrk-check") !== "true",
     timeoutMs: parseDuration(get("timeout") ?? "5s"),

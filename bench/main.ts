@@ -108,16 +108,23 @@ async function main(): Promise<void> {
   }
   const threads = cfg.threads ?? Math.max(1, generatorCpus ? cores - 1 : Math.floor(cores / 2));
   const pinning = serverCpus
-    ? `servers pinned to CPU ${serverCpus}; load generator (${threads} thread${threads > 1 ? "s" : ""}), ` +
+    ? `servers pinned to CPU ${serverCpus}; load generator (${threads} thread${
+      threads > 1 ? "s" : ""
+    } on ${cfg.generator}), ` +
       `wrk and redis-benchmark pinned to CPU ${generatorCpus} (taskset)`
     : `not pinned (${cfg.pin ? "taskset unavailable or 1 CPU" : "--no-pin"}); generator threads: ${threads}`;
 
+  const bun = all.find((r) => r.id === "bun");
+  const gen = cfg.generator === "bun" && bun?.bin
+    ? LoadGenerator.create(threads, [bun.bin, "run", join(ROOT, "bench", "load", "host.ts")])
+    : LoadGenerator.create(threads);
+  if (cfg.generator === "bun") gen.host = `Bun ${bun?.version ?? "?"} (child process)`;
   const progress = new Progress();
   const ctx: Context = {
     cfg,
     root: ROOT,
     runtimes,
-    gen: LoadGenerator.create(threads),
+    gen,
     progress,
     records: [],
     skips: new Map(),
@@ -174,7 +181,12 @@ async function main(): Promise<void> {
   ];
   const rts = [...runtimes.values()];
   const result: BenchResult = {
-    machine: machine(Object.fromEntries(rts.map((r) => [r.id, r.version ?? "?"])), cfg.command, pinning),
+    machine: machine(
+      Object.fromEntries(rts.map((r) => [r.id, r.version ?? "?"])),
+      cfg.command,
+      pinning,
+      gen.host,
+    ),
     config: {
       command: cfg.command,
       scenarios: ids(cfg.scenarios),

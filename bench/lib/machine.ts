@@ -17,8 +17,10 @@ export interface Machine {
   kernel: string;
   /** Runtime id → version string. */
   runtimes: Record<string, string>;
-  /** The Node running the orchestrator and the load generator. */
+  /** The Node running the orchestrator (and the load threads, when `generator` is not set). */
   generatorNode: string;
+  /** Where the load threads ran, e.g. "bun 1.4.5 (child process)". */
+  generator?: string;
   date: string;
   command: string;
   /** How server and generator were placed on CPUs. */
@@ -40,7 +42,12 @@ export function cpuModel(): string {
  * Describes this machine. `cores` is every CPU the machine has (not this
  * process's affinity, which the bench narrows when it pins itself).
  */
-export function machine(runtimes: Record<string, string>, command: string, pinning: string): Machine {
+export function machine(
+  runtimes: Record<string, string>,
+  command: string,
+  pinning: string,
+  generator?: string,
+): Machine {
   return {
     cpuModel: cpuModel(),
     cores: os.cpus().length,
@@ -48,6 +55,7 @@ export function machine(runtimes: Record<string, string>, command: string, pinni
     kernel: `${os.type()} ${os.release()}`,
     runtimes,
     generatorNode: process.version,
+    generator,
     date: new Date().toISOString(),
     command,
     pinning,

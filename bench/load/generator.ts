@@ -1,6 +1,8 @@
 /**
- * The built-in load generator: a few `worker_threads`, each running its own
+ * The built-in load generator: a few load threads, each running its own
  * connections ({@link LoadJob}), with their histograms merged at the end.
+ * The threads run in a child process on Bun when it is installed (`host.ts`
+ * says why), else as `worker_threads` of this process.
  *
  * A run has three steps so the caller can sample the server around the
  * measured window: `start` (connect, load begins: warm-up), `measure`
@@ -20,8 +22,12 @@
  * @module
  */
 
+import { type ChildProcess, spawn } from "node:child_process";
+import { EventEmitter } from "node:events";
 import process from "node:process";
 import { Worker } from "node:worker_threads";
+import { CLOCK_TICKS, readStat } from "../lib/proc.ts";
+import { decodeMessage, encodeMessage } from "./wire.ts";
 import { Histogram, type LatencySummary } from "../lib/histogram.ts";
 import { type FromWorker, type LoadErrors, type LoadJob, noErrors, type ToWorker } from "./job.ts";
 
@@ -44,9 +50,60 @@ interface Pending {
   left: number;
 }
 
+/** What the generator needs of a load thread: a `Worker`, or one in the host process. */
+interface LoadThread {
+  on(event: "message", fn: (msg: FromWorker) => void): unknown;
+  on(event: "error", fn: (err: Error) => void): unknown;
+  on(event: "exit", fn: (code: number) => void): unknown;
+  postMessage(msg: ToWorker): void;
+  terminate(): Promise<unknown>;
+}
+
+/** The load threads of a child process running `host.ts`, as {@link LoadThread}s. */
+class LoadHost {
+  readonly child: ChildProcess;
+  readonly threads: LoadThread[];
+  #exited = false;
+
+  constructor(argv: string[], threads: number) {
+    this.child = spawn(argv[0], [...argv.slice(1), String(threads)], { stdio: ["pipe", "pipe", "inherit"] });
+    const emitters = Array.from({ length: threads }, () => new EventEmitter());
+    this.threads = emitters.map((e, i) => ({
+      on: (event: string, fn: (...args: unknown[]) => void) => e.on(event, fn),
+      postMessage: (msg: ToWorker) => this.child.stdin!.write(encodeMessage(i, msg) + "\n"),
+      terminate: () => this.close(),
+    })) as LoadThread[];
+    let carry = "";
+    this.child.stdout!.setEncoding("utf8");
+    this.child.stdout!.on("data", (text: string) => {
+      const lines = (carry + text).split("\n");
+      carry = lines.pop()!;
+      for (const line of lines) {
+        if (line === "") continue;
+        const { w, m } = decodeMessage(line);
+        emitters[w]?.emit("message", m);
+      }
+    });
+    this.child.on("error", (err) => emitters.forEach((e) => e.emit("error", err)));
+    this.child.on("exit", (code) => {
+      this.#exited = true;
+      emitters.forEach((e) => e.emit("exit", code ?? 1));
+    });
+  }
+
+  close(): Promise<void> {
+    if (this.#exited) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.child.once("exit", () => resolve());
+      this.child.stdin!.end(); // the host exits when its stdin ends
+    });
+  }
+}
+
 /** A pool of load threads, reused run after run. */
 export class LoadGenerator {
-  #workers: Worker[];
+  #workers: LoadThread[];
+  #host: LoadHost | undefined;
   #ticks: number[];
   #tickErrors: number[];
   #reports: FromWorker[] = [];
@@ -55,8 +112,9 @@ export class LoadGenerator {
   #measureAt = 0;
   #failure: Error | undefined;
 
-  private constructor(workers: Worker[]) {
+  private constructor(workers: LoadThread[], host?: LoadHost) {
     this.#workers = workers;
+    this.#host = host;
     this.#ticks = workers.map(() => 0);
     this.#tickErrors = workers.map(() => 0);
     workers.forEach((w, i) => {
@@ -68,15 +126,35 @@ export class LoadGenerator {
     });
   }
 
-  /** Starts `threads` load threads. */
-  static create(threads: number): LoadGenerator {
+  /**
+   * Starts `threads` load threads: in a child process started with `host`
+   * (the command line of `host.ts` on some runtime, e.g.
+   * `["bun", ".../host.ts"]`), or in this process when `host` is undefined.
+   */
+  static create(threads: number, host?: string[]): LoadGenerator {
     if (!(threads >= 1)) throw new RangeError(`Threads must be >= 1, got ${threads}`);
+    if (host !== undefined) {
+      const h = new LoadHost(host, threads);
+      return new LoadGenerator(h.threads, h);
+    }
     const url = new URL("./worker-boot.mjs", import.meta.url);
     // TRILOOP_BENCH_WORKER_FLAGS passes Node flags to the load threads (e.g. --cpu-prof).
     const execArgv = process.env.TRILOOP_BENCH_WORKER_FLAGS?.split(" ").filter(Boolean) ?? [];
     const workers = Array.from({ length: threads }, () => new Worker(url, { execArgv }));
     return new LoadGenerator(workers);
   }
+
+  /**
+   * CPU µs used so far by the process the threads run in (the host's; this
+   * process's own when they run here): the generator's cost per request.
+   */
+  cpuMicros(): number {
+    const s = readStat(this.#host?.child.pid ?? process.pid);
+    return s === undefined ? 0 : ((s.utime + s.stime) * 1e6) / CLOCK_TICKS;
+  }
+
+  /** Where the threads run, for the report: e.g. "bun 1.4.5 (child process)". */
+  host = "node " + process.versions.node + " (worker threads)";
 
   /** Threads in the pool. */
   get threads(): number {
@@ -154,14 +232,15 @@ export class LoadGenerator {
     return result;
   }
 
-  /** Ends the threads. */
+  /** Ends the threads (and their process). */
   async close(): Promise<void> {
-    await Promise.all(this.#workers.map((w) => w.terminate()));
+    if (this.#host !== undefined) await this.#host.close();
+    else await Promise.all(this.#workers.map((w) => w.terminate()));
   }
 
   #activeSet = new Set<number>();
 
-  #active(): Worker[] {
+  #active(): LoadThread[] {
     return this.#workers.filter((_, i) => this.#activeSet.has(i));
   }
 
@@ -212,6 +291,6 @@ export function share(total: number, n: number, i: number): number {
   return Math.floor(total / n) + (i < total % n ? 1 : 0);
 }
 
-function post(w: Worker, msg: ToWorker): void {
+function post(w: LoadThread, msg: ToWorker): void {
   w.postMessage(msg);
 }

@@ -1,7 +1,9 @@
 /**
  * One load-generator thread: keeps its share of the connections busy with
- * triloop's own client connections (`runtime.connect` of the Node adapter),
- * frames the responses, and records latencies in a {@link Histogram}.
+ * triloop's own client connections (`runtime.connect` of the adapter of the
+ * runtime running it: Bun's by default, see `host.ts`; Node's when the
+ * threads run inside the bench process), frames the responses, and records
+ * latencies in a {@link Histogram}.
  *
  * Driven by messages ({@link ToWorker}): `start` opens the connections and
  * starts the load (warm-up), `measure` zeroes the counters, `stop` reports
@@ -17,12 +19,14 @@
 
 import { Buffer } from "node:buffer";
 import { parentPort } from "node:worker_threads";
-import { runtime } from "../../adapters/node/mod.ts";
+import { currentRuntime } from "../../adapters/detect.ts";
 import type { Conn, SocketHandler } from "../../core/types.ts";
 import { Histogram } from "../lib/histogram.ts";
 import { type FromWorker, type LoadJob, type LoadReport, noErrors, type ToWorker } from "./job.ts";
 import { ResponseFramer, type ResponseSink } from "./response-framer.ts";
 import { RespFramer } from "./resp-framer.ts";
+
+const runtime = await currentRuntime();
 
 /** Time of the chunk being handled, shared by every response in it. */
 let now = 0;
@@ -211,7 +215,7 @@ function send(msg: FromWorker): void {
 
 async function start(job: LoadJob): Promise<void> {
   // A Buffer view of the batch: node:net turns any other Uint8Array into a
-  // Buffer on every write, an allocation per request.
+  // Buffer on every write, an allocation per request (a no-op elsewhere).
   job.batch = Buffer.from(job.batch.buffer, job.batch.byteOffset, job.batch.byteLength);
   const run = new Run(job);
   current = run;

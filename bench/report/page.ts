@@ -48,7 +48,9 @@ export function markdownPage(r: BenchResult): string {
   const out: string[] = [];
   out.push(`## triloop bench`, "", `\`${c.command}\` — ${m.date}`, "");
   out.push(
-    `- machine: ${m.cpuModel}, ${m.cores} CPUs; generator on Node ${m.generatorNode.replace(/^v/, "")}`,
+    `- machine: ${m.cpuModel}, ${m.cores} CPUs; generator on ${
+      m.generator ?? `Node ${m.generatorNode.replace(/^v/, "")}`
+    }; bench on Node ${m.generatorNode.replace(/^v/, "")}`,
   );
   out.push(`- ${m.pinning}`);
   if (m.cores <= 2) {

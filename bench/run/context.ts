@@ -10,7 +10,7 @@ import type { RuntimeInfo } from "../../cli/runtimes.mjs";
 import type { BenchConfig } from "../config.ts";
 import type { LoadGenerator, LoadResult } from "../load/generator.ts";
 import { errorTotal, type LoadJob } from "../load/job.ts";
-import { RssSampler, selfCpuMicros, treeCpuMicros } from "../lib/proc.ts";
+import { RssSampler, treeCpuMicros } from "../lib/proc.ts";
 import type { Progress } from "../report/progress.ts";
 import type { RunRecord } from "../report/summary.ts";
 import type { ScenarioId } from "../scenarios.ts";
@@ -93,7 +93,7 @@ export async function builtinRun(
   await gen.start(job);
   await sleep(cfg.warmupMs);
   const win = new ServerWindow(server.pid);
-  const client0 = selfCpuMicros().self;
+  const client0 = gen.cpuMicros();
   void gen.measure();
   const end = performance.now() + cfg.durationMs;
   while (performance.now() < end) {
@@ -105,7 +105,7 @@ export async function builtinRun(
     );
   }
   const { cpuUs, peakRss } = win.close();
-  const clientCpuUs = selfCpuMicros().self - client0;
+  const clientCpuUs = gen.cpuMicros() - client0;
   const result = await gen.stop();
   return { result, cpuUs, peakRss, clientCpuUs };
 }

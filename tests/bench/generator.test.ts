@@ -1,5 +1,7 @@
 import { createServer, type Server, type Socket } from "node:net";
+import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { findRuntimes } from "../../cli/runtimes.mjs";
 import { LoadGenerator, share } from "../../bench/load/generator.ts";
 import type { LoadJob } from "../../bench/load/job.ts";
 import { batchOf, requestBytes, respBatch, SCENARIOS } from "../../bench/scenarios.ts";
@@ -41,13 +43,40 @@ function job(s: HttpScenario, port: number, over: Partial<LoadJob> = {}): LoadJo
   };
 }
 
-const gen = LoadGenerator.create(2);
-afterAll(() => gen.close());
+it("share splits connections and requests over threads exactly", () => {
+  expect([0, 1, 2].map((i) => share(10, 3, i))).toEqual([4, 3, 3]);
+  expect([0, 1].map((i) => share(1, 2, i))).toEqual([1, 0]);
+});
 
-describe("load generator accounting", () => {
-  it("share splits connections and requests over threads exactly", () => {
-    expect([0, 1, 2].map((i) => share(10, 3, i))).toEqual([4, 3, 3]);
-    expect([0, 1].map((i) => share(1, 2, i))).toEqual([1, 0]);
+// The same accounting wherever the load threads run: in this process (Node
+// worker threads), and in the Bun host process the bench uses by default.
+const bun = findRuntimes().find((r) => r.id === "bun");
+const hosts: Array<[string, () => LoadGenerator]> = [["node worker threads", () => LoadGenerator.create(2)]];
+if (bun?.available) {
+  hosts.push([
+    "bun host process",
+    () =>
+      LoadGenerator.create(2, [
+        bun.bin!,
+        "run",
+        fileURLToPath(new URL("../../bench/load/host.ts", import.meta.url)),
+      ]),
+  ]);
+} else {
+  it.skip("bun host process: Bun is not installed (npm install brings it)", () => {});
+}
+
+for (const [name, create] of hosts) {
+  describe(`load generator accounting (${name})`, () => {
+    const gen = create();
+    afterAll(() => gen.close());
+    suite(gen);
+  });
+}
+
+function suite(gen: LoadGenerator): void {
+  it("reports the CPU of the process the threads run in", () => {
+    expect(gen.cpuMicros()).toBeGreaterThan(0);
   });
 
   it("counts exactly the requested responses, pipelined, with latencies and no errors", async () => {
@@ -158,4 +187,4 @@ describe("load generator accounting", () => {
     expect(r.responses).toBeGreaterThanOrEqual(320);
     expect(r.errors.parse).toBe(0);
   });
-});
+}
