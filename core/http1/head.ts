@@ -9,7 +9,7 @@
 
 import { lowerName } from "./field-names.ts";
 import { Method, METHOD_NAMES } from "./methods.ts";
-import { latin1, LOWER } from "./tokens.ts";
+import { latin1, Latin1Memo, LOWER } from "./tokens.ts";
 
 /** Facts about a request head, as bits of `flags`. */
 export const HeadFlag = {
@@ -57,6 +57,10 @@ export interface HeadSource {
   readonly flags: number;
   readonly contentLength: number;
 }
+
+/** The last target and Host decoded in this loop (see {@link Latin1Memo}). */
+const targetMemo = new Latin1Memo();
+const hostMemo = new Latin1Memo();
 
 /**
  * One request head, detached from the parser: it keeps working after the
@@ -133,12 +137,12 @@ export class RequestHead {
 
   /** The request-target as sent, e.g. `/a?b=1` (ASCII, made once). */
   get target(): string {
-    return (this.#target ??= latin1(this.buf, this.targetStart, this.targetEnd));
+    return (this.#target ??= targetMemo.decode(this.buf, this.targetStart, this.targetEnd));
   }
 
   /** The Host value, or `null` when there was none. */
   get host(): string | null {
-    return this.hostStart < 0 ? null : latin1(this.buf, this.hostStart, this.hostEnd);
+    return this.hostStart < 0 ? null : hostMemo.decode(this.buf, this.hostStart, this.hostEnd);
   }
 
   /** True when the connection stays open after this request. */

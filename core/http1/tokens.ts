@@ -140,3 +140,36 @@ export function latin1(b: Uint8Array, s: number, e: number): string {
   }
   return r;
 }
+
+/** Spans up to this long are remembered by a {@link Latin1Memo}. */
+const MEMO_MAX = 128;
+
+/**
+ * {@link latin1} that gives back the same string when the bytes are the
+ * same as last time: a server sees the same Host and often the same target
+ * request after request, and comparing a few bytes costs less than making
+ * the string (and a repeated string object lets later comparisons and
+ * concatenations hit their own caches by identity).
+ */
+export class Latin1Memo {
+  #bytes = new Uint8Array(MEMO_MAX);
+  #len = -1;
+  #str = "";
+
+  decode(b: Uint8Array, s: number, e: number): string {
+    const n = e - s;
+    if (n === this.#len) {
+      const m = this.#bytes;
+      let i = 0;
+      while (i < n && m[i] === b[s + i]) i++;
+      if (i === n) return this.#str;
+    }
+    const str = latin1(b, s, e);
+    if (n <= MEMO_MAX) {
+      this.#bytes.set(b.subarray(s, e));
+      this.#len = n;
+      this.#str = str;
+    }
+    return str;
+  }
+}

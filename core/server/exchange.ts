@@ -29,6 +29,11 @@ const EMPTY = new Uint8Array(0);
 /** Body bytes held before the body stream pulls them; past this the connection pauses. */
 export const HOLD_LIMIT = 64 * 1024;
 
+/** The last URL made in this loop, and what it was made from. */
+let lastOrigin = "";
+let lastTarget = "";
+let lastUrl = "";
+
 /** One request and the state of its response. */
 export class Exchange implements RequestSource {
   readonly head: RequestHead;
@@ -73,7 +78,14 @@ export class Exchange implements RequestSource {
   url(): string {
     const target = this.head.target;
     // origin-form (the usual) gets the Host; absolute-form is already a URL.
-    return target.charCodeAt(0) === 47 /* / */ ? this.#host.origin(this.head) + target : target;
+    if (target.charCodeAt(0) !== 47 /* / */) return target;
+    const origin = this.#host.origin(this.head);
+    // The same URL as the last request (the same strings, usually the same
+    // objects): the same string back, already flattened by whoever read it.
+    if (origin === lastOrigin && target === lastTarget) return lastUrl;
+    lastOrigin = origin;
+    lastTarget = target;
+    return (lastUrl = origin + target);
   }
 
   headers(): Headers {

@@ -91,6 +91,8 @@ export class HttpConn implements ExchangeHost, Idle {
   #drainWaiter: (() => void) | undefined;
   #running = false; // inside #run (so async completions know not to re-enter)
   #blocked = false; // pipelined input waits for the client to read our output
+  #originHost = ""; // the Host the origin below was made from
+  #origin = "";
 
   constructor(core: HttpServerCore, conn: Conn<HttpConn>) {
     this.#core = core;
@@ -236,7 +238,12 @@ export class HttpConn implements ExchangeHost, Idle {
   }
 
   origin(head: RequestHead): string {
-    return `http://${head.host ?? this.#conn.localAddress}`;
+    const host = head.host ?? this.#conn.localAddress;
+    if (host !== this.#originHost) {
+      this.#originHost = host;
+      this.#origin = `http://${host}`;
+    }
+    return this.#origin;
   }
 
   // ---- the loop ---------------------------------------------------------------------

@@ -90,6 +90,14 @@ function addField(out: HeadFields, name: string, value: string): void {
   out.list.push(name, value);
 }
 
+/** The fields of a text response that set none: shared by all of them, never written. */
+const TEXT_FIELDS: HeadFields = Object.freeze({
+  list: Object.freeze(["content-type", TEXT_PLAIN]) as unknown as string[],
+  contentType: true,
+  declaredLength: -1,
+  close: false,
+});
+
 /** A response with its body kind resolved (bytes now, or a stream). */
 export interface Resolved {
   status: number;
@@ -112,6 +120,17 @@ export function resolveResponse(res: Response): Resolved {
   const parts = LightResponse.parts(res);
   if (parts !== undefined) {
     const body = parts.body;
+    if (typeof body === "string" && parts.headers === undefined) {
+      // `new Response("text")`, what most handlers return: shared, read-only fields.
+      return {
+        status: parts.status,
+        statusText: parts.statusText,
+        fields: TEXT_FIELDS,
+        bytes: null,
+        text: body,
+        stream: null,
+      };
+    }
     if (
       body === null || typeof body === "string" || body instanceof Uint8Array || body instanceof ArrayBuffer
     ) {
