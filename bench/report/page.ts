@@ -95,11 +95,21 @@ export function markdownPage(r: BenchResult): string {
   }
   if (r.targets.length > 0) {
     out.push("", "### Targets", "");
-    for (const t of r.targets) {
-      out.push(`- ${t.met ? "✓" : "✗"} ${t.runtime}: ${t.what} = ${t.figure} (target ${t.target})`);
-    }
+    for (const t of r.targets) out.push(targetLine(t));
   }
   return out.join("\n");
+}
+
+/** One line of the targets list. */
+export function targetLine(t: TargetCheck): string {
+  const below = t.ceiling !== undefined && !t.met &&
+    Number.parseFloat(t.ceiling) < Number.parseFloat(t.target.replace(/[^\d.]/g, ""));
+  const ceiling = t.ceiling === undefined
+    ? ""
+    : `; TCP minimal on the same runtime: ${t.ceiling}${
+      below ? ", below the target: the runtime's TCP API cannot reach it here" : ""
+    }`;
+  return `- ${t.met ? "✓" : "✗"} ${t.runtime}: ${t.what} = ${t.figure} (target ${t.target}${ceiling})`;
 }
 
 /** The SVG chart of a result. */

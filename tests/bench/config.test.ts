@@ -126,6 +126,35 @@ describe("summary and targets", () => {
   });
 });
 
+describe("targets against the TCP ceiling", () => {
+  it("a req/s target names the TCP minimal ratio, and says when even that is below the target", async () => {
+    const { targetLine } = await import("../../bench/report/page.ts");
+    const servers = [
+      spec("deno/triloop kernel", { family: "triloop" }),
+      spec("deno/Hono on Deno.serve", { baseline: true }),
+      spec("deno/TCP minimal", { family: "raw" }),
+    ];
+    const rows = summarize(
+      [
+        run("deno/triloop kernel", 60, 16),
+        run("deno/Hono on Deno.serve", 80, 12),
+        run("deno/TCP minimal", 64, 15),
+      ],
+      servers,
+      ["hello"],
+    );
+    const [t] = checkTargets(rows);
+    expect(t).toMatchObject({
+      what: "kernel req/s ÷ Hono on Deno.serve",
+      figure: "0.75×",
+      met: false,
+      ceiling: "0.80×",
+    });
+    const page = targetLine(t);
+    expect(page).toContain("TCP minimal on the same runtime: 0.80×, below the target");
+  });
+});
+
 describe("result page", () => {
   it("a result survives JSON (NaN as null and back) and renders the same page", async () => {
     const { chartOf, fromJson, markdownPage, toJson } = await import("../../bench/report/page.ts");
