@@ -142,10 +142,10 @@ export class RespKv implements SocketHandler<Session> {
 function flush(conn: Conn<Session>, s: Session, out: Reply): boolean {
   if (out.size === 0) return true;
   if (out.size <= PIECE) {
-    const small = out.takeSmall();
+    const small = out.viewSmall();
     if (small !== undefined) {
-      // The common case: one write per data call (K2).
-      if (conn.write(small)) return true;
+      // The common case: one write per data call (K2), of scratch bytes.
+      if (conn.writeTransient(small)) return true;
       return block(conn, s);
     }
   }
