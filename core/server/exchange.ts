@@ -25,6 +25,8 @@ export interface ExchangeHost {
 }
 
 const EMPTY = new Uint8Array(0);
+/** The shared empty list of held chunks; never pushed to (see `body`). */
+const NONE: Uint8Array[] = [];
 
 /** Body bytes held before the body stream pulls them; past this the connection pauses. */
 export const HOLD_LIMIT = 64 * 1024;
@@ -52,7 +54,8 @@ export class Exchange implements RequestSource {
   request: Request | undefined;
 
   #host: ExchangeHost;
-  #held: Uint8Array[] = [];
+  /** Body chunks not yet given to a stream (allocated with the first: most requests have none). */
+  #held: Uint8Array[] = NONE;
   #heldBytes = 0;
   #controller: ReadableStreamDefaultController<Uint8Array> | undefined;
   #stream: ReadableStream<Uint8Array> | null | undefined;
@@ -95,7 +98,7 @@ export class Exchange implements RequestSource {
   bufferedBody(): Uint8Array | undefined {
     if (!this.complete || this.#stream !== undefined) return undefined;
     const held = this.#held;
-    this.#held = [];
+    this.#held = NONE;
     if (held.length === 0) return EMPTY;
     if (held.length === 1) return held[0];
     const out = new Uint8Array(this.#heldBytes);
@@ -115,7 +118,7 @@ export class Exchange implements RequestSource {
         start: (controller) => {
           this.#controller = controller;
           for (const c of this.#held) controller.enqueue(c);
-          this.#held = [];
+          this.#held = NONE;
           this.#heldBytes = 0;
           if (this.complete) controller.close();
         },
@@ -150,6 +153,7 @@ export class Exchange implements RequestSource {
       if ((c.desiredSize ?? 1) <= 0) this.#host.pauseBody();
       return;
     }
+    if (this.#held === NONE) this.#held = [];
     this.#held.push(bytes);
     this.#heldBytes += bytes.byteLength;
     // Nobody reads the stream yet: hold a little, then stop reading until
@@ -169,7 +173,7 @@ export class Exchange implements RequestSource {
   /** Drops unread body bytes from now on (the response is done). */
   discardBody(): void {
     this.#discard = true;
-    this.#held = [];
+    this.#held = NONE;
     this.#heldBytes = 0;
     if (this.#controller !== undefined) {
       try {

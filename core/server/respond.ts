@@ -251,6 +251,7 @@ let cacheNext = 0;
 let lastMissBody: string | undefined;
 
 function sameList(a: string[], b: string[]): boolean {
+  if (a === b) return true; // the shared fields of new Response(text)
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
