@@ -11,7 +11,10 @@
  * @module
  */
 
+import { Buffer } from "node:buffer";
 import type * as http from "node:http";
+import { LightResponse, realResponse } from "../../core/fetch/light-response.ts";
+import { bodyless, type Resolved, resolveResponse } from "../../core/server/respond.ts";
 
 /** Bytes gathered before a body is sent as a stream rather than with Content-Length. */
 const MAX_PEEK = 64 * 1024;
@@ -37,6 +40,26 @@ export async function writeResponse(
     void response.body?.cancel().catch(() => {});
     return;
   }
+  /** A body length known without reading it (a Blob's size), or -1. */
+  let known = -1;
+  if (LightResponse.parts(response) !== undefined) {
+    // A light response (the engine installs them) with a fixed body: its
+    // text or bytes as they are, with no stream to read.
+    let r: Resolved | undefined;
+    try {
+      r = resolveResponse(response);
+    } catch {
+      failed(); // e.g. an invalid header in the handler's init
+      res.writeHead(500, ["content-type", "text/plain;charset=UTF-8", "content-length", "21"]);
+      res.end("Internal Server Error");
+      return;
+    }
+    if (r.stream === null) return writeFixed(req, res, r, close);
+    // A stream, Blob or FormData body: read below, from the real Response
+    // (which knows a Blob's type and a FormData boundary).
+    known = r.fields.declaredLength;
+    response = realResponse(response);
+  }
   const fields: string[] = [];
   let declared = "";
   for (const [name, value] of response.headers) {
@@ -45,6 +68,7 @@ export async function writeResponse(
     else if (name !== "transfer-encoding") fields.push(name, value);
   }
   if (close) fields.push("connection", "close");
+  if (declared === "" && known >= 0) declared = String(known);
   const status = response.status;
   const statusText = response.statusText || undefined;
   const body = response.body;
@@ -131,4 +155,26 @@ function drained(res: http.ServerResponse): Promise<void> {
     res.on("drain", done);
     res.on("close", done);
   });
+}
+
+/**
+ * Sends a response whose body is fixed text or bytes, with its length, in one
+ * `end`. Text goes as a string: node:http then sends head and body as one
+ * string in one write (bytes make it a writev of two).
+ */
+function writeFixed(req: http.IncomingMessage, res: http.ServerResponse, r: Resolved, close: boolean): void {
+  const fields = r.fields.list.slice();
+  if (close || r.fields.close) fields.push("connection", "close");
+  const text = r.text;
+  const bytes = r.bytes;
+  const length = text !== null ? Buffer.byteLength(text) : bytes === null ? 0 : bytes.byteLength;
+  // A HEAD answer of a null body says no length unless the handler declared one (H7).
+  if (!bodyless(r.status)) {
+    if (req.method !== "HEAD" || text !== null || bytes !== null) {
+      fields.push("content-length", String(length));
+    } else if (r.fields.declaredLength >= 0) fields.push("content-length", String(r.fields.declaredLength));
+  }
+  res.writeHead(r.status, r.statusText || undefined, fields);
+  if (req.method === "HEAD" || bodyless(r.status) || length === 0) res.end();
+  else res.end(text ?? bytes);
 }
