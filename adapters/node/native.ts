@@ -167,15 +167,15 @@ export async function nativeEngine(_runtime: Runtime, options: ResolvedServeOpti
     // request cost more than the rest of the engine (undici's constructor
     // validates and copies everything; measured 230 µs per request for the
     // engine against 60 for Hono on @hono/node-server).
-    let body: ReadableStream<Uint8Array> | null | undefined;
+    // Made now, not when asked for: its reader enforces the body limit (413)
+    // even for a handler that never reads the body.
+    const body = head.body ? bodyStream(req, limits.maxBodyBytes, () => refuse(res, 413)) : null;
     const request = new LazyRequest({
       method: req.method ?? "GET",
       url: () => head.url,
       headers: () => head.headers,
       bufferedBody: () => undefined,
-      bodyStream: () => (body ??= head.body
-        ? bodyStream(req, limits.maxBodyBytes, () => refuse(res, 413))
-        : null),
+      bodyStream: () => body,
       signal() {
         if (ac === undefined) {
           ac = new AbortController();
