@@ -15,6 +15,7 @@
 /// <reference path="./_bun.d.ts" />
 
 import { TriloopError } from "../../core/errors.ts";
+import { serverUrl } from "../../core/server/url.ts";
 import type { Runtime, ServeInfo, Server, ShutdownReport } from "../../core/types.ts";
 import type { ResolvedServeOptions } from "../../core/server/serve.ts";
 import {
@@ -126,9 +127,7 @@ export function nativeEngine(_runtime: Runtime, options: ResolvedServeOptions): 
   }
 
   return Promise.resolve({
-    url: `http://${
-      options.hostname.includes(":") ? `[${options.hostname}]` : options.hostname
-    }:${server.port}/`,
+    url: serverUrl(options.hostname, server.port),
     port: server.port,
     engine: "native",
     close({ graceMs = 10_000 } = {}) {

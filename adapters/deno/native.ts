@@ -14,6 +14,7 @@
  */
 
 import { TriloopError } from "../../core/errors.ts";
+import { serverUrl } from "../../core/server/url.ts";
 import { LazyRequest } from "../../core/fetch/lazy-request.ts";
 import type { Runtime, Server, ShutdownReport } from "../../core/types.ts";
 import type { ResolvedServeOptions } from "../../core/server/serve.ts";
@@ -152,7 +153,7 @@ export function nativeEngine(_runtime: Runtime, options: ResolvedServeOptions): 
   const port = server.addr.port;
 
   return Promise.resolve({
-    url: `http://${options.hostname.includes(":") ? `[${options.hostname}]` : options.hostname}:${port}/`,
+    url: serverUrl(options.hostname, port),
     port,
     engine: "native",
     close({ graceMs = 10_000 } = {}) {

@@ -17,6 +17,7 @@
 import * as http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { TriloopError } from "../../core/errors.ts";
+import { serverUrl } from "../../core/server/url.ts";
 import { LazyRequest } from "../../core/fetch/lazy-request.ts";
 import { installLightResponse } from "../../core/fetch/light-response.ts";
 import type { Runtime, Server, ShutdownReport } from "../../core/types.ts";
@@ -243,7 +244,7 @@ export async function nativeEngine(_runtime: Runtime, options: ResolvedServeOpti
   const port = (server.address() as AddressInfo).port;
 
   return {
-    url: `http://${options.hostname.includes(":") ? `[${options.hostname}]` : options.hostname}:${port}/`,
+    url: serverUrl(options.hostname, port),
     port,
     engine: "native",
     close({ graceMs = 10_000 } = {}) {

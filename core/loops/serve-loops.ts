@@ -8,6 +8,7 @@
  */
 
 import { TriloopError } from "../errors.ts";
+import { serverUrl } from "../server/url.ts";
 import type { LoopsOptions, Runtime, ServeOptions, Server, ServerStats } from "../types.ts";
 import { loopContext } from "./context.ts";
 import { resolveRespawn } from "./policy.ts";
@@ -63,9 +64,8 @@ export async function serveLoops(
     statsIntervalMs: loops.statsIntervalMs ?? 1_000,
     log: loops.log ?? ((line) => console.error(line)),
   });
-  const host = hostname.includes(":") ? `[${hostname}]` : hostname;
   const server: Server = {
-    url: `http://${host}:${sup.port}/`,
+    url: serverUrl(hostname, sup.port),
     port: sup.port,
     engine: sup.engine ?? "kernel",
     close: (o) => sup.close(o),

@@ -9,6 +9,7 @@ import type { Conn, Runtime, Server, ShutdownReport, SocketHandler } from "../ty
 import { installLightResponse } from "../fetch/light-response.ts";
 import { HttpConn } from "./http-conn.ts";
 import { HttpServerCore } from "./server-core.ts";
+import { serverUrl } from "./url.ts";
 import type { ResolvedServeOptions } from "./serve.ts";
 
 /** The socket handler of one server: one object per listener, state on the connection. */
@@ -59,9 +60,8 @@ export async function kernelEngine(runtime: Runtime, options: ResolvedServeOptio
     socketHandler(core, conns),
   );
   let closing: Promise<ShutdownReport> | undefined;
-  const host = options.hostname.includes(":") ? `[${options.hostname}]` : options.hostname;
   return {
-    url: `http://${host}:${listener.port}/`,
+    url: serverUrl(options.hostname, listener.port),
     port: listener.port,
     engine: "kernel",
     close: ({ graceMs = 10_000 } = {}) => (closing ??= shutdown(core, conns, listener, graceMs)),
