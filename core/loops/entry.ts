@@ -13,6 +13,7 @@ import type {
   Listener,
   ListenerStats,
   Runtime,
+  Server,
   ServerStats,
   ShutdownReport,
   SocketHandler,
@@ -62,13 +63,7 @@ export async function serveEntry(
       limits: exported.limits,
       watchdog: exported.watchdog,
     });
-    return {
-      kind: "http",
-      port: server.port,
-      engine: server.engine,
-      stats: () => server.stats(),
-      close: (graceMs) => server.close({ graceMs }),
-    };
+    return servedHttp(server);
   }
   if (typeof exported?.data === "function") {
     const listener = await runtime.listen(
@@ -87,6 +82,17 @@ export async function serveEntry(
     "TRI_ERR_INVALID_ARG",
     "The entry must export default a connection handler (with 'data') or { fetch }",
   );
+}
+
+/** A running HTTP server as a loop's {@link ServedEntry}. */
+export function servedHttp(server: Server): ServedEntry {
+  return {
+    kind: "http",
+    port: server.port,
+    engine: server.engine,
+    stats: () => server.stats(),
+    close: (graceMs) => server.close({ graceMs }),
+  };
 }
 
 /**

@@ -9,7 +9,7 @@
 import type { LoopChannel, Runtime, Server } from "../types.ts";
 import { toWire } from "../pool/wire-error.ts";
 import { enterLoop } from "./context.ts";
-import { type EntryExport, type ServedEntry, serveEntry } from "./entry.ts";
+import { type EntryExport, type ServedEntry, servedHttp, serveEntry } from "./entry.ts";
 import type { LoopConfig, ToLoop } from "./protocol.ts";
 
 /** Serves as loop host on the far end of `channel` until the supervisor closes it. */
@@ -81,13 +81,7 @@ class LoopHost {
       });
       import(config.module).catch(fail);
     });
-    return {
-      kind: "http",
-      port: server.port,
-      engine: server.engine,
-      stats: () => server.stats(),
-      close: (graceMs) => server.close({ graceMs }),
-    };
+    return servedHttp(server);
   }
 
   #sendStats(): void {
