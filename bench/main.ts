@@ -116,9 +116,11 @@ async function main(): Promise<void> {
 
   const bun = all.find((r) => r.id === "bun");
   const gen = cfg.generator === "bun" && bun?.bin
-    ? LoadGenerator.create(threads, [bun.bin, "run", join(ROOT, "bench", "load", "host.ts")])
+    ? LoadGenerator.create(threads, {
+      argv: [bun.bin, "run", join(ROOT, "bench", "load", "host.ts")],
+      label: `Bun ${bun.version ?? "?"}`,
+    })
     : LoadGenerator.create(threads);
-  if (cfg.generator === "bun") gen.host = `Bun ${bun?.version ?? "?"} (child process)`;
   const progress = new Progress();
   const ctx: Context = {
     cfg,

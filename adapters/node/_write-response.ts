@@ -15,6 +15,7 @@ import { Buffer } from "node:buffer";
 import type * as http from "node:http";
 import { LightResponse, realResponse } from "../../core/fetch/light-response.ts";
 import { bodyless, type Resolved, resolveResponse } from "../../core/server/respond.ts";
+import { reasonOf } from "../_native.ts";
 
 /** Bytes gathered before a body is sent as a stream rather than with Content-Length. */
 const MAX_PEEK = 64 * 1024;
@@ -26,7 +27,9 @@ type Read = ReadableStreamReadResult<Uint8Array>;
 
 /**
  * Sends `response` on `res`. `close` adds `Connection: close` (during a
- * graceful shutdown); `failed` is told when the body stream errors mid-way.
+ * graceful shutdown); `failed` is told when the response cannot be sent as
+ * the handler made it (its body stream errors mid-way, or its fields are
+ * invalid).
  */
 export async function writeResponse(
   req: http.IncomingMessage,
@@ -50,8 +53,14 @@ export async function writeResponse(
       r = resolveResponse(response);
     } catch {
       failed(); // e.g. an invalid header in the handler's init
-      res.writeHead(500, ["content-type", "text/plain;charset=UTF-8", "content-length", "21"]);
-      res.end("Internal Server Error");
+      const reason = reasonOf(500);
+      res.writeHead(500, [
+        "content-type",
+        "text/plain;charset=UTF-8",
+        "content-length",
+        String(reason.length),
+      ]);
+      res.end(reason);
       return;
     }
     if (r.stream === null) return writeFixed(req, res, r, close);

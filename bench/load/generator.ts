@@ -127,15 +127,18 @@ export class LoadGenerator {
   }
 
   /**
-   * Starts `threads` load threads: in a child process started with `host`
-   * (the command line of `host.ts` on some runtime, e.g.
-   * `["bun", ".../host.ts"]`), or in this process when `host` is undefined.
+   * Starts `threads` load threads: in a child process started with
+   * `host.argv` (the command line of `host.ts` on some runtime, e.g.
+   * `["bun", ".../host.ts"]`; `host.label` names it in reports), or in this
+   * process when `host` is undefined.
    */
-  static create(threads: number, host?: string[]): LoadGenerator {
+  static create(threads: number, host?: { argv: string[]; label: string }): LoadGenerator {
     if (!(threads >= 1)) throw new RangeError(`Threads must be >= 1, got ${threads}`);
     if (host !== undefined) {
-      const h = new LoadHost(host, threads);
-      return new LoadGenerator(h.threads, h);
+      const h = new LoadHost(host.argv, threads);
+      const gen = new LoadGenerator(h.threads, h);
+      gen.host = `${host.label} (child process)`;
+      return gen;
     }
     const url = new URL("./worker-boot.mjs", import.meta.url);
     // TRILOOP_BENCH_WORKER_FLAGS passes Node flags to the load threads (e.g. --cpu-prof).
@@ -153,8 +156,8 @@ export class LoadGenerator {
     return s === undefined ? 0 : ((s.utime + s.stime) * 1e6) / CLOCK_TICKS;
   }
 
-  /** Where the threads run, for the report: e.g. "bun 1.4.5 (child process)". */
-  host = "node " + process.versions.node + " (worker threads)";
+  /** Where the threads run, for the report: e.g. "Bun 1.4.5 (child process)". */
+  host = `Node ${process.versions.node} (worker threads)`;
 
   /** Threads in the pool. */
   get threads(): number {

@@ -56,11 +56,10 @@ if (bun?.available) {
   hosts.push([
     "bun host process",
     () =>
-      LoadGenerator.create(2, [
-        bun.bin!,
-        "run",
-        fileURLToPath(new URL("../../bench/load/host.ts", import.meta.url)),
-      ]),
+      LoadGenerator.create(2, {
+        argv: [bun.bin!, "run", fileURLToPath(new URL("../../bench/load/host.ts", import.meta.url))],
+        label: "Bun",
+      }),
   ]);
 } else {
   it.skip("bun host process: Bun is not installed (npm install brings it)", () => {});
