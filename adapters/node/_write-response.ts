@@ -45,7 +45,7 @@ export async function writeResponse(
   }
   /** A body length known without reading it (a Blob's size), or -1. */
   let known = -1;
-  if (LightResponse.parts(response) !== undefined) {
+  if (LightResponse.isLight(response)) {
     // A light response (the engine installs them) with a fixed body: its
     // text or bytes as they are, with no stream to read.
     let r: Resolved | undefined;

@@ -73,14 +73,17 @@ export class LightResponse {
     return this.#headers;
   }
 
+  /** True for a light response with no real Response made yet: {@link parts} has them. */
+  static isLight(res: unknown): res is LightResponse {
+    return typeof res === "object" && res !== null && #body in res && res.#real === undefined;
+  }
+
   /**
    * The parts, for the server; `undefined` when `res` is not a light response
    * or a real Response exists already (then the server reads it like any).
    */
   static parts(res: unknown): LightParts | undefined {
-    if (typeof res !== "object" || res === null || !(#body in res) || res.#real !== undefined) {
-      return undefined;
-    }
+    if (!LightResponse.isLight(res)) return undefined;
     return {
       body: res.#body,
       status: res.#init?.status ?? 200,
