@@ -19,12 +19,12 @@ const MiB = 1024 * KiB;
 
 /**
  * The servers the suite needs, each with its limits: `main` for everything
- * that should pass untouched (50 MiB bodies fit), `strict` for the limits and
+ * that should pass untouched (the 192 MiB upload fits), `strict` for the limits and
  * timeouts, `conns` and `reqs` for the two limits that would get in the way
  * of concurrent cases.
  */
 export const fixtureLimits = {
-  main: { maxBodyBytes: 64 * MiB },
+  main: { maxBodyBytes: 256 * MiB },
   strict: {
     maxHeaderBytes: 4 * KiB,
     maxUriBytes: 1 * KiB,
@@ -142,7 +142,7 @@ app.post("/echo", (c) =>
     headers: { "content-type": c.req.header("content-type") ?? "application/octet-stream" },
   }));
 
-/** Hashes the request body as it streams in (the 50 MiB upload). */
+/** Hashes the request body as it streams in (the 192 MiB upload). */
 app.post("/hash", async (c) => {
   const hash = createHash("sha256");
   let bytes = 0;
