@@ -91,7 +91,7 @@ class DenoTransport implements Transport {
     }
     const slab = freeSlabs.pop() ?? new Uint8Array(OUT_SLAB);
     slab.set(bytes);
-    this.#send(slab.subarray(0, len), slab);
+    this.#send(new Uint8Array(slab.buffer, 0, len), slab);
     return len;
   }
 
@@ -140,7 +140,9 @@ class DenoTransport implements Transport {
         slab = new Uint8Array(size);
         at = 0;
       }
-      const room = slab.subarray(at);
+      // Views by constructor, not subarray() (half the cost on V8); a slab
+      // always starts its buffer.
+      const room = new Uint8Array(slab.buffer, at);
       let n: number | null;
       try {
         n = await this.#c.read(room);
@@ -155,7 +157,7 @@ class DenoTransport implements Transport {
       // A read that was under way when pause() ran: hold it until resume().
       if (this.#paused) await new Promise<void>((wake) => (this.#wake = wake));
       if (this.#closed) return;
-      const bytes = slab.subarray(at, at + n);
+      const bytes = new Uint8Array(slab.buffer, at, n);
       at += n;
       if (n === room.byteLength && size < MAX_SLAB) size *= 2;
       this.#conn.onData(bytes);

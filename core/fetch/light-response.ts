@@ -79,6 +79,20 @@ export class LightResponse {
   }
 
   /**
+   * The body of a light `new Response(text)` that set no headers (a status
+   * may be set): what most handlers answer, read with no allocation.
+   * `undefined` for anything else.
+   */
+  static plainText(res: unknown): string | undefined {
+    if (!LightResponse.isLight(res)) return undefined;
+    const body = res.#body;
+    if (typeof body !== "string" || res.#headers !== undefined || res.#init?.headers !== undefined) {
+      return undefined;
+    }
+    return body;
+  }
+
+  /**
    * The parts, for the server; `undefined` when `res` is not a light response
    * or a real Response exists already (then the server reads it like any).
    */

@@ -18,12 +18,14 @@ import { type Http1Handler, Http1Parser } from "../http1/parser.ts";
 import { FIRST_ERROR, type HttpParseError, ParseCode } from "../http1/codes.ts";
 import type { RequestHead } from "../http1/head.ts";
 import { LazyRequest } from "../fetch/lazy-request.ts";
+import { LightResponse } from "../fetch/light-response.ts";
 import { type Idle, loopSweeper } from "../idle-sweeper.ts";
 import { Exchange, type ExchangeHost } from "./exchange.ts";
 import { DIRECT_BELOW, loopOut } from "./out-buffer.ts";
 import { utf8Length } from "../http1/head-writer.ts";
 import {
   bodyless,
+  plainTextResolved,
   type Resolved,
   resolveResponse,
   writeErrorResponse,
@@ -355,16 +357,26 @@ export class HttpConn implements ExchangeHost, Idle {
   }
 
   #respond(ex: Exchange, res: Response, request: Request): void {
-    if (!(res instanceof Response)) {
-      this.#handlerFailed(ex, new TypeError(`The handler returned ${String(res)}, not a Response`), request);
-      return;
-    }
     let r: Resolved;
-    try {
-      r = resolveResponse(res);
-    } catch (err) {
-      this.#handlerFailed(ex, err, request);
-      return;
+    const plain = LightResponse.plainText(res);
+    if (plain !== undefined) {
+      // `new Response(text)`: no instanceof walk, no parts, no allocation.
+      r = plainTextResolved(res.status, res.statusText, plain);
+    } else {
+      if (!(res instanceof Response)) {
+        this.#handlerFailed(
+          ex,
+          new TypeError(`The handler returned ${String(res)}, not a Response`),
+          request,
+        );
+        return;
+      }
+      try {
+        r = resolveResponse(res);
+      } catch (err) {
+        this.#handlerFailed(ex, err, request);
+        return;
+      }
     }
     if (r.fields.close) ex.closeAfter = true;
     const head = ex.head;

@@ -21,14 +21,15 @@ const encoder = new TextEncoder();
 
 /** An append-only byte buffer, reused across connections of one loop. */
 export class OutBuffer {
-  buf: Uint8Array = new Uint8Array(64 * 1024);
+  /** Always a whole ArrayBuffer of its own (offset 0): views are made from `buf.buffer`. */
+  buf: Uint8Array<ArrayBuffer> = new Uint8Array(64 * 1024);
   len = 0;
 
   /** Appends ASCII/UTF-8 text. */
   text(s: string): void {
     // Worst case 3 bytes per UTF-16 unit.
     if (this.len + s.length * 3 > this.buf.byteLength) this.#grow(s.length * 3);
-    this.len += encoder.encodeInto(s, this.buf.subarray(this.len)).written;
+    this.len += encoder.encodeInto(s, new Uint8Array(this.buf.buffer, this.len)).written;
   }
 
   /** Appends pre-encoded bytes. */
@@ -43,7 +44,10 @@ export class OutBuffer {
     const len = this.len;
     if (len === 0) return true;
     this.len = 0;
-    return conn.writeTransient(this.buf.subarray(0, len));
+    // A view made with the constructor, not subarray(): V8's subarray looks up
+    // the species constructor and costs about twice as much (measured 80 vs
+    // 40 ns), once per batch of responses. `buf` always starts its buffer.
+    return conn.writeTransient(new Uint8Array(this.buf.buffer, 0, len));
   }
 
   #grow(extra: number): void {

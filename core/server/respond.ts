@@ -111,6 +111,29 @@ export interface Resolved {
   stream: ReadableStream<Uint8Array> | null;
 }
 
+/** The one {@link plainTextResolved} hands out, rewritten by each call. */
+const PLAIN: Resolved = {
+  status: 200,
+  statusText: "",
+  fields: TEXT_FIELDS,
+  bytes: null,
+  text: "",
+  stream: null,
+};
+
+/**
+ * The {@link Resolved} of a text response with no fields of its own (see
+ * `LightResponse.plainText`), without allocating: one shared object, valid
+ * until the next call, for a caller that writes it at once.
+ */
+export function plainTextResolved(status: number, statusText: string, text: string): Resolved {
+  PLAIN.status = status;
+  PLAIN.statusText = statusText;
+  PLAIN.text = text;
+  PLAIN.bytes = null;
+  return PLAIN;
+}
+
 /**
  * Reads `res` into a {@link Resolved}: light responses without touching a
  * real Response; string, bytes and URLSearchParams bodies as bytes; Blob,

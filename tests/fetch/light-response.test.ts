@@ -18,6 +18,22 @@ describe("LightResponse", () => {
     expect(res.ok).toBe(true);
   });
 
+  it("plainText: the body of new Response(text) with no fields of its own, else undefined", () => {
+    expect(LightResponse.plainText(new R("hi"))).toBe("hi");
+    expect(LightResponse.plainText(new R("", { status: 404, statusText: "Nope" }))).toBe("");
+    expect(LightResponse.plainText(new R("hi", { headers: { "x-a": "1" } }))).toBeUndefined();
+    expect(LightResponse.plainText(new R("hi", { headers: {} }))).toBeUndefined();
+    expect(LightResponse.plainText(new R(new Uint8Array(1)))).toBeUndefined();
+    expect(LightResponse.plainText(new R(null))).toBeUndefined();
+    expect(LightResponse.plainText(new NativeResponse("hi"))).toBeUndefined();
+    const touched = new R("hi");
+    void touched.headers; // may be changed by the caller now: not plain any more
+    expect(LightResponse.plainText(touched)).toBeUndefined();
+    const real = new R("hi");
+    realResponse(real);
+    expect(LightResponse.plainText(real)).toBeUndefined();
+  });
+
   it("is a Response for instanceof, both ways", () => {
     expect(new R("x") instanceof NativeResponse).toBe(true);
     expect(new NativeResponse("x") instanceof R).toBe(true);
