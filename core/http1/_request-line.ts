@@ -6,8 +6,15 @@
  * @module
  */
 
-import { Method } from "./methods.ts";
-import { HOST } from "./tokens.ts";
+import * as methods from "./methods.ts";
+import * as tokens from "./tokens.ts";
+
+// Module-level copies of the imported tables and constants: V8 reads an
+// imported binding through its module cell, with a TDZ check, at every use in
+// a loop; a module-level const it folds into the compiled code (see parser.ts).
+const { Method } = methods;
+type Method = methods.Method;
+const { HOST } = tokens;
 
 /** `HTTP/` DIGIT `.` DIGIT, with 0 where a digit goes. */
 export const VERSION_PREFIX: Uint8Array = new Uint8Array([72, 84, 84, 80, 47, 0, 46, 0]);

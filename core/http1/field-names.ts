@@ -6,7 +6,12 @@
  * @module
  */
 
-import { ascii, equalsLower, LOWER } from "./tokens.ts";
+import * as tokens from "./tokens.ts";
+
+// Module-level copies of the imported tables and constants: V8 reads an
+// imported binding through its module cell, with a TDZ check, at every use in
+// a loop; a module-level const it folds into the compiled code (see parser.ts).
+const { ascii, equalsLower, LOWER } = tokens;
 
 /** The fields whose values the parser reads while parsing. */
 export const Field = {
