@@ -10,8 +10,14 @@
 
 import { TriloopError } from "./errors.ts";
 import type { ErrorCode } from "./errors.ts";
-import { type Idle, loopSweeper } from "./idle-sweeper.ts";
+import * as sweeper from "./idle-sweeper.ts";
+import type { Idle } from "./idle-sweeper.ts";
 import type { Conn, ConnOptions, ListenerStats, SocketHandler, Transport } from "./types.ts";
+
+// Module-level copies of imported values used on every request: V8 reads an
+// imported binding through its module cell, with a TDZ check, at every use; a
+// module-level const it folds into the compiled code (see http1/parser.ts).
+const { loopSweeper } = sweeper;
 
 const KiB = 1024;
 const MiB = 1024 * KiB;

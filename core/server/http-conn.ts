@@ -15,13 +15,15 @@
 
 import type { Conn, ServeInfo } from "../types.ts";
 import { type Http1Handler, Http1Parser } from "../http1/parser.ts";
-import { FIRST_ERROR, type HttpParseError, ParseCode } from "../http1/codes.ts";
+import * as codes from "../http1/codes.ts";
+import type { HttpParseError } from "../http1/codes.ts";
 import type { RequestHead } from "../http1/head.ts";
 import { LazyRequest } from "../fetch/lazy-request.ts";
 import { LightResponse } from "../fetch/light-response.ts";
-import { type Idle, loopSweeper } from "../idle-sweeper.ts";
+import * as sweeper from "../idle-sweeper.ts";
+import type { Idle } from "../idle-sweeper.ts";
 import { Exchange, type ExchangeHost } from "./exchange.ts";
-import { DIRECT_BELOW, loopOut } from "./out-buffer.ts";
+import * as outBuffer from "./out-buffer.ts";
 import { utf8Length } from "../http1/head-writer.ts";
 import {
   bodyless,
@@ -33,6 +35,13 @@ import {
   writeTextResponse,
 } from "./respond.ts";
 import type { HttpServerCore } from "./server-core.ts";
+
+// Module-level copies of imported values used on every request: V8 reads an
+// imported binding through its module cell, with a TDZ check, at every use; a
+// module-level const it folds into the compiled code (see http1/parser.ts).
+const { FIRST_ERROR, ParseCode } = codes;
+const { loopSweeper } = sweeper;
+const { DIRECT_BELOW, loopOut } = outBuffer;
 
 const CONTINUE = new TextEncoder().encode("HTTP/1.1 100 Continue\r\n\r\n");
 const CRLF = "\r\n";
