@@ -11,11 +11,12 @@
  * the real activity. A timeout fires when `now - quietSince >= ms`, so it is
  * never early (C7) however late the timer runs on a loaded loop, and at most
  * two ticks late on a healthy one. Arming and disarming a watched item are
- * field stores too (no clock read, no set operation per request). (The first design stamped a coarse clock
- * and allowed one tick of slack; a timer delayed past its tick by a busy
- * machine then fired timeouts early — a Deno CI run saw a 600 ms headers
- * timeout answer 408 in under 550 ms.) The same code runs on every runtime,
- * so timeouts behave alike everywhere.
+ * field stores too (no clock read, no set operation per request).
+ *
+ * (The first design stamped a coarse clock and allowed one tick of slack; a
+ * timer delayed past its tick by a busy machine then fired timeouts early —
+ * a Deno CI run saw a 600 ms headers timeout answer 408 in under 550 ms.)
+ * The same code runs on every runtime, so timeouts behave alike everywhere.
  *
  * @module
  */

@@ -27,7 +27,6 @@ import * as outBuffer from "./out-buffer.ts";
 import { utf8Length } from "../http1/head-writer.ts";
 import {
   bodyless,
-  plainTextResolved,
   type Resolved,
   resolveResponse,
   writeErrorResponse,
@@ -366,26 +365,18 @@ export class HttpConn implements ExchangeHost, Idle {
   }
 
   #respond(ex: Exchange, res: Response, request: Request): void {
+    // A light response is one by construction: no walk through Response's
+    // custom instanceof for the common answer.
+    if (!LightResponse.isLight(res) && !(res instanceof Response)) {
+      this.#handlerFailed(ex, new TypeError(`The handler returned ${String(res)}, not a Response`), request);
+      return;
+    }
     let r: Resolved;
-    const plain = LightResponse.plainText(res);
-    if (plain !== undefined) {
-      // `new Response(text)`: no instanceof walk, no parts, no allocation.
-      r = plainTextResolved(res.status, res.statusText, plain);
-    } else {
-      if (!(res instanceof Response)) {
-        this.#handlerFailed(
-          ex,
-          new TypeError(`The handler returned ${String(res)}, not a Response`),
-          request,
-        );
-        return;
-      }
-      try {
-        r = resolveResponse(res);
-      } catch (err) {
-        this.#handlerFailed(ex, err, request);
-        return;
-      }
+    try {
+      r = resolveResponse(res);
+    } catch (err) {
+      this.#handlerFailed(ex, err, request);
+      return;
     }
     if (r.fields.close) ex.closeAfter = true;
     const head = ex.head;

@@ -111,7 +111,11 @@ export interface Resolved {
   stream: ReadableStream<Uint8Array> | null;
 }
 
-/** The one {@link plainTextResolved} hands out, rewritten by each call. */
+/**
+ * What {@link resolveResponse} gives for `new Response(text)` with no fields
+ * of its own (the common answer): one shared object, rewritten by each such
+ * call, so that answer costs no allocation.
+ */
 const PLAIN: Resolved = {
   status: 200,
   statusText: "",
@@ -122,38 +126,24 @@ const PLAIN: Resolved = {
 };
 
 /**
- * The {@link Resolved} of a text response with no fields of its own (see
- * `LightResponse.plainText`), without allocating: one shared object, valid
- * until the next call, for a caller that writes it at once.
- */
-export function plainTextResolved(status: number, statusText: string, text: string): Resolved {
-  PLAIN.status = status;
-  PLAIN.statusText = statusText;
-  PLAIN.text = text;
-  PLAIN.bytes = null;
-  return PLAIN;
-}
-
-/**
  * Reads `res` into a {@link Resolved}: light responses without touching a
  * real Response; string, bytes and URLSearchParams bodies as bytes; Blob,
  * FormData and streams as a stream (with the content type the runtime gives).
+ * A light `new Response(text)` with no fields of its own gets the shared
+ * {@link PLAIN}, valid until the next call: callers write it at once.
  */
 export function resolveResponse(res: Response): Resolved {
+  const plain = LightResponse.plainText(res);
+  if (plain !== undefined) {
+    PLAIN.status = res.status;
+    PLAIN.statusText = res.statusText;
+    PLAIN.text = plain;
+    PLAIN.bytes = null; // a large text body leaves its encoding here
+    return PLAIN;
+  }
   const parts = LightResponse.parts(res);
   if (parts !== undefined) {
     const body = parts.body;
-    if (typeof body === "string" && parts.headers === undefined) {
-      // `new Response("text")`, what most handlers return: shared, read-only fields.
-      return {
-        status: parts.status,
-        statusText: parts.statusText,
-        fields: TEXT_FIELDS,
-        bytes: null,
-        text: body,
-        stream: null,
-      };
-    }
     if (
       body === null || typeof body === "string" || body instanceof Uint8Array || body instanceof ArrayBuffer
     ) {
