@@ -384,17 +384,18 @@ export class HttpConn implements ExchangeHost, Idle {
     const http10 = head.versionMinor === 0;
     const noBody = isHead || bodyless(r.status);
     this.#core.countStatus(r.status);
-    if (r.text !== null) {
-      const length = utf8Length(r.text);
-      if (length < DIRECT_BELOW) {
+    const text = r.text;
+    if (text !== null) {
+      // At most 3 UTF-8 bytes per UTF-16 unit: a short text is small without counting.
+      if (text.length * 3 < DIRECT_BELOW || utf8Length(text) < DIRECT_BELOW) {
         // The common case: a small string body, encoded once, straight into
         // the out buffer (no array per response).
-        writeTextResponse(loopOut, r, length, !ex.closeAfter, http10, noBody ? "" : r.text);
+        writeTextResponse(loopOut, r, !ex.closeAfter, http10, text, noBody);
         ex.headSent = true;
         this.#done(ex);
         return;
       }
-      r.bytes = ENCODER.encode(r.text);
+      r.bytes = ENCODER.encode(text);
     }
     if (r.stream === null) {
       const bytes = r.bytes;

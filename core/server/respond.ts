@@ -14,7 +14,7 @@
 
 import { TriloopError } from "../errors.ts";
 import { LightResponse, realResponse } from "../fetch/light-response.ts";
-import { HeadWriter, isFieldValue, isToken } from "../http1/head-writer.ts";
+import { HeadWriter, isFieldValue, isToken, utf8Length } from "../http1/head-writer.ts";
 import { REASONS } from "../http1/status-lines.ts";
 import type { OutBuffer } from "./out-buffer.ts";
 
@@ -250,7 +250,7 @@ interface CachedResponse {
   status: number;
   statusText: string;
   list: string[];
-  length: number;
+  /** keep-alive 1, HTTP/1.0 2, no body (HEAD) 4. */
   flags: number;
   date: string;
   body: string;
@@ -271,37 +271,39 @@ function sameList(a: string[], b: string[]): boolean {
 }
 
 /**
- * Appends the head and a small text body (empty for HEAD) with one encode,
+ * Appends the head and a small text body (`text` as UTF-8, or nothing when
+ * `noBody`, with the length `text` would have: HEAD) with one encode,
  * straight into `out`: the common response, with no bytes in between. The
- * bytes are the same as {@link writeHead} and the body would give (H1).
+ * bytes are the same as {@link writeHead} and the body would give (H1). The
+ * body's UTF-8 length is counted only when the cache misses.
  */
 export function writeTextResponse(
   out: OutBuffer,
   r: Resolved,
-  length: number,
   keepAlive: boolean,
   http10: boolean,
-  body: string,
+  text: string,
+  noBody: boolean,
 ): void {
-  const cacheable = body.length < CACHE_BODY_BELOW;
+  const cacheable = text.length < CACHE_BODY_BELOW;
   let date = "";
-  const flags = (keepAlive ? 1 : 0) | (http10 ? 2 : 0);
+  const flags = (keepAlive ? 1 : 0) | (http10 ? 2 : 0) | (noBody ? 4 : 0);
   if (cacheable) {
     date = writer.dateLine();
     for (let i = 0; i < CACHE_SIZE; i++) {
       const c = cache[i];
       if (
-        c !== undefined && c.body === body && c.status === r.status && c.date === date &&
-        c.length === length && c.flags === flags && c.statusText === r.statusText &&
-        sameList(c.list, r.fields.list)
+        c !== undefined && c.body === text && c.status === r.status && c.date === date &&
+        c.flags === flags && c.statusText === r.statusText && sameList(c.list, r.fields.list)
       ) {
         out.bytes(c.bytes);
         return;
       }
     }
   }
+  const body = noBody ? "" : text;
   const start = out.len;
-  const w = headOf(r, length, keepAlive, http10);
+  const w = headOf(r, utf8Length(text), keepAlive, http10);
   const head = w.endText();
   if (head !== undefined) out.text(body === "" ? head : head + body);
   else {
@@ -309,18 +311,17 @@ export function writeTextResponse(
     if (body !== "") out.text(body);
   }
   if (!cacheable) return;
-  if (lastMissBody !== body) {
-    lastMissBody = body;
+  if (lastMissBody !== text) {
+    lastMissBody = text;
     return;
   }
   cache[cacheNext] = {
     status: r.status,
     statusText: r.statusText,
     list: r.fields.list,
-    length,
     flags,
     date,
-    body,
+    body: text,
     bytes: out.buf.slice(start, out.len),
   };
   cacheNext = (cacheNext + 1) % CACHE_SIZE;
