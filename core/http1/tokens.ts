@@ -105,7 +105,7 @@ export function ascii(s: string): Uint8Array {
 /** True when `b[s..e)` equals the lower-case ASCII literal `lit`, ignoring ASCII case. */
 export function equalsLower(b: Uint8Array, s: number, e: number, lit: Uint8Array): boolean {
   if (e - s !== lit.length) return false;
-  for (let i = 0; i < lit.length; i++) {
+  for (let i = 0; i < lit.length; i = (i + 1) | 0) {
     if (LOWER[b[s + i]] !== lit[i]) return false;
   }
   return true;
@@ -161,7 +161,7 @@ export class Latin1Memo {
     if (n === this.#len) {
       const m = this.#bytes;
       let i = 0;
-      while (i < n && m[i] === b[s + i]) i++;
+      while (i < n && m[i] === b[s + i]) i = (i + 1) | 0;
       if (i === n) return this.#str;
     }
     const str = latin1(b, s, e);
