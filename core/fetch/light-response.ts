@@ -16,6 +16,13 @@
 /** The runtime's own Response, captured before any install. */
 export const NativeResponse: typeof Response = globalThis.Response;
 
+/** For a status outside 200–599, the runtime's own Response, which throws its own RangeError. */
+function badStatus(body: BodyInit | null | undefined, init: ResponseInit): Response | undefined {
+  const status = init.status;
+  if (status !== undefined && (status < 200 || status > 599)) return new NativeResponse(body, init);
+  return undefined;
+}
+
 const REAL = Symbol("triloop.realResponse");
 
 /** What the server reads from a {@link LightResponse} without materializing it. */
@@ -38,12 +45,11 @@ export class LightResponse {
   #real: Response | undefined;
 
   constructor(body?: BodyInit | null, init?: ResponseInit) {
+    // Kept small: a caller's optimizing compiler inlines a short constructor
+    // (Hono's `new Response(text)` sits deep in an already large function).
     this.#body = body ?? null;
     this.#init = init;
-    if (init?.status !== undefined && (init.status < 200 || init.status > 599)) {
-      // Let the runtime throw its own RangeError for a bad status.
-      this.#real = new NativeResponse(body, init);
-    }
+    if (init !== undefined) this.#real = badStatus(body, init);
   }
 
   get status(): number {

@@ -100,6 +100,7 @@ export class HttpConn implements ExchangeHost, Idle {
   #bodyPaused = false;
   #drainWaiter: (() => void) | undefined;
   #running = false; // inside #run (so async completions know not to re-enter)
+  #armMs = -1; // a timeout to arm when #run ends (see #arm)
   #blocked = false; // pipelined input waits for the client to read our output
   #originHost = ""; // the Host the origin below was made from
   #origin = "";
@@ -155,7 +156,7 @@ export class HttpConn implements ExchangeHost, Idle {
   }
 
   closed(): void {
-    loopSweeper.disarm(this);
+    this.#disarm();
     this.exchange?.abort();
     this.#pending = [];
     const w = this.#drainWaiter;
@@ -165,7 +166,7 @@ export class HttpConn implements ExchangeHost, Idle {
 
   onIdle(): void {
     const wait = this.#wait;
-    loopSweeper.disarm(this);
+    this.#disarm();
     if (wait === WAIT_FIRST || wait === WAIT_IDLE) {
       // Nothing of a request has arrived: close without a response.
       this.#closing = true;
@@ -210,14 +211,17 @@ export class HttpConn implements ExchangeHost, Idle {
     if (!head.keepAlive || this.#core.closing || (max > 0 && this.#served >= max)) ex.closeAfter = true;
     if (head.hasBody) {
       this.#wait = WAIT_BODY;
-      this.idleMs = this.#core.limits.requestTimeoutMs; // measured from the request's first byte
+      // Measured from the request's first byte: the head's timer goes on with this limit.
+      const ms = this.#core.limits.requestTimeoutMs;
+      if (this.#armMs >= 0) this.#armMs = ms; // the head began in this run: not armed yet
+      else this.idleMs = ms;
       if (p.expectContinue) loopOut.bytes(CONTINUE);
       // The parser goes on into the body: if it all arrived with the head,
       // the handler gets it whole at messageComplete; if not, #run calls the
       // handler when this chunk is used up, and the rest streams.
     } else {
       this.#wait = WAIT_APP;
-      loopSweeper.disarm(this);
+      this.#disarm();
     }
   }
 
@@ -226,7 +230,7 @@ export class HttpConn implements ExchangeHost, Idle {
     ex.end();
     if (this.#wait !== WAIT_APP) {
       this.#wait = WAIT_APP;
-      loopSweeper.disarm(this);
+      this.#disarm();
     }
     p.pause();
   }
@@ -298,6 +302,11 @@ export class HttpConn implements ExchangeHost, Idle {
       }
     } finally {
       this.#running = false;
+      const ms = this.#armMs;
+      if (ms >= 0) {
+        this.#armMs = -1;
+        this.#armNow(ms);
+      }
       loopOut.flushTo(this.#conn);
     }
   }
@@ -514,7 +523,7 @@ export class HttpConn implements ExchangeHost, Idle {
     if (ex.closeAfter) {
       this.#closing = true;
       this.#pending = [];
-      loopSweeper.disarm(this);
+      this.#disarm();
       loopOut.flushTo(this.#conn);
       this.#conn.end();
     }
@@ -570,7 +579,7 @@ export class HttpConn implements ExchangeHost, Idle {
     if (ex !== undefined && ex.dispatched && !ex.responded) ex.responded = true;
     this.#closing = true;
     this.#pending = [];
-    loopSweeper.disarm(this);
+    this.#disarm();
     this.#core.countStatus(status);
     writeErrorResponse(loopOut, status);
     loopOut.flushTo(this.#conn);
@@ -586,14 +595,32 @@ export class HttpConn implements ExchangeHost, Idle {
     );
   }
 
+  /**
+   * Waits for `wait`, timed out after `ms` (none when `ms` <= 0). Inside
+   * #run the timer is armed once, when the run ends, with the last wait set:
+   * a batch of pipelined requests would otherwise arm it twice a request
+   * (head, then idle) for nothing. The sweeper counts time from its next
+   * sweep, not from the call, so arming at the end of the run changes no
+   * deadline.
+   */
   #arm(wait: number, ms: number): void {
     this.#wait = wait;
+    if (this.#running) this.#armMs = ms;
+    else this.#armNow(ms);
+  }
+
+  #armNow(ms: number): void {
     if (ms <= 0) {
-      loopSweeper.disarm(this);
+      this.#disarm();
       return;
     }
     this.idleMs = ms;
     loopSweeper.arm(this);
+  }
+
+  #disarm(): void {
+    this.#armMs = -1;
+    loopSweeper.disarm(this);
   }
 
   #newParser(): Http1Parser<HttpConn> {
