@@ -85,17 +85,29 @@ export class LightResponse {
   }
 
   /**
-   * The body of a light `new Response(text)` that set no headers (a status
-   * may be set): what most handlers answer, read with no allocation.
-   * `undefined` for anything else.
+   * For a light `new Response(text)` that set no headers (a status may be
+   * set) — what most handlers answer: writes its status, status text and
+   * body into `out` and returns true, reading nothing else and allocating
+   * nothing. For anything else returns false and leaves `out` alone.
    */
-  static plainText(res: unknown): string | undefined {
-    if (!LightResponse.isLight(res)) return undefined;
+  static plainInto(
+    res: unknown,
+    out: { status: number; statusText: string; text: string | null },
+  ): boolean {
+    if (!LightResponse.isLight(res)) return false;
     const body = res.#body;
-    if (typeof body !== "string" || res.#headers !== undefined || res.#init?.headers !== undefined) {
-      return undefined;
+    if (typeof body !== "string" || res.#headers !== undefined) return false;
+    const init = res.#init;
+    if (init === undefined) {
+      out.status = 200;
+      out.statusText = "";
+    } else {
+      if (init.headers !== undefined) return false;
+      out.status = init.status ?? 200;
+      out.statusText = init.statusText ?? "";
     }
-    return body;
+    out.text = body;
+    return true;
   }
 
   /**

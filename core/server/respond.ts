@@ -133,11 +133,7 @@ const PLAIN: Resolved = {
  * {@link PLAIN}, valid until the next call: callers write it at once.
  */
 export function resolveResponse(res: Response): Resolved {
-  const plain = LightResponse.plainText(res);
-  if (plain !== undefined) {
-    PLAIN.status = res.status;
-    PLAIN.statusText = res.statusText;
-    PLAIN.text = plain;
+  if (LightResponse.plainInto(res, PLAIN)) {
     PLAIN.bytes = null; // a large text body leaves its encoding here
     return PLAIN;
   }

@@ -18,20 +18,35 @@ describe("LightResponse", () => {
     expect(res.ok).toBe(true);
   });
 
-  it("plainText: the body of new Response(text) with no fields of its own, else undefined", () => {
-    expect(LightResponse.plainText(new R("hi"))).toBe("hi");
-    expect(LightResponse.plainText(new R("", { status: 404, statusText: "Nope" }))).toBe("");
-    expect(LightResponse.plainText(new R("hi", { headers: { "x-a": "1" } }))).toBeUndefined();
-    expect(LightResponse.plainText(new R("hi", { headers: {} }))).toBeUndefined();
-    expect(LightResponse.plainText(new R(new Uint8Array(1)))).toBeUndefined();
-    expect(LightResponse.plainText(new R(null))).toBeUndefined();
-    expect(LightResponse.plainText(new NativeResponse("hi"))).toBeUndefined();
+  it("plainInto: status, status text and body of new Response(text) with no fields of its own", () => {
+    const plain = (res: unknown) => {
+      const out = { status: -1, statusText: "-", text: null as string | null };
+      return LightResponse.plainInto(res, out)
+        ? out
+        : out.status === -1 && out.text === null
+        ? undefined
+        : out;
+    };
+    expect(plain(new R("hi"))).toEqual({ status: 200, statusText: "", text: "hi" });
+    expect(plain(new R("", { status: 404, statusText: "Nope" }))).toEqual({
+      status: 404,
+      statusText: "Nope",
+      text: "",
+    });
+    expect(plain(new R("x", { status: 201 }))).toEqual({ status: 201, statusText: "", text: "x" });
+    // Anything else: false, and `out` untouched (undefined above).
+    expect(plain(new R("hi", { headers: { "x-a": "1" } }))).toBeUndefined();
+    expect(plain(new R("hi", { headers: {} }))).toBeUndefined();
+    expect(plain(new R(new Uint8Array(1)))).toBeUndefined();
+    expect(plain(new R(null))).toBeUndefined();
+    expect(plain(new NativeResponse("hi"))).toBeUndefined();
+    expect(plain({ status: 200 })).toBeUndefined();
     const touched = new R("hi");
     void touched.headers; // may be changed by the caller now: not plain any more
-    expect(LightResponse.plainText(touched)).toBeUndefined();
+    expect(plain(touched)).toBeUndefined();
     const real = new R("hi");
     realResponse(real);
-    expect(LightResponse.plainText(real)).toBeUndefined();
+    expect(plain(real)).toBeUndefined();
   });
 
   it("is a Response for instanceof, both ways", () => {
