@@ -129,6 +129,35 @@ describe("head grammar: one pass against the state machine", () => {
     expect(took).toBeGreaterThan(200);
   });
 
+  it("long values (read a word at a time) end where the byte loop ends, for any bad byte anywhere", () => {
+    const bad = [0x00, 0x01, 0x09, 0x0a, 0x0d, 0x1f, 0x7f];
+    const good = [0x20, 0x21, 0x7e, 0x80, 0x9f, 0xff];
+    let took = 0;
+    for (let len = 14; len <= 44; len++) {
+      for (let at = 0; at < len; at++) {
+        for (const c of [...bad, ...good]) {
+          const v = Array.from({ length: len }, (_, i) => (i === at ? c : 0x61 + (i % 26)));
+          const head = [
+            ...bytes("GET / HTTP/1.1\r\nHost: a\r\nX-Long: "),
+            ...v,
+            ...bytes("\r\nAccept: */*\r\n\r\n"),
+          ];
+          const b = Uint8Array.from(head);
+          const q = viaQuick(b, DEFAULTS)!;
+          if ("declined" in q) {
+            expect(bad).toContain(c); // only a bad byte (or HTAB) sends it to the state machine
+            expect(q.declined).toEqual(untouched(b, DEFAULTS));
+            continue;
+          }
+          took++;
+          expect(good.includes(c) || c === 0x09, `byte ${c} at ${at} of ${len}`).toBe(true);
+          expect(q).toEqual(viaFields(b, DEFAULTS));
+        }
+      }
+    }
+    expect(took).toBeGreaterThan(5000);
+  });
+
   it("framing failures found on the one-pass path are the state machine's", () => {
     const heads = [
       "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
