@@ -159,6 +159,41 @@ export const connCases: HttpCase[] = [
     },
   },
   {
+    name: "H5 pipelined requests with changing Host values each see their own URL",
+    run: async (t) => {
+      // The kernel keeps a connection's URL origin while the Host bytes stay
+      // the same: every change (and a head split across writes) must show.
+      const hosts = [
+        "a.test",
+        "a.test",
+        "b.test:8080",
+        "a.test",
+        "a.tesu",
+        "a.tes",
+        "[::1]:9",
+        "a.test",
+        "a.test",
+      ];
+      const conn = await RawConn.open(t.ports.main);
+      await conn.send(hosts.map((h) => `GET /url HTTP/1.1\r\nHost: ${h}\r\n\r\n`).join(""));
+      for (const h of hosts) {
+        const res = await conn.response();
+        assert.equal(res.status, 200);
+        assert.equal(res.body.toString(), `http://${h}/url`);
+      }
+      // One head in two writes (the parser's state machine), then whole heads again.
+      await conn.send("GET /url HTTP/1.1\r\nHost: c.te");
+      await sleep(20);
+      await conn.send("st\r\n\r\n");
+      assert.equal((await conn.response()).body.toString(), "http://c.test/url");
+      for (const h of ["c.test", "a.test"]) {
+        await conn.send(`GET /url HTTP/1.1\r\nHost: ${h}\r\n\r\n`);
+        assert.equal((await conn.response()).body.toString(), `http://${h}/url`);
+      }
+      conn.destroy();
+    },
+  },
+  {
     name: "H6 100 Continue comes before the body is sent",
     run: async (t) => {
       const conn = await RawConn.open(t.ports.main);

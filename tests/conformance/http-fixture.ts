@@ -99,6 +99,7 @@ app.get("/h1", (c) => c.text("same bytes\n", 200, { "x-fixture": "h1" }));
 app.get("/json", (c) => c.json({ ok: true, runtime: typeof globalThis }));
 app.get("/headers", (c) => c.json([...c.req.raw.headers]));
 app.get("/ip", (c) => c.json(getConnInfo(c).remote));
+app.get("/url", (c) => c.text(c.req.url));
 app.get("/status/:code", (c) => new Response(null, { status: Number(c.req.param("code")) }));
 app.get("/cookies", (c) => {
   c.header("set-cookie", "a=1; Path=/", { append: true });
