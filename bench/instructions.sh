@@ -1,31 +1,46 @@
 #!/usr/bin/env bash
 # Machine instructions per request of the kernel's in-process path, counted by
 # callgrind: the one measure on a shared, noisy machine that separates changes
-# of several percent (wall and CPU time move by ±30% here; repeat counts
-# agree to within about ±5%: hash seeds and JIT tiering still vary a little).
+# of several percent (wall and CPU time move by ±30% here; repeat counts on
+# Node agree to within about ±5%: hash seeds and JIT tiering still vary).
 #
-#   bench/instructions.sh [get|pipelined] [app]     (needs valgrind)
+#   bench/instructions.sh [get|pipelined] [app] [node|deno]     (needs valgrind)
 #
-# Runs bench/kernel.bench.ts in its fixed-count mode on Node 24 (Node 20 when
-# Node 24 is not installed) with V8 single-threaded, so that JIT compilation
-# happens on the counted thread in a repeatable order, at 20,000 and 60,000
-# requests; the difference over 40,000 is the steady state, start-up and
-# warm-up excluded.
+# Runs bench/kernel.bench.ts in its fixed-count mode with V8 single-threaded,
+# so that JIT compilation happens on the counted thread in a repeatable
+# order, at 100,000 and 200,000 requests; the difference over 100,000 is the
+# steady state, start-up and warm-up excluded (by 20,000 requests some hot
+# functions still run Maglev code). On Node 24 (Node 20 when Node 24 is not
+# installed), or on Deno. Only the main thread, where the JS runs, is
+# counted: Deno's runtime threads add work that depends on wall time (whole-
+# process counts of the same code differed by a third; main-thread counts
+# repeat, 5,650 and 5,652).
 set -euo pipefail
 case="${1:-pipelined}"
 app="${2:-examples/hello-hono.ts}"
+rt="${3:-node}"
 root="$(cd "$(dirname "$0")/.." && pwd)"
 command -v valgrind > /dev/null || { echo "valgrind is not installed (apt-get install -y valgrind)" >&2; exit 2; }
-node="$root/node_modules/.bin/node"
-[ -x "$node" ] || node="$(command -v node)"
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
+if [ "$rt" = deno ]; then
+  run=("$root/node_modules/.bin/deno" run -A --unstable-net --no-lock --config "$root/deno.json"
+    --v8-flags=--single-threaded "$root/bench/kernel.bench.ts")
+  version="deno $("$root/node_modules/.bin/deno" --version | head -1 | awk '{print $2}')"
+else
+  node="$root/node_modules/.bin/node"
+  [ -x "$node" ] || node="$(command -v node)"
+  run=("$node" --single-threaded --import "$root/node_modules/tsx/dist/esm/index.mjs"
+    "$root/bench/kernel.bench.ts")
+  version="node $("$node" --version)"
+fi
+# The main thread's count (thread 1 of --separate-threads): the JS runs there.
 count() {
-  valgrind --tool=callgrind --callgrind-out-file="$out/cg.$1" "$node" --single-threaded \
-    --import "$root/node_modules/tsx/dist/esm/index.mjs" "$root/bench/kernel.bench.ts" \
-    --count "$1" --case "$case" --app "$app" 2>&1 >/dev/null | awk '/Collected/ { print $4 }'
+  valgrind --tool=callgrind --separate-threads=yes --callgrind-out-file="$out/cg.$1" "${run[@]}" \
+    --count "$1" --case "$case" --app "$app" > /dev/null 2>&1
+  awk '/^summary:/ { print $2 }' "$out/cg.$1-01"
 }
 cd "$root"
-a=$(count 20000)
-b=$(count 60000)
-echo "$case ($app, $("$node" --version)): $(( (b - a) / 40000 )) instructions per request"
+a=$(count 100000)
+b=$(count 200000)
+echo "$case ($app, $version): $(( (b - a) / 100000 )) instructions per request"
