@@ -5,6 +5,12 @@
  * Also runs trailer sections (`trailers`), checking bytes without keeping
  * spans. Driven by `Http1Parser`, which owns phases, bodies and events.
  *
+ * Two readers of one grammar: a head that is whole in its chunk and in the
+ * usual shape is read in one pass on locals (`quick`); any other head (split
+ * across chunks, unusual, or wrong) goes to the resumable state machine
+ * (`fields`), which `quick` falls back to having kept nothing. Tests compare
+ * the two head by head (tests/http1/quick-head.test.ts).
+ *
  * Failures return -1 with `errCode`, `errPos` (a stream offset) and
  * `errReason` set; the parser turns them into an `HttpParseError`.
  *
