@@ -111,3 +111,27 @@ export function serialize(reqs: Req[]): string {
 export function bytes(s: string): Uint8Array {
   return Uint8Array.from(s, (c) => c.charCodeAt(0));
 }
+
+/** One edit of a valid stream: flip, insert or delete one of `bytes` at some position. */
+export type Edit = ["flip" | "insert" | "delete", number, number];
+
+/** Edits that put one of `bytes` somewhere (positions wrap around the input). */
+export function edit(bytes: number[]): fc.Arbitrary<Edit> {
+  return fc.tuple(
+    fc.constantFrom("flip" as const, "insert" as const, "delete" as const),
+    fc.nat(),
+    fc.constantFrom(...bytes),
+  );
+}
+
+/** `valid` with `edits` applied in order. */
+export function applyEdits(valid: Uint8Array, edits: Edit[]): Uint8Array {
+  const b = [...valid];
+  for (const [op, at, byte] of edits) {
+    const i = at % (b.length + 1);
+    if (op === "flip" && i < b.length) b[i] = byte;
+    else if (op === "insert") b.splice(i, 0, byte);
+    else if (op === "delete" && i < b.length) b.splice(i, 1);
+  }
+  return Uint8Array.from(b);
+}
