@@ -64,7 +64,8 @@ export const USAGE = `usage: triloop bench [<entry>] [options]
   --rounds N           interleaved rounds; the median is reported (default 3)
   --driver D           builtin | wrk (HTTP load driver, default builtin)
   --resp-driver D      redis-benchmark | builtin (default redis-benchmark when installed)
-  --peers P            all | min (baseline + ceiling) | none, or per runtime: node=all,node24=min
+  --peers P            all (with the no-framework rows) | min (baseline + ceiling) | none,
+                       or per runtime: node=all,node24=min
                        (default all; the default preset runs node24 with min)
   --threads N          generator threads (default: CPUs left to the generator)
   --generator R        bun | node: the runtime of the load threads (default bun when installed:
@@ -114,7 +115,7 @@ export function parseArgv(argv: string[]): { flags: Map<string, string>; positio
 
 /**
  * Presets. `default` must finish in under 5 minutes on a 2-core machine with
- * every runtime: ~18 servers × 2 scenarios × 3 rounds at ~1.4 s a run, plus
+ * every runtime: ~23 servers × 2 scenarios × 3 rounds at ~1.4 s a run, plus
  * start-up, warm-up and the generator-vs-wrk check (~4 minutes). The other
  * HTTP scenarios are in `full`, which takes longer.
  */

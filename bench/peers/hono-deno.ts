@@ -1,6 +1,7 @@
 /**
  * Peer: the app on `Deno.serve` (https://docs.deno.com/api/deno/~/Deno.serve),
- * Deno's own HTTP server.
+ * Deno's own HTTP server: the entry under test, or `bench/plain.ts` (no
+ * framework).
  *
  * @module
  */

@@ -109,7 +109,11 @@ export function targetLine(t: TargetCheck): string {
     : `; TCP minimal on the same runtime: ${t.ceiling}${
       below ? ", below the target: the runtime's TCP API cannot reach it here" : ""
     }`;
-  return `- ${t.met ? "✓" : "✗"} ${t.runtime}: ${t.what} = ${t.figure} (target ${t.target}${ceiling})`;
+  const plain = t.noFramework === undefined
+    ? ""
+    : `; with no framework, kernel ÷ ${t.noFramework.server}: ${t.noFramework.ratio}`;
+  const mark = t.met ? "✓" : "✗";
+  return `- ${mark} ${t.runtime}: ${t.what} = ${t.figure} (target ${t.target}${ceiling}${plain})`;
 }
 
 /** The SVG chart of a result. */

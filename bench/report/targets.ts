@@ -8,6 +8,7 @@
 
 import type { ScenarioId } from "../scenarios.ts";
 import type { SummaryRow } from "./summary.ts";
+import { KERNEL_NO_FRAMEWORK } from "../servers/matrix.ts";
 
 /** One checked target. */
 export interface TargetCheck {
@@ -24,6 +25,13 @@ export interface TargetCheck {
    * the runtime's limit and not as the kernel's shortfall.
    */
   ceiling?: string;
+  /**
+   * For a req/s target against a framework on the runtime's server: the same
+   * ratio with no framework on either side (`bench/plain.ts` on the kernel
+   * and on the runtime's own server), when both ran: what the server does
+   * apart from the framework's work per request.
+   */
+  noFramework?: { ratio: string; server: string };
 }
 
 interface Rule {
@@ -168,6 +176,14 @@ export function checkTargets(rows: readonly SummaryRow[]): TargetCheck[] {
       };
       if (rule.measure === "rps" && rule.mine === kernel && minimal !== undefined) {
         check.ceiling = `${(minimal.rps.median / theirs.rps.median).toFixed(2)}×`;
+      }
+      const plainMine = here.find((r) => r.server.name === KERNEL_NO_FRAMEWORK);
+      const plainTheirs = here.find((r) => r.server.family === "bare");
+      if (rule.measure === "rps" && rule.theirs === honoNative && plainMine && plainTheirs) {
+        check.noFramework = {
+          ratio: `${(plainMine.rps.median / plainTheirs.rps.median).toFixed(2)}×`,
+          server: plainTheirs.server.name,
+        };
       }
       out.push(check);
     }

@@ -42,6 +42,9 @@ export interface ServerSpec {
   skip?: string;
 }
 
+/** The kernel serving `bench/plain.ts`, the bench's routes with no framework. */
+export const KERNEL_NO_FRAMEWORK = "triloop kernel, no framework";
+
 /** Options of {@link httpMatrix}. */
 export interface HttpMatrixOptions {
   root: string;
@@ -93,13 +96,32 @@ export function httpMatrix(o: HttpMatrixOptions): ServerSpec[] {
         loops: 1,
         baseline,
       });
+    // With all peers, the same routes with no framework (bench/plain.ts), on
+    // the kernel and on the runtime's own server: what each server costs
+    // apart from the framework's work per request.
+    const plain = ["--app", join(o.root, "bench", "plain.ts")];
+    if (peers === "all" && o.engines.includes("kernel")) {
+      out.push({
+        key: `${rt}/${KERNEL_NO_FRAMEWORK}`,
+        runtime: rt,
+        name: KERNEL_NO_FRAMEWORK,
+        family: "triloop",
+        protocol: "http",
+        script: join(o.root, "cli", "run-entry.ts"),
+        args: [plain[1], "--engine", "kernel"],
+        loops: 1,
+        skip: o.triloopSkip,
+      });
+    }
     if (kind === "node") {
       if (peers === "all") add("node:http", "bare", "node-http.ts", []);
       add("Hono on @hono/node-server", "framework", "hono-node-server.ts", app, true);
       if (peers === "all") add("Hono on srvx", "framework", "hono-srvx.ts", app);
     } else if (kind === "bun") {
+      if (peers === "all") add("Bun.serve, no framework", "bare", "hono-bun.ts", plain);
       add("Hono on Bun.serve", "framework", "hono-bun.ts", app, true);
     } else if (kind === "deno") {
+      if (peers === "all") add("Deno.serve, no framework", "bare", "hono-deno.ts", plain);
       add("Hono on Deno.serve", "framework", "hono-deno.ts", app, true);
     }
     add("TCP minimal", "ceiling", `tcp.${kind}.ts`, []);

@@ -104,3 +104,32 @@ describe("minimal HTTP responder (ceiling peers)", () => {
     expect(writes.length).toBeGreaterThan(before);
   });
 });
+
+describe("the no-framework app", () => {
+  it("answers bench/app.ts's routes with the same status and body", async () => {
+    const { default: hono } = await import("../../bench/app.ts");
+    const { default: plain } = await import("../../bench/plain.ts");
+    const body = (r: Response) => r.arrayBuffer().then((b) => new Uint8Array(b));
+    const cases: [string, RequestInit?][] = [
+      ["http://h/"],
+      ["http://h:8080/?x=1"],
+      ["http://h/json"],
+      ["http://h/stream"],
+      ["http://h/echo", { method: "POST", body: "ping\r\npong" }],
+      ["http://h/nope"],
+      ["http://h/json", { method: "HEAD" }],
+    ];
+    for (const [url, init] of cases) {
+      const a = await hono.fetch(new Request(url, init));
+      const b = await plain.fetch(new Request(url, init));
+      expect(b.status, url).toBe(a.status);
+      expect(b.headers.get("content-type")?.replace(/ /g, ""), url).toBe(
+        a.headers.get("content-type")?.replace(/ /g, ""),
+      );
+      // /stream is 16 MiB: compared as bytes, not by toEqual's element walk.
+      const [x, y] = [await body(a), await body(b)];
+      expect(y.byteLength, url).toBe(x.byteLength);
+      expect(Buffer.compare(x, y), url).toBe(0);
+    }
+  });
+});

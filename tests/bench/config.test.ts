@@ -6,7 +6,7 @@ import { wrkCannot, wrkScript } from "../../bench/drivers/wrk.ts";
 import { type RunRecord, summarize } from "../../bench/report/summary.ts";
 import { checkTargets } from "../../bench/report/targets.ts";
 import { type HttpScenario, SCENARIOS } from "../../bench/scenarios.ts";
-import type { ServerSpec } from "../../bench/servers/matrix.ts";
+import { httpMatrix, KERNEL_NO_FRAMEWORK, type ServerSpec } from "../../bench/servers/matrix.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 
@@ -152,6 +152,60 @@ describe("targets against the TCP ceiling", () => {
     });
     const page = targetLine(t);
     expect(page).toContain("TCP minimal on the same runtime: 0.80×, below the target");
+  });
+});
+
+describe("the no-framework rows", () => {
+  it("with all peers, the kernel and the runtime's server also serve bench/plain.ts; with min, neither", () => {
+    const names = (peers: "all" | "min") =>
+      httpMatrix({
+        root: "/r",
+        entry: "/r/app.ts",
+        runtimes: ["deno"],
+        engines: ["kernel"],
+        loops: [1],
+        peers: { deno: peers },
+      })
+        .map((s) => [s.name, s.family, s.args.join(" ")]);
+    expect(names("all")).toEqual([
+      ["triloop kernel", "triloop", "/r/app.ts --engine kernel"],
+      [KERNEL_NO_FRAMEWORK, "triloop", "/r/bench/plain.ts --engine kernel"],
+      ["Deno.serve, no framework", "bare", "--app /r/bench/plain.ts"],
+      ["Hono on Deno.serve", "framework", "--app /r/app.ts"],
+      ["TCP minimal", "ceiling", ""],
+    ]);
+    expect(names("min").map(([name]) => name)).toEqual([
+      "triloop kernel",
+      "Hono on Deno.serve",
+      "TCP minimal",
+    ]);
+  });
+
+  it("a req/s target against the framework peer also names the same ratio with no framework", async () => {
+    const { targetLine } = await import("../../bench/report/page.ts");
+    const servers = [
+      spec("deno/triloop kernel", { family: "triloop" }),
+      spec(`deno/${KERNEL_NO_FRAMEWORK}`, { family: "triloop" }),
+      spec("deno/Deno.serve, no framework", { family: "bare" }),
+      spec("deno/Hono on Deno.serve", { baseline: true }),
+    ];
+    const rows = summarize(
+      [
+        run(`deno/triloop kernel`, 300, 3, "pipelined"),
+        run(`deno/${KERNEL_NO_FRAMEWORK}`, 480, 2, "pipelined"),
+        run("deno/Deno.serve, no framework", 80, 12, "pipelined"),
+        run("deno/Hono on Deno.serve", 60, 16, "pipelined"),
+      ],
+      servers,
+      ["pipelined"],
+    );
+    const [t] = checkTargets(rows);
+    expect(t).toMatchObject({
+      what: "kernel pipelined req/s ÷ Hono on Deno.serve",
+      figure: "5.00×",
+      noFramework: { ratio: "6.00×", server: "Deno.serve, no framework" },
+    });
+    expect(targetLine(t)).toContain("with no framework, kernel ÷ Deno.serve, no framework: 6.00×");
   });
 });
 
