@@ -4,7 +4,7 @@
  * runtime's own server (Bun.serve, Deno.serve; `node-http.ts` is Node's), so
  * a run shows what the server costs apart from the framework's own work per
  * request (Hono makes a Context, resolves a route and reads the path from
- * `request.url` on every request, on every server alike).
+ * `request.url` on every request).
  *
  * @module
  */
