@@ -63,22 +63,24 @@ export interface HttpMatrixOptions {
 export function httpMatrix(o: HttpMatrixOptions): ServerSpec[] {
   const out: ServerSpec[] = [];
   const peer = (file: string) => join(o.root, "bench", "peers", file);
+  const plainApp = join(o.root, "bench", "plain.ts");
   for (const rt of o.runtimes) {
     const kind = rt === "node24" ? "node" : rt;
+    const triloop = (name: string, entry: string, engine: string, loops: number) =>
+      out.push({
+        key: `${rt}/${name}`,
+        runtime: rt,
+        name,
+        family: "triloop",
+        protocol: "http",
+        script: join(o.root, "cli", "run-entry.ts"),
+        args: [entry, "--engine", engine, ...(loops > 1 ? ["--loops", String(loops)] : [])],
+        loops,
+        skip: o.triloopSkip,
+      });
     for (const engine of o.engines) {
       for (const loops of o.loops) {
-        const name = `triloop ${engine}` + (loops > 1 ? ` ×${loops}` : "");
-        out.push({
-          key: `${rt}/${name}`,
-          runtime: rt,
-          name,
-          family: "triloop",
-          protocol: "http",
-          script: join(o.root, "cli", "run-entry.ts"),
-          args: [o.entry, "--engine", engine, ...(loops > 1 ? ["--loops", String(loops)] : [])],
-          loops,
-          skip: o.triloopSkip,
-        });
+        triloop(`triloop ${engine}` + (loops > 1 ? ` ×${loops}` : ""), o.entry, engine, loops);
       }
     }
     const peers = o.peers[rt] ?? "all";
@@ -99,20 +101,8 @@ export function httpMatrix(o: HttpMatrixOptions): ServerSpec[] {
     // With all peers, the same routes with no framework (bench/plain.ts), on
     // the kernel and on the runtime's own server: what each server costs
     // apart from the framework's work per request.
-    const plain = ["--app", join(o.root, "bench", "plain.ts")];
-    if (peers === "all" && o.engines.includes("kernel")) {
-      out.push({
-        key: `${rt}/${KERNEL_NO_FRAMEWORK}`,
-        runtime: rt,
-        name: KERNEL_NO_FRAMEWORK,
-        family: "triloop",
-        protocol: "http",
-        script: join(o.root, "cli", "run-entry.ts"),
-        args: [plain[1], "--engine", "kernel"],
-        loops: 1,
-        skip: o.triloopSkip,
-      });
-    }
+    const plain = ["--app", plainApp];
+    if (peers === "all" && o.engines.includes("kernel")) triloop(KERNEL_NO_FRAMEWORK, plainApp, "kernel", 1);
     if (kind === "node") {
       if (peers === "all") add("node:http", "bare", "node-http.ts", []);
       add("Hono on @hono/node-server", "framework", "hono-node-server.ts", app, true);
