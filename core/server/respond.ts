@@ -248,7 +248,6 @@ interface CachedResponse {
   list: string[];
   /** keep-alive 1, HTTP/1.0 2, no body (HEAD) 4. */
   flags: number;
-  date: string;
   body: string;
   bytes: Uint8Array;
 }
@@ -258,6 +257,16 @@ const CACHE_BODY_BELOW = 1024;
 const cache: Array<CachedResponse | undefined> = new Array(CACHE_SIZE);
 let cacheNext = 0;
 let lastMissBody: string | undefined;
+/**
+ * The `date` line every entry was encoded with: when the line changes, every
+ * entry is stale, and the cache starts again. The line is one string object
+ * for its whole second, so the check is an identity compare. (Entries that
+ * each kept their own date stayed in the cache when their second ended, and
+ * every response compared its date with theirs — equal lengths, different
+ * only in the last digits: under pipelined load on Deno, this function's own
+ * time fell from about 110 to 50–60 ns a response without them.)
+ */
+let cacheDate = "";
 
 function sameList(a: string[], b: string[]): boolean {
   if (a === b) return true; // the shared fields of new Response(text)
@@ -282,15 +291,20 @@ export function writeTextResponse(
   noBody: boolean,
 ): void {
   const cacheable = text.length < CACHE_BODY_BELOW;
-  let date = "";
   const flags = (keepAlive ? 1 : 0) | (http10 ? 2 : 0) | (noBody ? 4 : 0);
   if (cacheable) {
-    date = writer.dateLine();
+    const date = writer.dateLine();
+    if (date !== cacheDate) {
+      cache.fill(undefined);
+      cacheNext = 0;
+      cacheDate = date;
+    }
     for (let i = 0; i < CACHE_SIZE; i++) {
       const c = cache[i];
+      if (c === undefined) break; // filled in order since the date changed
       if (
-        c !== undefined && c.body === text && c.status === r.status && c.date === date &&
-        c.flags === flags && c.statusText === r.statusText && sameList(c.list, r.fields.list)
+        c.body === text && c.status === r.status && c.flags === flags &&
+        c.statusText === r.statusText && sameList(c.list, r.fields.list)
       ) {
         out.bytes(c.bytes);
         return;
@@ -316,7 +330,6 @@ export function writeTextResponse(
     statusText: r.statusText,
     list: r.fields.list,
     flags,
-    date,
     body: text,
     bytes: out.buf.slice(start, out.len),
   };

@@ -70,6 +70,8 @@ describe("writeTextResponse", () => {
     expect(b).not.toBe(a);
     expect(b).toBe(reference(r(), "tick"));
     expect(b).toContain(`date: ${new Date(Math.floor(Date.now() / 1000) * 1000).toUTCString()}\r\n`);
+    // Cached again under the new date: hits give the new bytes, not the old.
+    for (let i = 0; i < 3; i++) expect(text(r(), "tick")).toBe(b);
   });
 
   it("dynamic bodies are never cached (each differs from the last miss)", () => {
