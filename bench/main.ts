@@ -7,7 +7,6 @@
  * @module
  */
 
-import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
@@ -17,6 +16,7 @@ import { parseArgv, parseConfig, USAGE } from "./config.ts";
 import { LoadGenerator } from "./load/generator.ts";
 import { machine } from "./lib/machine.ts";
 import { procAvailable } from "./lib/proc.ts";
+import { pinSelf, which } from "./lib/tools.ts";
 import { Progress } from "./report/progress.ts";
 import { type BenchResult, chartOf, checkTargets, fromJson, markdownPage, toJson } from "./report/page.ts";
 import { summarize, type SummaryRow } from "./report/summary.ts";
@@ -25,24 +25,6 @@ import { httpRunCount, runHttp } from "./run/http.ts";
 import { runIdle, runResp } from "./run/tcp.ts";
 import type { HttpScenario } from "./scenarios.ts";
 import { httpMatrix, type RuntimeId, tcpMatrix } from "./servers/matrix.ts";
-
-function which(bin: string): string | undefined {
-  try {
-    return execFileSync("sh", ["-c", `command -v ${bin}`], { encoding: "utf8" }).trim() || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Pins this process (all threads) to `cpus`; later threads and children inherit it. */
-function pinSelf(cpus: string): boolean {
-  try {
-    execFileSync("taskset", ["-a", "-p", "-c", cpus, String(process.pid)], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** `20.20.2` from `v20.20.2`, `2.9.6` from `deno 2.9.6 (stable, …)`. */
 function versionOf(rt: RuntimeInfo): string {
