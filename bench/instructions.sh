@@ -2,7 +2,8 @@
 # Machine instructions per request of the kernel's in-process path, counted by
 # callgrind: the one measure on a shared, noisy machine that separates changes
 # of several percent (wall and CPU time move by ±30% here; repeat counts on
-# Node agree to within about ±5%: hash seeds and JIT tiering still vary).
+# Node agree to within about ±5%: 6,090-6,444 pipelined on 2026-11-27, and
+# fixing V8's hash and random seeds did not steady them, 6,440 and 6,580).
 #
 #   bench/instructions.sh [get|pipelined] [app] [node|deno]     (needs valgrind)
 #
@@ -16,13 +17,14 @@
 # process counts of the same code differed by a third; main-thread counts
 # repeat, 5,650 and 5,652).
 #
-# On Deno the figure for the same code lands on one of two levels, about
-# 3,800 or 5,300-5,650 (pipelined, Hono example, 2026-11-27: 3,806, 3,808 and
-# 5,653 on one commit; 5,268, 5,651 and 5,655 on its parent; 3,805 and 5,350
-# with V8's hash and random seeds fixed, so not those). No mark-compact runs
-# in this mode (--trace-gc), so it is not a major GC falling inside one window;
-# a JIT state is the likely cause, not found yet. Compare two versions by
-# several counts each, never by one.
+# Deno runs with --no-code-cache, and each runtime runs the bench once,
+# uncounted, before the two counts: otherwise the first count after an edit
+# pays for transpiling the changed files, and Deno's V8 code cache (written
+# by one run, read by the next, keyed by the V8 flags) gives the two counted
+# runs different start-up work. The difference showed as two levels for the
+# same code, about 3,800 and 5,650 instructions per pipelined request
+# (2026-11-27: 3,806, 3,808, 5,653); with this, three counts gave 5,658,
+# 5,661 and 5,661.
 set -euo pipefail
 case="${1:-pipelined}"
 app="${2:-examples/hello-hono.ts}"
@@ -32,7 +34,7 @@ command -v valgrind > /dev/null || { echo "valgrind is not installed (apt-get in
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 if [ "$rt" = deno ]; then
-  run=("$root/node_modules/.bin/deno" run -A --unstable-net --no-lock --config "$root/deno.json"
+  run=("$root/node_modules/.bin/deno" run -A --unstable-net --no-lock --no-code-cache --config "$root/deno.json"
     --v8-flags=--single-threaded "$root/bench/kernel.bench.ts")
   version="deno $("$root/node_modules/.bin/deno" --version | head -1 | awk '{print $2}')"
 else
@@ -49,6 +51,10 @@ count() {
   awk '/^summary:/ { print $2 }' "$out/cg.$1-01"
 }
 cd "$root"
-a=$(count 100000)
-b=$(count 200000)
+"${run[@]}" --count 2000 --case "$case" --app "$app" > /dev/null 2>&1 # fills the transpile cache
+count 100000 > "$out/a" & # the two counts side by side (they count instructions, not time)
+count 200000 > "$out/b"
+wait
+a=$(cat "$out/a")
+b=$(cat "$out/b")
 echo "$case ($app, $version): $(( (b - a) / 100000 )) instructions per request"
