@@ -67,6 +67,10 @@ const rt = runtimeById(flags.get("runtime") ?? "deno");
 const engine = flags.get("engine") ?? "kernel";
 const seconds = Number(flags.get("seconds") ?? "4");
 const top = Number(flags.get("top") ?? "30");
+if (!(seconds > 0) || !(top > 0)) {
+  console.error("--seconds and --top must be positive numbers");
+  process.exit(2);
+}
 const scenarioId = flags.get("scenario") ?? "hello";
 if (scenarioId !== "hello" && scenarioId !== "pipelined") {
   console.error(`--scenario must be hello or pipelined, got '${scenarioId}'`);
