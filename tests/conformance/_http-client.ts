@@ -81,12 +81,26 @@ export class RawConn {
     return this.#buf;
   }
 
-  /** Writes bytes (strings as latin1, so every byte value can be sent). */
+  /**
+   * Writes bytes (strings as latin1, so every byte value can be sent). When
+   * the socket's buffer is full, resolves once the peer reads (drain), answers
+   * (data) or goes away (close): a server that refuses a body may stop reading
+   * once it has answered, and a send waiting for drain alone then waits for
+   * ever (seen once on Bun's native engine, H3 413 by chunked total).
+   */
   send(data: string | Uint8Array): Promise<void> {
     return new Promise((resolve) => {
       const ok = this.socket.write(typeof data === "string" ? Buffer.from(data, "latin1") : data);
-      if (ok) resolve();
-      else this.socket.once("drain", resolve);
+      if (ok) return resolve();
+      const done = () => {
+        this.socket.off("drain", done);
+        this.socket.off("data", done);
+        this.socket.off("close", done);
+        resolve();
+      };
+      this.socket.on("drain", done);
+      this.socket.on("data", done);
+      this.socket.on("close", done);
     });
   }
 
