@@ -16,7 +16,7 @@ import { parseArgv, parseConfig, USAGE } from "./config.ts";
 import { LoadGenerator } from "./load/generator.ts";
 import { machine } from "./lib/machine.ts";
 import { procAvailable } from "./lib/proc.ts";
-import { pinSelf, which } from "./lib/tools.ts";
+import { pinSelf, versionOf, which } from "./lib/tools.ts";
 import { Progress } from "./report/progress.ts";
 import { type BenchResult, chartOf, checkTargets, fromJson, markdownPage, toJson } from "./report/page.ts";
 import { summarize, type SummaryRow } from "./report/summary.ts";
@@ -25,11 +25,6 @@ import { httpRunCount, runHttp } from "./run/http.ts";
 import { runIdle, runResp } from "./run/tcp.ts";
 import type { HttpScenario } from "./scenarios.ts";
 import { httpMatrix, type RuntimeId, tcpMatrix } from "./servers/matrix.ts";
-
-/** `20.20.2` from `v20.20.2`, `2.9.6` from `deno 2.9.6 (stable, …)`. */
-function versionOf(rt: RuntimeInfo): string {
-  return (rt.version ?? "?").replace(/^deno /, "").replace(/^v/, "").split(" ")[0];
-}
 
 /** `node 20.20`, `bun 1.4`: the label under a runtime's group of bars. */
 function shortVersion(rt: RuntimeInfo): string {

@@ -24,9 +24,8 @@ import { parseArgv } from "./config.ts";
 import { runWrk } from "./drivers/wrk.ts";
 import { attribute, type Group, parsePerfMap, parsePerfScript } from "./lib/perf-map.ts";
 import { treeCpuMicros } from "./lib/proc.ts";
-import { pinSelf, which } from "./lib/tools.ts";
-import { SCENARIOS } from "./scenarios.ts";
-import type { HttpScenario } from "./scenarios.ts";
+import { pinSelf, versionOf, which } from "./lib/tools.ts";
+import { type HttpScenario, SCENARIOS } from "./scenarios.ts";
 import { startServer } from "./servers/spawn.ts";
 
 const USAGE = `node --import tsx bench/profile.ts [entry] [options]
@@ -105,10 +104,13 @@ try {
     timeoutMs: 10_000,
   };
   await runWrk({ ...wrk, durationMs: 3000 }); // warm-up: the JIT settles
-  const load = runWrk({ ...wrk, durationMs: (seconds + 2) * 1000 });
+  const load = runWrk({ ...wrk, durationMs: (seconds + 3) * 1000 });
   await new Promise((r) => setTimeout(r, 700));
   const data = join(work, "perf.data");
+  // CPU and wall time over the same window (perf's start and exit included),
+  // so that requests in it are wrk's rate times that window.
   const cpu0 = treeCpuMicros(server.pid);
+  const t0 = performance.now();
   await run("perf", [
     "record",
     "-e",
@@ -124,6 +126,7 @@ try {
     String(seconds),
   ]);
   const cpuUs = treeCpuMicros(server.pid) - cpu0;
+  const windowS = (performance.now() - t0) / 1000;
   const result = await load;
   const script = execFileSync("perf", ["script", "-i", data, "-F", "ip,dso"], {
     encoding: "utf8",
@@ -132,14 +135,12 @@ try {
   });
   const entries = existsSync(mapFile) ? parsePerfMap(readFileSync(mapFile, "utf8")) : [];
   const a = attribute(parsePerfScript(script), entries, ROOT);
-  const requests = result.rps * seconds;
+  const requests = result.rps * windowS;
   const usPerReq = cpuUs / requests;
   const ns = (samples: number) => ((samples / a.total) * usPerReq * 1000).toFixed(0).padStart(7);
   const pct = (samples: number) => `${((samples / a.total) * 100).toFixed(1)}%`.padStart(6);
   console.log(
-    `${rt.id} ${String(rt.version).replace(/^deno /, "").split(" ")[0]} · ${
-      entry.replace(ROOT + "/", "")
-    } · ${engine} engine · ${scenario.title}` +
+    `${rt.id} ${versionOf(rt)} · ${entry.replace(ROOT + "/", "")} · ${engine} engine · ${scenario.title}` +
       ` · ${seconds} s recorded at 2000 Hz`,
   );
   console.log(
