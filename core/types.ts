@@ -332,6 +332,15 @@ export interface ServeOptions {
    * turn it off. Default `{ stallMs: 100 }` (logging, no shedding).
    */
   watchdog?: WatchdogOptions | false;
+  /**
+   * Install triloop's `Request`, `fetch` and `Response` as globals, once per
+   * process (G1–G3 in core/fetch/globals.ts): handlers then get a lazy
+   * `Request` that costs nothing until read, `new Response(text)` costs no
+   * stream, and `new Request(req)` and `fetch(req)` accept the lazy request.
+   * `false` changes no global and gives handlers the runtime's own `Request`
+   * objects, at the cost of building one per request. Default `true`.
+   */
+  overrideGlobalObjects?: boolean;
 }
 
 /** Counters of an HTTP server. */

@@ -15,7 +15,9 @@
 
 import { TriloopError } from "../../core/errors.ts";
 import { serverUrl } from "../../core/server/url.ts";
-import { LazyRequest } from "../../core/fetch/lazy-request.ts";
+import { requestFor } from "../../core/fetch/lazy-request.ts";
+import { installGlobals } from "../../core/fetch/globals.ts";
+import { requestUrl } from "../../core/server/request-url.ts";
 import type { Runtime, Server, ShutdownReport } from "../../core/types.ts";
 import type { ResolvedServeOptions } from "../../core/server/serve.ts";
 import {
@@ -38,6 +40,7 @@ interface Running {
 
 /** Serves `options.fetch` with Deno.serve. */
 export function nativeEngine(_runtime: Runtime, options: ResolvedServeOptions): Promise<Server> {
+  if (options.overrideGlobalObjects) installGlobals();
   const { limits } = options;
   const counters = new NativeCounters();
   /** The requests whose handler is still running (their signals abort at a forced close). */
@@ -79,9 +82,13 @@ export function nativeEngine(_runtime: Runtime, options: ResolvedServeOptions): 
     const run: Running = { gone: undefined, answered: false };
     running.add(run);
     const original = request;
-    const url = original.url;
+    // Deno's url is the Host and the target as they came, unnormalized (the
+    // target itself in absolute-form): made the kernel's URL here (U1–U5),
+    // read as absolute-form, which both shapes are.
+    const url = requestUrl(original.url, "", "GET");
+    if (url === null) return refuse(400);
     let body: ReadableStream<Uint8Array> | null | undefined;
-    const wrapped = new LazyRequest({
+    const wrapped = requestFor({
       method: original.method,
       url: () => url,
       headers: () => headers,
@@ -101,7 +108,7 @@ export function nativeEngine(_runtime: Runtime, options: ResolvedServeOptions): 
         }
         return run.gone.signal;
       },
-    }) as unknown as Request;
+    }, options.overrideGlobalObjects);
     const local = server.addr;
     const serveInfo = new AddrServeInfo(
       info.remoteAddr.hostname,

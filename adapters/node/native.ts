@@ -18,8 +18,9 @@ import * as http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { TriloopError } from "../../core/errors.ts";
 import { serverUrl } from "../../core/server/url.ts";
-import { LazyRequest } from "../../core/fetch/lazy-request.ts";
-import { installLightResponse } from "../../core/fetch/light-response.ts";
+import { requestFor } from "../../core/fetch/lazy-request.ts";
+import { requestUrl } from "../../core/server/request-url.ts";
+import { installGlobals } from "../../core/fetch/globals.ts";
 import type { Runtime, Server, ShutdownReport } from "../../core/types.ts";
 import type { Limits } from "../../core/server/limits.ts";
 import type { ResolvedServeOptions } from "../../core/server/serve.ts";
@@ -60,7 +61,7 @@ const CLIENT_ERROR_STATUS: Record<string, number> = {
 /** Serves `options.fetch` with node:http. */
 export async function nativeEngine(_runtime: Runtime, options: ResolvedServeOptions): Promise<Server> {
   // Handlers' `new Response(text)` then costs no stream (see _write-response.ts).
-  installLightResponse();
+  if (options.overrideGlobalObjects) installGlobals();
   const { limits } = options;
   const counters = new NativeCounters();
   const sockets = new Set<Socket>();
@@ -163,7 +164,6 @@ export async function nativeEngine(_runtime: Runtime, options: ResolvedServeOpti
     if (head.status !== 0) return refuse(res, head.status);
     if (head.continue) res.writeContinue();
 
-    if (!URL.canParse(head.url)) return refuse(res, 400); // a Host or target the URL parser refuses
     // A light Request (the kernel engine's LazyRequest): a real one per
     // request cost more than the rest of the engine (undici's constructor
     // validates and copies everything; measured 230 µs per request for the
@@ -171,7 +171,7 @@ export async function nativeEngine(_runtime: Runtime, options: ResolvedServeOpti
     // Made now, not when asked for: its reader enforces the body limit (413)
     // even for a handler that never reads the body.
     const body = head.body ? bodyStream(req, limits.maxBodyBytes, () => refuse(res, 413)) : null;
-    const request = new LazyRequest({
+    const request = requestFor({
       method: req.method ?? "GET",
       url: () => head.url,
       headers: () => head.headers,
@@ -184,7 +184,7 @@ export async function nativeEngine(_runtime: Runtime, options: ResolvedServeOpti
         }
         return ac.signal;
       },
-    }) as unknown as Request;
+    }, options.overrideGlobalObjects);
     const info = (socket[INFO] ??= new AddrServeInfo(
       socket.remoteAddress ?? "",
       socket.remotePort ?? 0,
@@ -349,7 +349,12 @@ function readHead(req: http.IncomingMessage, limits: Limits): Head {
   if (req.httpVersionMajor !== 1) head.status = 505;
   if (head.status === 413) head.continue = false;
   if (req.method === "GET" || req.method === "HEAD") head.body = false;
-  head.url = target.startsWith("/") ? `http://${host ?? "localhost"}${target}` : target;
+  // The kernel's URL (core/server/request-url.ts): the same string on every engine.
+  const self = req.socket.localAddress ?? "localhost";
+  const authority = host || `${self.includes(":") ? `[${self}]` : self}:${req.socket.localPort}`;
+  const url = requestUrl(target, authority, req.method ?? "GET");
+  if (url === null && head.status === 0) head.status = 400;
+  head.url = url ?? "";
   return head;
 }
 

@@ -67,14 +67,12 @@ export class LazyRequest {
     if (this.#real !== undefined) return new Uint8Array(await this.#real.arrayBuffer());
     this.#consume();
     const whole = this.#stream === undefined ? this.#src.bufferedBody() : undefined;
-    if (whole !== undefined) return whole as Uint8Array<ArrayBuffer>;
+    if (whole !== undefined) return own(whole);
     return readAll(this.body);
   }
   async arrayBuffer(): Promise<ArrayBuffer> {
-    const bytes = await this.bytes();
-    return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
-      ? bytes.buffer
-      : bytes.slice().buffer;
+    // bytes() gives an array that owns its whole buffer: that buffer is the body.
+    return (await this.bytes()).buffer;
   }
   async text(): Promise<string> {
     return decoder.decode(await this.bytes());
@@ -91,17 +89,23 @@ export class LazyRequest {
   [REAL](): Request {
     if (this.#real === undefined) {
       const method = this.#src.method;
-      const hasBody = method !== "GET" && method !== "HEAD";
       const init: RequestInit & { duplex?: "half" } = {
         method,
         headers: this.headers,
         signal: this.#src.signal(),
       };
-      if (hasBody && !this.#used) {
-        const body = this.body;
-        if (body !== null) {
-          init.body = body;
-          init.duplex = "half";
+      if (method !== "GET" && method !== "HEAD" && !this.#used) {
+        // A body that has all arrived goes as bytes (a fetch of this request
+        // then sends its Content-Length); one still arriving, as its stream.
+        const whole = this.#stream === undefined ? this.#src.bufferedBody() : undefined;
+        if (whole !== undefined) {
+          if (whole.byteLength > 0) init.body = own(whole);
+        } else {
+          const body = this.body;
+          if (body !== null) {
+            init.body = body;
+            init.duplex = "half";
+          }
         }
       }
       this.#real = new NativeRequest(this.url, init);
@@ -139,6 +143,38 @@ for (const name of Object.getOwnPropertyNames(NativeRequest.prototype)) {
 }
 Object.setPrototypeOf(LazyRequest.prototype, NativeRequest.prototype);
 
+/**
+ * `bytes` as a plain Uint8Array that owns its whole buffer: the server's
+ * chunks are views into a larger read (and on Node, `Buffer`s, whose
+ * `slice()` is another view), and `bytes().buffer` must be the body alone.
+ */
+function own(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+  if (
+    bytes.constructor === Uint8Array && bytes.byteOffset === 0 &&
+    bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer
+  ) {
+    return bytes as Uint8Array<ArrayBuffer>;
+  }
+  const out = new Uint8Array(bytes.byteLength);
+  out.set(bytes);
+  return out;
+}
+
+/** The runtime's own Request for `input` when it is a {@link LazyRequest}; anything else as it is. */
+export function unwrapRequest<T>(input: T): T | Request {
+  return input instanceof LazyRequest ? input[REAL]() : input;
+}
+
+/**
+ * The Request a handler gets for `src`: a {@link LazyRequest} when the
+ * globals that accept it are installed (core/fetch/globals.ts), else the
+ * runtime's own, built now.
+ */
+export function requestFor(src: RequestSource, lazy: boolean): Request {
+  const req = new LazyRequest(src);
+  return lazy ? req as unknown as Request : req[REAL]();
+}
+
 /** Reads a whole stream into one array. */
 export async function readAll(stream: ReadableStream<Uint8Array> | null): Promise<Uint8Array<ArrayBuffer>> {
   if (stream === null) return new Uint8Array(0);
@@ -151,9 +187,7 @@ export async function readAll(stream: ReadableStream<Uint8Array> | null): Promis
     chunks.push(value);
     size += value.byteLength;
   }
-  if (chunks.length === 1 && chunks[0].byteLength === chunks[0].buffer.byteLength) {
-    return chunks[0] as Uint8Array<ArrayBuffer>;
-  }
+  if (chunks.length === 1) return own(chunks[0]);
   const out = new Uint8Array(size);
   let at = 0;
   for (const c of chunks) {

@@ -20,8 +20,8 @@ export interface ExchangeHost {
   pauseBody(): void;
   /** Read again: the body consumer wants more. */
   resumeBody(): void;
-  /** `http://host` for URLs. */
-  origin(head: RequestHead): string;
+  /** The request's URL (core/server/request-url.ts), or null when it makes none. */
+  url(head: RequestHead): string | null;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -30,11 +30,6 @@ const NONE: Uint8Array[] = [];
 
 /** Body bytes held before the body stream pulls them; past this the connection pauses. */
 export const HOLD_LIMIT = 64 * 1024;
-
-/** The last URL made in this loop, and what it was made from. */
-let lastOrigin = "";
-let lastTarget = "";
-let lastUrl = "";
 
 /** One request and the state of its response. */
 export class Exchange implements RequestSource {
@@ -61,6 +56,7 @@ export class Exchange implements RequestSource {
   #stream: ReadableStream<Uint8Array> | null | undefined;
   #discard = false;
   #abort: AbortController | undefined;
+  #url: string | undefined;
   #aborted = false;
 
   constructor(host: ExchangeHost, head: RequestHead) {
@@ -79,16 +75,13 @@ export class Exchange implements RequestSource {
   // ---- RequestSource --------------------------------------------------------
 
   url(): string {
-    const target = this.head.target;
-    // origin-form (the usual) gets the Host; absolute-form is already a URL.
-    if (target.charCodeAt(0) !== 47 /* / */) return target;
-    const origin = this.#host.origin(this.head);
-    // The same URL as the last request (the same strings, usually the same
-    // objects): the same string back, already flattened by whoever read it.
-    if (origin === lastOrigin && target === lastTarget) return lastUrl;
-    lastOrigin = origin;
-    lastTarget = target;
-    return (lastUrl = origin + target);
+    // Checked before dispatch (a request without a URL is answered 400), so never null here.
+    return (this.#url ??= this.#host.url(this.head)!);
+  }
+
+  /** Works out the URL now; false when the request has none (the server answers 400). */
+  hasUrl(): boolean {
+    return (this.#url = this.#host.url(this.head) ?? undefined) !== undefined;
   }
 
   headers(): Headers {

@@ -18,11 +18,12 @@ import { type Http1Handler, Http1Parser } from "../http1/parser.ts";
 import * as codes from "../http1/codes.ts";
 import type { HttpParseError } from "../http1/codes.ts";
 import type { RequestHead } from "../http1/head.ts";
-import { LazyRequest } from "../fetch/lazy-request.ts";
+import { requestFor } from "../fetch/lazy-request.ts";
 import { LightResponse } from "../fetch/light-response.ts";
 import * as sweeper from "../idle-sweeper.ts";
 import type { Idle } from "../idle-sweeper.ts";
 import { Exchange, type ExchangeHost } from "./exchange.ts";
+import { requestUrl } from "./request-url.ts";
 import * as outBuffer from "./out-buffer.ts";
 import { utf8Length } from "../http1/head-writer.ts";
 import {
@@ -46,6 +47,11 @@ const CONTINUE = new TextEncoder().encode("HTTP/1.1 100 Continue\r\n\r\n");
 const CRLF = "\r\n";
 const LAST_CHUNK = new TextEncoder().encode("0\r\n\r\n");
 const ENCODER = new TextEncoder();
+
+/** The last request URL made in this loop, and what it was made from (see `url`). */
+let lastTarget = "";
+let lastHost = "";
+let lastUrl = "";
 
 /** The answer while the loop is overloaded. */
 const SHED = () => new Response("503 Service Unavailable", { status: 503, headers: { "retry-after": "1" } });
@@ -102,8 +108,6 @@ export class HttpConn implements ExchangeHost, Idle {
   #running = false; // inside #run (so async completions know not to re-enter)
   #armMs = -1; // a timeout to arm when #run ends (see #arm)
   #blocked = false; // pipelined input waits for the client to read our output
-  #originHost = ""; // the Host the origin below was made from
-  #origin = "";
 
   constructor(core: HttpServerCore, conn: Conn<HttpConn>) {
     this.#core = core;
@@ -251,13 +255,27 @@ export class HttpConn implements ExchangeHost, Idle {
     }
   }
 
-  origin(head: RequestHead): string {
-    const host = head.host ?? this.#conn.localAddress;
-    if (host !== this.#originHost) {
-      this.#originHost = host;
-      this.#origin = `http://${host}`;
+  url(head: RequestHead): string | null {
+    const target = head.target;
+    // A request without a Host (HTTP/1.0), or with an empty one (RFC 9112
+    // §3.2), names this server by the address and port it reached.
+    const host = head.host || this.#selfHost();
+    // The same target and Host as the last request of this loop (the same
+    // strings, usually the same objects): the same URL, already flattened.
+    if (target === lastTarget && host === lastHost && target.charCodeAt(0) === 47) return lastUrl;
+    const url = requestUrl(target, host, head.methodName);
+    if (url !== null) {
+      lastTarget = target;
+      lastHost = host;
+      lastUrl = url;
     }
-    return this.#origin;
+    return url;
+  }
+
+  #selfHost(): string {
+    const c = this.#conn;
+    const a = c.localAddress;
+    return `${a.includes(":") ? `[${a}]` : a}:${c.localPort}`;
   }
 
   // ---- the loop ---------------------------------------------------------------------
@@ -319,9 +337,15 @@ export class HttpConn implements ExchangeHost, Idle {
   #dispatch(ex: Exchange): void {
     ex.dispatched = true;
     const core = this.#core;
+    if (!ex.hasUrl()) {
+      // A target or Host that makes no URL (U5): the request is malformed, not the server.
+      core.count("TRI_ERR_HTTP_PARSE");
+      this.#fail(400);
+      return;
+    }
     core.stats.requests++;
     let res: Response | Promise<Response>;
-    const request = new LazyRequest(ex) as unknown as Request;
+    const request = requestFor(ex, core.lazyRequests);
     ex.request = request;
     const watchdog = core.watchdog;
     if (watchdog !== undefined) {

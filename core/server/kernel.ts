@@ -6,7 +6,7 @@
  */
 
 import type { Conn, Runtime, Server, ShutdownReport, SocketHandler } from "../types.ts";
-import { installLightResponse } from "../fetch/light-response.ts";
+import { installGlobals } from "../fetch/globals.ts";
 import { HttpConn } from "./http-conn.ts";
 import { HttpServerCore } from "./server-core.ts";
 import { serverUrl } from "./url.ts";
@@ -52,7 +52,7 @@ function socketHandler(core: HttpServerCore, conns: Set<Conn<HttpConn>>): Socket
 
 /** Serves `options.fetch` with the kernel codec on `runtime.listen`. */
 export async function kernelEngine(runtime: Runtime, options: ResolvedServeOptions): Promise<Server> {
-  installLightResponse();
+  if (options.overrideGlobalObjects) installGlobals();
   const core = new HttpServerCore(options);
   const conns = new Set<Conn<HttpConn>>();
   const listener = await runtime.listen(

@@ -24,6 +24,8 @@ export interface ResolvedServeOptions {
   loopId: number;
   /** The stall watchdog's options, or false. */
   watchdog: WatchdogOptions | false;
+  /** Lazy requests and the globals that go with them (G1–G3). */
+  overrideGlobalObjects: boolean;
 }
 
 /** An engine: starts a server with resolved options. */
@@ -61,6 +63,7 @@ export function resolveServeOptions(options: ServeOptions, loopId = 0): Resolved
     reusePort: options.reusePort ?? false,
     loopId,
     watchdog: options.watchdog ?? { stallMs: 100 },
+    overrideGlobalObjects: options.overrideGlobalObjects ?? true,
   };
 }
 

@@ -13,6 +13,8 @@ import type { ResolvedServeOptions } from "./serve.ts";
 /** Shared state of one kernel-engine server. */
 export class HttpServerCore {
   readonly fetch: FetchHandler;
+  /** Handlers get lazy requests (the globals that accept them are installed). */
+  readonly lazyRequests: boolean;
   readonly limits: Limits;
   readonly loopId: number;
   /** The loop's stall watchdog; undefined when turned off. */
@@ -34,6 +36,7 @@ export class HttpServerCore {
   constructor(options: ResolvedServeOptions) {
     this.fetch = options.fetch;
     this.limits = options.limits;
+    this.lazyRequests = options.overrideGlobalObjects;
     this.loopId = options.loopId;
     this.#onError = options.onError;
     this.watchdog = options.watchdog === false
