@@ -212,8 +212,14 @@ export async function runHandler(
 ): Promise<Response> {
   try {
     const res = await options.fetch(request, info);
-    if (res instanceof Response) return res;
-    throw new TypeError(`The fetch handler returned ${typeof res}, not a Response`);
+    if (!(res instanceof Response)) {
+      throw new TypeError(`The fetch handler returned ${typeof res}, not a Response`);
+    }
+    // A network error has no status to send: answered as a handler failure, as the kernel does.
+    if (res.type === "error") {
+      throw new TypeError("The fetch handler returned Response.error(), a network error");
+    }
+    return res;
   } catch (err) {
     counters.error("TRI_ERR_HANDLER_THREW");
     try {

@@ -47,6 +47,8 @@ export const ErrorCodes = {
   TRI_ERR_HTTP_VERSION: "the HTTP version is not supported",
   /** The request's head or body did not arrive within its timeout (answered with 408). */
   TRI_ERR_HTTP_TIMEOUT: "the request did not arrive in time",
+  /** A response body stream failed after the head went out; the connection was closed. */
+  TRI_ERR_HTTP_STREAM: "the response body stream failed",
   /** The loop was overloaded (watchdog shedding); the request was answered 503. */
   TRI_ERR_HTTP_OVERLOADED: "the loop was overloaded",
   /** The first loop of a supervisor failed before any loop was ready (LP6); `cause` is its error. */

@@ -16,6 +16,7 @@
 
 import { TriloopError } from "../../core/errors.ts";
 import { serverUrl } from "../../core/server/url.ts";
+import { nativeResponse } from "../../core/fetch/light-response.ts";
 import type { Runtime, ServeInfo, Server, ShutdownReport } from "../../core/types.ts";
 import type { ResolvedServeOptions } from "../../core/server/serve.ts";
 import {
@@ -80,11 +81,13 @@ export function nativeEngine(_runtime: Runtime, options: ResolvedServeOptions): 
         // Request.url is absolute everywhere else, and routers rely on it.
         request = new Request(`http://${server.hostname}:${server.port}${request.url}`, request);
       }
-      const response = await runHandler(
-        options,
-        request,
-        new BunServeInfo(server, request, options.loopId),
-        counters,
+      const response = nativeResponse(
+        await runHandler(
+          options,
+          request,
+          new BunServeInfo(server, request, options.loopId),
+          counters,
+        ),
       );
       counters.responded(response.status);
       if (closing !== undefined) {

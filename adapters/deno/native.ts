@@ -18,6 +18,7 @@ import { serverUrl } from "../../core/server/url.ts";
 import { requestFor } from "../../core/fetch/lazy-request.ts";
 import { installGlobals } from "../../core/fetch/globals.ts";
 import { requestUrl } from "../../core/server/request-url.ts";
+import { nativeResponse } from "../../core/fetch/light-response.ts";
 import type { Runtime, Server, ShutdownReport } from "../../core/types.ts";
 import type { ResolvedServeOptions } from "../../core/server/serve.ts";
 import {
@@ -93,6 +94,7 @@ export function nativeEngine(_runtime: Runtime, options: ResolvedServeOptions): 
       url: () => url,
       headers: () => headers,
       bufferedBody: () => undefined,
+      hasBody: () => original.body !== null,
       bodyStream() {
         // Chunked: Deno has no body limit, so the stream counts (H3, 413).
         return (body ??= original.body !== null && length === null
@@ -117,7 +119,7 @@ export function nativeEngine(_runtime: Runtime, options: ResolvedServeOptions): 
       local.port,
       options.loopId,
     );
-    const response = await runHandler(options, wrapped, serveInfo, counters);
+    const response = nativeResponse(await runHandler(options, wrapped, serveInfo, counters));
     run.answered = true;
     running.delete(run);
     if (over) {

@@ -27,16 +27,16 @@ type Read = ReadableStreamReadResult<Uint8Array>;
 
 /**
  * Sends `response` on `res`. `close` adds `Connection: close` (during a
- * graceful shutdown); `failed` is told when the response cannot be sent as
- * the handler made it (its body stream errors mid-way, or its fields are
- * invalid).
+ * graceful shutdown); `failed` is told, with the error, when the response
+ * cannot be sent as the handler made it (its body stream errors mid-way, or
+ * its fields are invalid).
  */
 export async function writeResponse(
   req: http.IncomingMessage,
   res: http.ServerResponse,
   response: Response,
   close: boolean,
-  failed: () => void,
+  failed: (err: unknown) => void,
 ): Promise<void> {
   if (res.writableEnded || res.destroyed) {
     // Refused (413) while the handler ran, or the client left.
@@ -51,8 +51,8 @@ export async function writeResponse(
     let r: Resolved | undefined;
     try {
       r = resolveResponse(response);
-    } catch {
-      failed(); // e.g. an invalid header in the handler's init
+    } catch (err) {
+      failed(err); // e.g. an invalid header in the handler's init
       const reason = reasonOf(500);
       res.writeHead(500, [
         "content-type",
@@ -115,8 +115,8 @@ export async function writeResponse(
       ready.push(r.value);
       size += r.value.byteLength;
     }
-  } catch {
-    failed();
+  } catch (err) {
+    failed(err);
     res.destroy();
     return;
   } finally {
@@ -145,8 +145,8 @@ export async function writeResponse(
       if (!res.write(r.value)) await drained(res);
       if (res.destroyed) break;
     }
-  } catch {
-    failed();
+  } catch (err) {
+    failed(err);
     res.destroy();
     return;
   }

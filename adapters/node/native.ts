@@ -176,6 +176,7 @@ export async function nativeEngine(_runtime: Runtime, options: ResolvedServeOpti
       url: () => head.url,
       headers: () => head.headers,
       bufferedBody: () => undefined,
+      hasBody: () => body !== null,
       bodyStream: () => body,
       signal() {
         if (ac === undefined) {
@@ -198,7 +199,15 @@ export async function nativeEngine(_runtime: Runtime, options: ResolvedServeOpti
       res,
       response,
       last || closing !== undefined,
-      () => counters.error("TRI_ERR_HANDLER_THREW"),
+      (err) => {
+        // Told once, as the kernel tells it (a stream that fails after the head is not a throw).
+        counters.error(res.headersSent ? "TRI_ERR_HTTP_STREAM" : "TRI_ERR_HANDLER_THREW");
+        try {
+          options.onError(err, request);
+        } catch {
+          // A throwing onError must not take the server down.
+        }
+      },
     );
   }
 
@@ -331,7 +340,8 @@ function readHead(req: http.IncomingMessage, limits: Limits): Head {
         break;
       case 14:
         if (name.toLowerCase() === "content-length") {
-          head.body = value !== "0";
+          // "0" too: an empty body is a body (an empty stream), as the kernel gives it.
+          head.body = true;
           if (Number(value) > limits.maxBodyBytes) head.status = 413;
         }
         break;
@@ -377,7 +387,8 @@ function bodyStream(req: http.IncomingMessage, max: number, over: () => void): R
           ctrl.error(new TriloopError("TRI_ERR_HTTP_BODY_TOO_LARGE", `Request body is over ${max} bytes`));
           return;
         }
-        ctrl.enqueue(chunk);
+        // A plain Uint8Array, as the kernel and the Fetch API give (a Buffer's methods differ).
+        ctrl.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
         if ((ctrl.desiredSize ?? 1) <= 0) req.pause();
       });
       req.once("end", () => {

@@ -19,6 +19,8 @@ export interface RequestSource {
   headers(): Headers;
   /** The complete body if it has already arrived, else undefined. Empty array for no body. */
   bufferedBody(): Uint8Array | undefined;
+  /** Whether the request has a body (else `bodyStream()` is null and reading it gives no bytes). */
+  hasBody(): boolean;
   /** The body as a stream; null when the request has no body. */
   bodyStream(): ReadableStream<Uint8Array> | null;
   signal(): AbortSignal;
@@ -115,7 +117,8 @@ export class LazyRequest {
 
   #consume(): void {
     if (this.bodyUsed) throw new TypeError("Body already used");
-    this.#used = true;
+    // A null body reads as empty, as often as asked, and is never "used" (Fetch §5: bodyUsed).
+    if (this.#src.hasBody()) this.#used = true;
   }
 }
 

@@ -16,10 +16,17 @@
 /** The runtime's own Response, captured before any install. */
 export const NativeResponse: typeof Response = globalThis.Response;
 
-/** For a status outside 200–599, the runtime's own Response, which throws its own RangeError. */
+/**
+ * For a status outside 200–599, or a null-body status (204, 205, 304) with a
+ * body, the runtime's own Response, which throws its own RangeError or
+ * TypeError (Fetch §6.4 "initialize a response").
+ */
 function badStatus(body: BodyInit | null | undefined, init: ResponseInit): Response | undefined {
   const status = init.status;
-  if (status !== undefined && (status < 200 || status > 599)) return new NativeResponse(body, init);
+  if (status === undefined) return undefined;
+  if (status < 200 || status > 599 || (body != null && (status === 204 || status === 205 || status === 304))) {
+    return new NativeResponse(body, init);
+  }
   return undefined;
 }
 
@@ -180,6 +187,30 @@ Object.setPrototypeOf(LightResponse, NativeResponse);
 export function realResponse(res: Response): Response {
   const light = res as unknown as LightResponse;
   return typeof light[REAL] === "function" ? light[REAL]() : res;
+}
+
+const nativeStatus = Object.getOwnPropertyDescriptor(NativeResponse.prototype, "status")!.get!;
+
+/**
+ * `res` as the runtime's own Response, for servers that accept nothing else
+ * (Bun.serve, Deno.serve): itself when it is one (its `status` getter's
+ * brand check passes), a light one's real Response, and any other
+ * Response-like — a framework's own class that passes `instanceof Response` —
+ * rebuilt from its status, headers and body.
+ */
+export function nativeResponse(res: Response): Response {
+  const light = res as unknown as LightResponse;
+  if (typeof light[REAL] === "function") return light[REAL]();
+  try {
+    nativeStatus.call(res);
+    return res;
+  } catch {
+    return new NativeResponse(res.body, {
+      status: res.status,
+      statusText: res.statusText,
+      headers: res.headers,
+    });
+  }
 }
 
 let installed = false;

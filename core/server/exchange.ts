@@ -88,6 +88,13 @@ export class Exchange implements RequestSource {
     return this.head.headers();
   }
 
+  hasBody(): boolean {
+    // "Content-Length: 0" is a body of no bytes, not no body: its Request
+    // has an empty stream, as on Node's and Deno's own servers.
+    const head = this.head;
+    return head.hasBody || head.contentLength === 0;
+  }
+
   bufferedBody(): Uint8Array | undefined {
     if (!this.complete || this.#stream !== undefined) return undefined;
     const held = this.#held;
@@ -105,7 +112,7 @@ export class Exchange implements RequestSource {
 
   bodyStream(): ReadableStream<Uint8Array> | null {
     if (this.#stream !== undefined) return this.#stream;
-    if (!this.head.hasBody) return (this.#stream = null);
+    if (!this.hasBody()) return (this.#stream = null);
     this.#stream = new ReadableStream<Uint8Array>(
       {
         start: (controller) => {
@@ -140,6 +147,9 @@ export class Exchange implements RequestSource {
   /** Body bytes from the parser (a view of the connection's chunk). */
   body(bytes: Uint8Array): void {
     if (this.#discard) return;
+    // A handler sees plain Uint8Arrays, as from the runtimes' own servers
+    // (on Node the connection's chunks are Buffers, whose methods differ).
+    if (bytes.constructor !== Uint8Array) bytes = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const c = this.#controller;
     if (c !== undefined) {
       c.enqueue(bytes);

@@ -202,6 +202,8 @@ export function resolveResponse(res: Response): Resolved {
   // Everything else through a real Response: it knows Blob types, FormData
   // boundaries and stream bodies.
   const r = realResponse(res);
+  // A network error has no status to send: the handler failed (500).
+  if (r.type === "error") throw new TypeError("The handler returned Response.error(), a network error");
   const fields = headFields(r.headers);
   if (r.body === null) {
     return { status: r.status, statusText: r.statusText, fields, bytes: null, text: null, stream: null };

@@ -82,6 +82,7 @@ function source(over: Partial<RequestSource> = {}): RequestSource {
     url: () => "http://h/p?q=1",
     headers: () => new Headers({ host: "h", "content-type": "text/plain" }),
     bufferedBody: () => new TextEncoder().encode("hello"),
+    hasBody: () => true,
     bodyStream: () =>
       new ReadableStream({
         start(c) {
