@@ -8,6 +8,7 @@
  * @module
  */
 
+import { LightResponse, NativeResponse } from "../core/fetch/light-response.ts";
 import { type ErrorCode, TriloopError } from "../core/errors.ts";
 import type { ServeInfo, ServerStats } from "../core/types.ts";
 import type { Limits } from "../core/server/limits.ts";
@@ -117,7 +118,8 @@ export class NativeCounters {
 export function plainResponse(status: number, close: boolean): Response {
   const headers: Record<string, string> = { "content-type": "text/plain;charset=UTF-8" };
   if (close) headers.connection = "close";
-  return new Response(reasonOf(status), { status, headers });
+  // The runtime's own class: Bun.serve and Deno.serve take no other, and the global may be triloop's.
+  return new NativeResponse(reasonOf(status), { status, headers });
 }
 
 /**
@@ -215,8 +217,9 @@ export async function runHandler(
     if (!(res instanceof Response)) {
       throw new TypeError(`The fetch handler returned ${typeof res}, not a Response`);
     }
-    // A network error has no status to send: answered as a handler failure, as the kernel does.
-    if (res.type === "error") {
+    // A network error has no status to send: answered as a handler failure, as
+    // the kernel does. (A light Response is never one, and asking it would build a real one.)
+    if (!LightResponse.isLight(res) && res.type === "error") {
       throw new TypeError("The fetch handler returned Response.error(), a network error");
     }
     return res;

@@ -18,7 +18,7 @@ import { serverUrl } from "../../core/server/url.ts";
 import { requestFor } from "../../core/fetch/lazy-request.ts";
 import { installGlobals } from "../../core/fetch/globals.ts";
 import { requestUrl } from "../../core/server/request-url.ts";
-import { nativeResponse } from "../../core/fetch/light-response.ts";
+import { NativeResponse, nativeResponse } from "../../core/fetch/light-response.ts";
 import type { Runtime, Server, ShutdownReport } from "../../core/types.ts";
 import type { ResolvedServeOptions } from "../../core/server/serve.ts";
 import {
@@ -36,7 +36,29 @@ import {
 /** A request whose handler is running; `gone` once the handler asked for its signal. */
 interface Running {
   gone: AbortController | undefined;
+  /** The handler returned its response. */
   answered: boolean;
+}
+
+/** Aborts a handler's signal with the reason the kernel gives (Deno's own carries a stack made per abort). */
+function abortGone(gone: AbortController): void {
+  gone.abort(new DOMException("The client went away", "AbortError"));
+}
+
+/** `body` as a stream that runs `cancelled` when its reader cancels it (Deno does when the client leaves). */
+function onCancel(body: ReadableStream<Uint8Array>, cancelled: () => void): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(ctrl) {
+      const { done, value } = await reader.read();
+      if (done) ctrl.close();
+      else ctrl.enqueue(value);
+    },
+    cancel(reason) {
+      cancelled();
+      return reader.cancel(reason);
+    },
+  });
 }
 
 /** Serves `options.fetch` with Deno.serve. */
@@ -77,9 +99,10 @@ export function nativeEngine(_runtime: Runtime, options: ResolvedServeOptions): 
     // complete response (its "legacy" behaviour; with
     // --unstable-no-legacy-abort a client gone mid-stream aborts nothing).
     // H9 wants an abort only when the client goes away first, so a handler
-    // that asks for the signal gets one of ours that follows Deno's only
-    // until it has answered; a client gone mid-stream is then not seen (a
-    // gap in skips.ts).
+    // that asks for the signal gets one of ours: Deno's abort passes on
+    // while the handler has not answered; after that, a streamed body that
+    // Deno cancels (the client left mid-stream) aborts it, and a close after
+    // a complete response does not.
     const run: Running = { gone: undefined, answered: false };
     running.add(run);
     const original = request;
@@ -105,7 +128,7 @@ export function nativeEngine(_runtime: Runtime, options: ResolvedServeOptions): 
         if (run.gone === undefined) {
           const gone = (run.gone = new AbortController());
           original.signal.addEventListener("abort", () => {
-            if (!run.answered) gone.abort(original.signal.reason);
+            if (!run.answered) abortGone(gone);
           }, { once: true });
         }
         return run.gone.signal;
@@ -119,8 +142,13 @@ export function nativeEngine(_runtime: Runtime, options: ResolvedServeOptions): 
       local.port,
       options.loopId,
     );
-    const response = nativeResponse(await runHandler(options, wrapped, serveInfo, counters));
+    let response = nativeResponse(await runHandler(options, wrapped, serveInfo, counters));
     run.answered = true;
+    const gone = run.gone;
+    if (gone !== undefined && response.body !== null && !gone.signal.aborted) {
+      // Only a handler that asked for its signal pays for this wrapper.
+      response = new NativeResponse(onCancel(response.body, () => abortGone(gone)), response);
+    }
     running.delete(run);
     if (over) {
       void response.body?.cancel().catch(() => {});

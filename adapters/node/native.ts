@@ -140,13 +140,14 @@ export async function nativeEngine(_runtime: Runtime, options: ResolvedServeOpti
     socket[ACTIVE] = res;
     // The signal is made when the handler asks for it (most never do).
     let ac: AbortController | undefined;
-    let gone: TriloopError | undefined;
+    let gone: DOMException | undefined;
     res.once("close", () => {
       counters.finished();
       if (socket[ACTIVE] === res) socket[ACTIVE] = undefined;
       // H9: only a response that did not finish means the client went away.
       if (!res.writableFinished) {
-        gone = new TriloopError("TRI_ERR_CONN_RESET", "The client went away");
+        // The reason the kernel gives (and fetch's own aborts): an AbortError DOMException.
+        gone = new DOMException("The client went away", "AbortError");
         ac?.abort(gone);
       } else if (closing !== undefined) server.closeIdleConnections();
     });

@@ -24,7 +24,9 @@ export const NativeResponse: typeof Response = globalThis.Response;
 function badStatus(body: BodyInit | null | undefined, init: ResponseInit): Response | undefined {
   const status = init.status;
   if (status === undefined) return undefined;
-  if (status < 200 || status > 599 || (body != null && (status === 204 || status === 205 || status === 304))) {
+  if (
+    status < 200 || status > 599 || (body != null && (status === 204 || status === 205 || status === 304))
+  ) {
     return new NativeResponse(body, init);
   }
   return undefined;
@@ -134,8 +136,14 @@ export class LightResponse {
   /** The real Response, built once. */
   [REAL](): Response {
     if (this.#real === undefined) {
-      const init: ResponseInit = { ...this.#init };
-      if (this.#headers !== undefined) init.headers = this.#headers;
+      // Read through the getters, not spread: an init may be another Response
+      // (Hono answers HEAD with `new Response(null, res)`), whose fields are not own properties.
+      const given = this.#init;
+      const init: ResponseInit = {};
+      if (given?.status !== undefined) init.status = given.status;
+      if (given?.statusText !== undefined) init.statusText = given.statusText;
+      const headers = this.#headers ?? given?.headers;
+      if (headers !== undefined) init.headers = headers;
       this.#real = new NativeResponse(this.#body, init);
       this.#headers = undefined;
     }

@@ -149,7 +149,9 @@ export class Exchange implements RequestSource {
     if (this.#discard) return;
     // A handler sees plain Uint8Arrays, as from the runtimes' own servers
     // (on Node the connection's chunks are Buffers, whose methods differ).
-    if (bytes.constructor !== Uint8Array) bytes = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (bytes.constructor !== Uint8Array) {
+      bytes = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    }
     const c = this.#controller;
     if (c !== undefined) {
       c.enqueue(bytes);

@@ -65,6 +65,11 @@ export async function aborts(t: HttpTarget, id: string): Promise<number> {
   return Number(await getText(t, "main", `/aborts/${id}`));
 }
 
+/** The kind of reason `request.signal` aborted with under `id` (`Class:name`), or "none" (H9). */
+export async function abortReason(t: HttpTarget, id: string): Promise<string> {
+  return await getText(t, "main", `/abort-reason/${id}`);
+}
+
 /** Resolves after `ms`. */
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));

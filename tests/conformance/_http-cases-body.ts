@@ -9,7 +9,17 @@
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { RawConn } from "./_http-client.ts";
-import { aborts, getText, type HttpCase, type HttpTarget, poll, sleep, uid, url } from "./_http-case.ts";
+import {
+  abortReason,
+  aborts,
+  getText,
+  type HttpCase,
+  type HttpTarget,
+  poll,
+  sleep,
+  uid,
+  url,
+} from "./_http-case.ts";
 import { memoryOf, resetPeak } from "../e2e/_server.ts";
 import { DOWNLOAD_BLOCK } from "./http-fixture.ts";
 
@@ -207,6 +217,8 @@ export const bodyCases: HttpCase[] = [
       const id = uid("hang");
       await leaveAfter(t.ports.main, `/hang/${id}`, 300, undefined, reset);
       assert.equal(await poll(() => aborts(t, id), (n) => n > 0, 3_000), 1);
+      // The reason fetch's own aborts carry, on every engine.
+      assert.equal(await abortReason(t, id), "DOMException:AbortError");
       await sleep(300);
       assert.equal(await aborts(t, id), 1, "aborted more than once");
     },
@@ -217,6 +229,7 @@ export const bodyCases: HttpCase[] = [
       const id = uid("drip");
       await leaveAfter(t.ports.main, `/drip/${id}`, 3_000, "tick");
       assert.equal(await poll(() => aborts(t, id), (n) => n > 0, 3_000), 1);
+      assert.equal(await abortReason(t, id), "DOMException:AbortError");
       await sleep(300);
       assert.equal(await aborts(t, id), 1, "aborted more than once");
     },

@@ -71,9 +71,17 @@ function bump(map: Map<string, number>, id: string): void {
   map.set(id, (map.get(id) ?? 0) + 1);
 }
 
-/** Counts `request.signal` aborts under `id` (H9). */
+/** The reason of the last abort under `id`, as `Class:name` (H9). */
+const abortReasons = new Map<string, string>();
+
+/** Counts `request.signal` aborts under `id`, and keeps the reason's kind (H9). */
 function watchAbort(request: Request, id: string): void {
-  request.signal.addEventListener("abort", () => bump(aborts, id));
+  const signal = request.signal;
+  signal.addEventListener("abort", () => {
+    bump(aborts, id);
+    const reason = signal.reason as { constructor?: { name?: string }; name?: string } | undefined;
+    abortReasons.set(id, `${reason?.constructor?.name}:${reason?.name}`);
+  });
 }
 
 /** Told of every handler error by the server (`onError`, H10). */
@@ -222,6 +230,7 @@ app.get("/mark/:id", (c) => {
 });
 app.get("/marks/:id", (c) => c.text(String(marks.get(c.req.param("id")) ?? 0)));
 app.get("/aborts/:id", (c) => c.text(String(aborts.get(c.req.param("id")) ?? 0)));
+app.get("/abort-reason/:id", (c) => c.text(abortReasons.get(c.req.param("id")) ?? "none"));
 app.get("/errors", (c) => c.text(String(handlerErrors)));
 
 /** H9: never answers until the client goes away (or 20 s pass). */

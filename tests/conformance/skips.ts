@@ -158,13 +158,6 @@ export const skips: Record<string, Partial<Record<RuntimeId, Skip[]>>> = {
         reason: "Deno.serve sends a Blob body chunked, without Content-Length",
         tests: ["H11 body kind blob: right Content-Type and Content-Length"],
       },
-      {
-        engine: "native",
-        reason: "Deno.serve cannot tell a client gone mid-stream from a completed response: request.signal " +
-          "aborts when any connection closes (legacy behaviour), and with --unstable-no-legacy-abort a " +
-          "client gone mid-stream aborts nothing; the engine's signal follows Deno's only until the handler answers",
-        tests: ["H9 a client gone mid-stream aborts request.signal once"],
-      },
     ],
   },
 };

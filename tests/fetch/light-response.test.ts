@@ -71,6 +71,21 @@ describe("LightResponse", () => {
     expect(res.bodyUsed).toBe(true);
   });
 
+  it("takes another Response as its init when it builds the real one (Hono's HEAD)", () => {
+    const inner = new R("hi", { status: 202, statusText: "Took", headers: { "x-a": "1" } });
+    const real = realResponse(new R(null, inner));
+    expect(real.status).toBe(202);
+    expect(real.statusText).toBe("Took");
+    expect(real.headers.get("x-a")).toBe("1");
+    expect(real.headers.get("content-type")).toBe("text/plain;charset=UTF-8");
+  });
+
+  it("throws the runtime's TypeError for a body with a null-body status", () => {
+    expect(() => new R("", { status: 204 })).toThrow(TypeError);
+    expect(() => new R("x", { status: 304 })).toThrow(TypeError);
+    expect(new R(null, { status: 204 }).status).toBe(204);
+  });
+
   it("throws the runtime's RangeError for a bad status", () => {
     expect(() => new R("x", { status: 99 })).toThrow(RangeError);
   });
