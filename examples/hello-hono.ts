@@ -8,6 +8,8 @@
  * - `GET /` — "Hello, World!"
  * - `GET /json` — a small JSON document
  * - `POST /echo` — the request body, streamed back as it arrives
+ * - `POST /bytes` — the request body, read whole (`arrayBuffer()`) and sent back
+ * - `ALL /forward` — what `new Request(req, init)` made of the request (method, a header, body)
  * - `GET /stream` — a response streamed in many chunks
  * - `GET /ip` — the caller's address and port (Hono's `getConnInfo` shape)
  * - `GET /loop` — the id of the loop serving this connection (`--loops N`)
@@ -32,6 +34,14 @@ app.post("/echo", (c) =>
   new Response(c.req.raw.body, {
     headers: { "content-type": c.req.header("content-type") ?? "application/octet-stream" },
   }));
+
+app.post("/bytes", async (c) => new Response(new Uint8Array(await c.req.arrayBuffer())));
+
+// Passed on as proxies pass requests: a new Request from the one received.
+app.all("/forward", async (c) => {
+  const copy = new Request(c.req.raw, { headers: { "x-forwarded": "1" } });
+  return c.json({ method: copy.method, forwarded: copy.headers.get("x-forwarded"), body: await copy.text() });
+});
 
 app.get("/stream", () => {
   const encoder = new TextEncoder();
