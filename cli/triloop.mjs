@@ -4,7 +4,7 @@
 
 import { spawn } from "node:child_process";
 import { join, resolve } from "node:path";
-import { findRuntimes, ROOT, runtimeById } from "./runtimes.mjs";
+import { findRuntimes, ROOT, RUN_ENTRY, runtimeById, TSX } from "./runtimes.mjs";
 
 const USAGE = `usage:
   triloop serve <entry> [--runtime node|node24|bun|deno] [--node <path>] [--port N] [--hostname H]
@@ -19,7 +19,8 @@ const USAGE = `usage:
             that respawns dead ones; SIGTERM/SIGINT drain for at most --grace ms
             (default 10000), a second signal forces; --stats-port serves the
             counters of every loop as JSON.
-  runtimes  lists the runtimes this install can run.
+  runtimes  lists the runtimes found, and where: --node/--bun/--deno, the
+            project's node_modules/.bin, PATH, or triloop's own install.
   bench     runs the cross-runtime benchmark (bench/main.ts) on this Node.`;
 
 function parse(argv) {
@@ -63,37 +64,33 @@ if ((flags.help && command !== "bench") || !command) {
   process.exit(command || flags.help ? 0 : 2);
 }
 
+// Explicit runtime binaries (--node, --bun, --deno) come before any search.
+const found = () => findRuntimes({ node: flags.node, bun: flags.bun, deno: flags.deno });
+
 if (command === "runtimes") {
-  for (const rt of findRuntimes()) {
-    console.log(`${rt.id.padEnd(7)} ${rt.available ? rt.version : `unavailable: ${rt.reason}`}`);
+  for (const rt of found()) {
+    console.log(
+      `${rt.id.padEnd(7)} ${
+        rt.available ? `${rt.source.padEnd(12)} ${rt.bin}  ${rt.version}` : `unavailable: ${rt.reason}`
+      }`,
+    );
   }
 } else if (command === "serve") {
   if (!entry) {
     console.error(USAGE);
     process.exit(2);
   }
-  let rt;
-  if (flags.node) {
-    const bin = resolve(flags.node);
-    rt = { ...runtimeById("node"), bin };
-    rt.argv = (
-      script,
-      args,
-    ) => [bin, "--import", join(ROOT, "node_modules/tsx/dist/esm/index.mjs"), script, ...args];
-  } else {
-    rt = runtimeById(flags.runtime ?? defaultRuntime());
-  }
+  const rt = runtimeById(flags.runtime ?? defaultRuntime(), found());
   const passed = [];
   for (const key of ["port", "hostname", "engine", "loops", "loop-host", "grace", "stats-port"]) {
     if (flags[key] !== undefined) passed.push(`--${key}`, flags[key]);
   }
-  run(rt.argv(join(ROOT, "cli", "run-entry.ts"), [resolve(entry), ...passed]));
+  run(rt.argv(RUN_ENTRY, [resolve(entry), ...passed]));
 } else if (command === "bench") {
   // The bench's orchestrator and load generator run on this Node; it starts
   // each server under its own runtime. All arguments go to bench/main.ts.
   const rest = process.argv.slice(process.argv.indexOf("bench") + 1);
-  const tsx = join(ROOT, "node_modules", "tsx", "dist", "esm", "index.mjs");
-  run([process.execPath, "--import", tsx, join(ROOT, "bench", "main.ts"), ...rest]);
+  run([process.execPath, "--import", TSX, join(ROOT, "bench", "main.ts"), ...rest]);
 } else {
   console.error(`triloop: unknown command '${command}'\n${USAGE}`);
   process.exit(2);

@@ -11,6 +11,7 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import process from "node:process";
+import { TSX } from "../../cli/runtimes.mjs";
 import { runRedisBenchmark } from "../drivers/redis-benchmark.ts";
 import { interleave } from "../lib/interleave.ts";
 import { selfCpuMicros, treeRssBytes } from "../lib/proc.ts";
@@ -115,7 +116,7 @@ function idleClient(
   const node = process.execPath;
   const argv = [
     "--import",
-    join(ctx.root, "node_modules", "tsx", "dist", "esm", "index.mjs"),
+    TSX!,
     join(ctx.root, "bench", "load", "idle-client.ts"),
     "--port",
     String(port),
