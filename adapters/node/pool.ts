@@ -8,9 +8,20 @@
  *
  * TypeScript in workers: on Node 20, loader hooks given to a worker through
  * `execArgv` (`--import tsx`) do not apply inside it (nodejs/node#47747), so
- * a worker starts from a tiny evaluated script that registers tsx's hooks
- * with its API, then imports the module. The parent's own tsx `--import` is
- * dropped from the worker's `execArgv` so hooks are not registered twice.
+ * a worker starts from a tiny evaluated script that registers tsx's
+ * CommonJS and ESM hooks with its API, then imports the module. Both: with
+ * the ESM hook alone, a `.ts` file in a package without `"type": "module"`
+ * fails (ERR_REQUIRE_CYCLE_MODULE). Not tsx's main export, which `--import
+ * tsx` uses: imported inside a Node 20 worker it leaves the ESM hook out.
+ * The parent's own tsx `--import` is dropped from the worker's `execArgv`
+ * so hooks are not registered twice.
+ *
+ * Under Deno and Bun (a program importing `triloop/node` there), the worker
+ * starts on the module itself: both run TypeScript without tsx, and both hand
+ * a message that arrives before the worker has a `message` listener to no
+ * one (Node keeps it until a listener comes), so the listener must be
+ * attached while the entry evaluates, not after an asynchronous bootstrap.
+ * The pool posts to a worker as soon as it exists.
  *
  * @module
  */
@@ -30,8 +41,8 @@ import type {
   WorkerHandler,
 } from "../../core/types.ts";
 
-/** tsx's register API, when installed (it is a dependency of triloop). */
-const TSX_API = resolveOrUndefined("tsx/esm/api");
+/** tsx's register APIs, on Node when installed (tsx is a dependency of triloop). */
+const TSX = "Bun" in globalThis || "Deno" in globalThis ? undefined : tsxApis();
 
 const ENTRY = new URL("./pool-worker.ts", import.meta.url);
 
@@ -68,7 +79,9 @@ class NodeWorker<S> implements WorkerHandle<S> {
   #error: unknown;
 
   constructor(url: URL, handler: WorkerHandler<S>, options?: SpawnOptions) {
-    this.#w = new Worker(bootstrap(url), { eval: true, name: options?.name, execArgv: workerExecArgv() });
+    this.#w = TSX === undefined
+      ? new Worker(url, { name: options?.name })
+      : new Worker(bootstrap(url, TSX), { eval: true, name: options?.name, execArgv: workerExecArgv() });
     this.#w.on("message", (data: unknown) => {
       if (!this.#exited) handler.message(this, data);
     });
@@ -92,11 +105,17 @@ class NodeWorker<S> implements WorkerHandle<S> {
   }
 }
 
-/** The evaluated script a worker starts with: TypeScript hooks, then the module. */
-function bootstrap(url: URL): string {
-  const entry = JSON.stringify(url.href);
-  if (TSX_API === undefined) return `import(${entry});`;
-  return `import(${JSON.stringify(TSX_API)}).then((tsx) => { tsx.register(); return import(${entry}); });`;
+/** The evaluated script a worker starts with on Node: tsx's hooks, then the module. */
+function bootstrap(url: URL, tsx: { cjs: string; esm: string }): string {
+  const [cjs, esm, entry] = [tsx.cjs, tsx.esm, url.href].map((s) => JSON.stringify(s));
+  return `Promise.all([import(${cjs}), import(${esm})])` +
+    `.then(([cjs, esm]) => { cjs.register(); esm.register(); return import(${entry}); });`;
+}
+
+function tsxApis(): { cjs: string; esm: string } | undefined {
+  const cjs = resolveOrUndefined("tsx/cjs/api");
+  const esm = resolveOrUndefined("tsx/esm/api");
+  return cjs === undefined || esm === undefined ? undefined : { cjs, esm };
 }
 
 /** The parent's `execArgv` without tsx loader flags (the bootstrap registers tsx itself). */

@@ -18,6 +18,18 @@ export function hostTasks(port: ParentPort): void {
 }
 
 /**
+ * The task functions of a loaded module: its named exports or, when it has
+ * none, those of its default export object. A CommonJS module whose exports
+ * the runtime cannot name arrives as `default` alone — on Node, a `.ts` file
+ * that tsx compiles to CommonJS (a package without `"type": "module"`).
+ */
+function taskTable(mod: Record<string, unknown>): Record<string, unknown> {
+  const named = Object.keys(mod).some((k) => k !== "default" && k !== "module.exports");
+  const d = mod.default;
+  return !named && typeof d === "object" && d !== null ? d as Record<string, unknown> : mod;
+}
+
+/**
  * One task at a time: the pool sends a task only to a worker that has
  * answered the previous one, so the id of an async task in flight can live in
  * a field, and settling it needs no closure per task.
@@ -47,7 +59,7 @@ class TaskHost {
 
   async #load(): Promise<void> {
     try {
-      this.#tasks = await import(this.#href);
+      this.#tasks = taskTable(await import(this.#href));
     } catch (err) {
       this.#post([0, LOAD_FAILED, toWire(err)]);
       return;
