@@ -51,7 +51,8 @@ export interface BenchConfig {
 }
 
 export const USAGE = `usage: triloop bench [<entry>] [options]
-  <entry>              fetch entry under test (default examples/hello-hono.ts)
+  <entry>              fetch entry under test (default examples/hello-hono.ts in a checkout;
+                       needed when triloop is installed from npm)
   --preset NAME        default (hello + pipelined, all runtimes, < 5 min) | full (every scenario)
                        | tcp (RESP ops + idle memory)
   --runtimes LIST      node,node24,bun,deno (default: all installed)
@@ -66,14 +67,15 @@ export const USAGE = `usage: triloop bench [<entry>] [options]
   --resp-driver D      redis-benchmark | builtin (default redis-benchmark when installed)
   --peers P            all (with the no-framework rows) | min (baseline + ceiling) | none,
                        or per runtime: node=all,node24=min
-                       (default all; the default preset runs node24 with min)
+                       (default all; the default preset runs node24 with min; none when
+                       triloop is installed from npm, whose package holds no peers)
   --threads N          generator threads (default: CPUs left to the generator)
   --generator R        bun | node: the runtime of the load threads (default bun when installed:
                        its client connections cost the least CPU per request)
   --idle-connections N idle connections per server (default 10000)
   --no-pin             do not pin server and generator to separate CPUs
   --no-wrk-check       skip the generator-vs-wrk comparison
-  --json F --svg F --md F   write the results there
+  --json F --svg F --md F   write the results there (relative to the working directory)
   --from F.json        render a saved result again (with --md/--svg), running nothing`;
 
 /** Parses `10s`, `1500ms`, `2m` or a number of seconds into ms. */
@@ -190,6 +192,10 @@ export function parseConfig(
   let entryNote: string | undefined;
   if (!existsSync(entry)) {
     if (positional[0] !== undefined) throw new TypeError(`Entry ${positional[0]} does not exist`);
+    // The installed package ships the bench without the repository's apps.
+    if (!existsSync(join(root, "bench", "app.ts"))) {
+      throw new TypeError("Name the entry to measure: triloop bench <entry>");
+    }
     entryNote =
       `examples/hello-hono.ts is not built yet; the Hono peers serve bench/app.ts (the same routes)`;
     entry = join(root, "bench", "app.ts");
@@ -207,14 +213,24 @@ export function parseConfig(
     (get("resp-driver") ?? (tools.redisBenchmark ? "redis-benchmark" : "builtin")) as BenchConfig[
       "respDriver"
     ];
-  const peers = parsePeers(get("peers") ?? "all", runtimes);
+  // The peers are repository files (the package does not ship them, nor the frameworks they need).
+  const peers = parsePeers(
+    get("peers") ?? (existsSync(join(root, "bench", "peers")) ? "all" : "none"),
+    runtimes,
+  );
   const generator =
     (get("generator") ?? (installed.includes("bun") ? "bun" : "node")) as BenchConfig["generator"];
   if (generator !== "bun" && generator !== "node") throw new TypeError(`Unknown generator '${generator}'`);
   if (generator === "bun" && !installed.includes("bun")) {
     throw new TypeError("--generator bun needs Bun (npm install brings it)");
   }
-  const out = (name: string) => (get(name) ? resolve(root, get(name)!) : undefined);
+  // A path typed on the command line is the user's; a preset's is the repository's.
+  const out = (name: string) => {
+    const typed = flags.get(name);
+    if (typed) return resolve(typed);
+    const fromPreset = preset ? PRESETS[preset][name] : undefined;
+    return fromPreset ? resolve(root, fromPreset) : undefined;
+  };
 
   return {
     entry,

@@ -174,7 +174,7 @@ async function main(): Promise<void> {
       durationMs: cfg.durationMs,
       connections: cfg.connections,
       idleConnections: cfg.idleConnections,
-      entry: relative(ROOT, cfg.entry),
+      entry: relative(process.cwd(), cfg.entry),
       entryNote: cfg.entryNote,
       driver: cfg.driver,
       respDriver: cfg.respDriver,

@@ -1,7 +1,8 @@
 /**
  * The server matrix: every server the bench can start, as data. triloop's
  * servers are just more entries — started the way `triloop serve` starts
- * them (`cli/run-entry.ts <entry> --engine … --loops …` under the runtime),
+ * them (`cli/run-entry.ts <entry> --engine … --loops …` under the runtime,
+ * its build in dist/ when triloop is installed from npm),
  * without the launcher's extra Node process, whose memory would otherwise
  * count as the server's.
  *
@@ -10,7 +11,7 @@
 
 import { existsSync } from "node:fs";
 import { join, relative } from "node:path";
-import type { RuntimeInfo } from "../../cli/runtimes.mjs";
+import { RUN_ENTRY, type RuntimeInfo } from "../../cli/runtimes.mjs";
 
 /** `node`, `node24`, `bun` or `deno`. */
 export type RuntimeId = RuntimeInfo["id"];
@@ -73,10 +74,10 @@ export function httpMatrix(o: HttpMatrixOptions): ServerSpec[] {
         name,
         family: "triloop",
         protocol: "http",
-        script: join(o.root, "cli", "run-entry.ts"),
+        script: RUN_ENTRY,
         args: [entry, "--engine", engine, ...(loops > 1 ? ["--loops", String(loops)] : [])],
         loops,
-        skip: o.triloopSkip,
+        skip: o.triloopSkip ?? missing(o.root, entry),
       });
     for (const engine of o.engines) {
       for (const loops of o.loops) {
@@ -97,6 +98,7 @@ export function httpMatrix(o: HttpMatrixOptions): ServerSpec[] {
         args,
         loops: 1,
         baseline,
+        skip: missing(o.root, peer(file)),
       });
     // With all peers, the same routes with no framework (bench/plain.ts), on
     // the kernel and on the runtime's own server: what each server costs
@@ -132,10 +134,10 @@ export function tcpMatrix(root: string, runtimes: RuntimeId[], what: ("resp" | "
         name: `triloop ${protocol === "resp" ? "resp-kv" : "echo"}`,
         family: "triloop",
         protocol,
-        script: join(root, "cli", "run-entry.ts"),
+        script: RUN_ENTRY,
         args: [example],
         loops: 1,
-        skip: existsSync(example) ? undefined : `not built yet: ${relative(root, example)} is missing`,
+        skip: missing(root, example),
       });
       out.push({
         key: `${rt}/raw ${protocol}`,
@@ -147,10 +149,18 @@ export function tcpMatrix(root: string, runtimes: RuntimeId[], what: ("resp" | "
         args: [],
         loops: 1,
         baseline: true,
+        skip: missing(root, join(root, "bench", "raw", `${protocol}.${kind}.ts`)),
       });
     }
   }
   return out;
+}
+
+/** Why a server cannot run: its file is absent (the npm package ships no examples, peers or raw servers). */
+function missing(root: string, file: string): string | undefined {
+  return existsSync(file)
+    ? undefined
+    : `${relative(root, file)} is not here (it runs from a checkout of triloop)`;
 }
 
 function rawApi(kind: string): string {
