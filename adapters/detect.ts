@@ -23,6 +23,8 @@ export function runtimeName(): Runtime["name"] {
 export async function currentRuntime(): Promise<Runtime> {
   // From source this file is detect.ts; in dist/ it is detect.js.
   const ext = import.meta.url.endsWith(".ts") ? "ts" : "js";
-  const mod = await import(`./${runtimeName()}/mod.${ext}`);
+  // A URL rather than a template string in import(): esbuild would copy every
+  // adapter into dist/adapters/detect.js, where their relative imports break.
+  const mod = await import(new URL(`./${runtimeName()}/mod.${ext}`, import.meta.url).href);
   return mod.runtime as Runtime;
 }
