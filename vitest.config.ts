@@ -12,7 +12,13 @@ export default defineConfig({
           name: "unit",
           sequence: { groupOrder: 0 },
           include: ["tests/**/*.test.ts"],
-          exclude: ["tests/conformance/**", "tests/e2e/**", "tests/fidelity/**", "node_modules/**"],
+          exclude: [
+            "tests/conformance/**",
+            "tests/e2e/**",
+            "tests/fidelity/**",
+            "tests/package/**",
+            "node_modules/**",
+          ],
           testTimeout: 60_000,
         },
       },
@@ -20,7 +26,12 @@ export default defineConfig({
         test: {
           name: "conformance",
           sequence: { groupOrder: 1 },
-          include: ["tests/conformance/**/*.test.ts", "tests/e2e/**/*.test.ts", "tests/fidelity/**/*.test.ts"],
+          include: [
+            "tests/conformance/**/*.test.ts",
+            "tests/e2e/**/*.test.ts",
+            "tests/fidelity/**/*.test.ts",
+            "tests/package/**/*.test.ts",
+          ],
           testTimeout: 300_000,
           hookTimeout: 600_000,
           maxWorkers: 2,
