@@ -314,7 +314,12 @@ export interface ServeOptions {
   onError?: (err: unknown, request: Request) => void;
   /** Aborting it closes the server gracefully. */
   signal?: AbortSignal;
-  /** Let several loops bind the same port. Default false. */
+  /**
+   * Bind with SO_REUSEPORT: any socket of the same user that sets it too may
+   * share the port (and its traffic). With `loops`, the loops share the port
+   * among themselves without it; `true` also lets other processes join
+   * (LP11). Default false.
+   */
   reusePort?: boolean;
   /**
    * Serve with one loop per core under a supervisor (see {@link Supervisor}):
@@ -810,8 +815,14 @@ export interface LoopHosts {
   plan(host: "auto" | "thread" | "process"): LoopPlan;
   /** Starts one loop host (T1–T4 hold for it, whether a thread or a process). */
   spawn<S>(plan: LoopPlan, handler: WorkerHandler<S>, name: string): WorkerHandle<S>;
-  /** Binds and frees a port, to resolve port 0 before any loop listens (round-robin only). */
-  reservePort(hostname: string): Promise<number>;
+  /**
+   * Binds `hostname:port` without SO_REUSEPORT, frees it, and resolves with
+   * the port bound (the chosen one for 0). Rejects with
+   * `TRI_ERR_LISTEN_FAILED` (`cause.code` `"EADDRINUSE"`) when any socket,
+   * of this process or another, holds the port: how a loop claims it alone
+   * before its siblings share it (LP11), and how round-robin resolves port 0.
+   */
+  reservePort(hostname: string, port?: number): Promise<number>;
   /** Cores of this machine, for `loops: "auto"` (`navigator.hardwareConcurrency` where the runtime has it). */
   cores(): number;
   /** The URL of the program's main module: what `serve({ loops })` runs in each loop. */
@@ -852,9 +863,11 @@ export interface LoopChannel extends ParentPort {
  *   `"crash-loop"`). When every loop is given up, the supervisor ends (the
  *   CLI exits 1).
  * - **LP6 start-failure**: when the first loop fails before any loop was
- *   ever ready (the app throws on import, the port is taken), start rejects
- *   with `TRI_ERR_LOOP_START` (`cause`: the loop's error) and nothing is
- *   respawned.
+ *   ever ready (the app throws on import), start rejects with
+ *   `TRI_ERR_LOOP_START` (`cause`: the loop's error) and nothing is
+ *   respawned. A loop that cannot listen (the port is taken) rejects start
+ *   as one server would: `TRI_ERR_LISTEN_FAILED`, the runtime's error as
+ *   `cause`.
  * - **LP7 graceful**: `close({ graceMs })` (SIGTERM or SIGINT in the CLI)
  *   stops respawns and closes every loop's server gracefully at once: new
  *   connections are refused, idle keep-alive connections get a FIN (no
@@ -871,6 +884,15 @@ export interface LoopChannel extends ParentPort {
  * - **LP10 same-everywhere**: the above hold on Node 20 (cluster processes,
  *   round-robin), Node 24 (threads or processes, reuse-port), Bun and Deno
  *   (Web Workers, reuse-port), for HTTP and TCP entries alike.
+ * - **LP11 port-not-shared**: the loops share their port with each other
+ *   only. Where they bind with SO_REUSEPORT, which lets any socket of the
+ *   same user that sets it too join the port, the first loop to bind
+ *   (at start, or after every loop died) first binds the port without it
+ *   ({@link LoopHosts.reservePort}): if anything serves the port already,
+ *   start fails with `TRI_ERR_LISTEN_FAILED` (`cause.code`
+ *   `"EADDRINUSE"`), as a single-loop server would, instead of taking a
+ *   share of a stranger's traffic. `serve({ loops, reusePort: true })`
+ *   opts in to sharing with other processes and skips the check.
  */
 export interface Supervisor {
   /** `"http"` or `"tcp"`: what the loops serve (known once started). */
