@@ -5,34 +5,19 @@
 // connections than a process may open fails at once, in one line, before
 // it starts anything.
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { openFileLimit } from "../../bench/lib/limits.ts";
+import { processTree } from "../../bench/lib/proc.ts";
 import { ROOT } from "../../cli/runtimes.mjs";
 import { runtime } from "../conformance/_spawn.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** `pid`'s live descendants, from /proc (children of every thread). */
+/** `pid`'s live descendants. */
 function descendants(pid: number): number[] {
-  const out: number[] = [];
-  let tids: string[] = [];
-  try {
-    tids = readdirSync(`/proc/${pid}/task`);
-  } catch {
-    return out;
-  }
-  for (const tid of tids) {
-    let text = "";
-    try {
-      text = readFileSync(`/proc/${pid}/task/${tid}/children`, "utf8");
-    } catch {
-      continue;
-    }
-    for (const child of text.split(" ").filter(Boolean).map(Number)) out.push(child, ...descendants(child));
-  }
-  return out;
+  return processTree(pid).slice(1);
 }
 
 /** A process's command line, or "" once it is gone. */
