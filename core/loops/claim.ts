@@ -8,8 +8,10 @@
  * on the port of a first, would bind too and quietly take a share of its
  * traffic. A bind without SO_REUSEPORT fails on a port anyone holds, so the
  * first loop to bind does one (and frees it) right before its own
- * SO_REUSEPORT bind. Between the two, a stranger that sets SO_REUSEPORT
- * itself could still slip in; everything else is refused with EADDRINUSE.
+ * SO_REUSEPORT bind: a port anything serves fails the start with
+ * EADDRINUSE. What the kernel cannot refuse is a stranger of the same user
+ * that sets SO_REUSEPORT itself, at any time: that is its own opt-in
+ * (`serve({ reusePort: true })` is triloop's).
  *
  * @module
  */
