@@ -10,11 +10,14 @@
  * that held it `stallMs` or more is a stall of its own, named by its label.
  * A label alone (one field store, no clock) cannot be split: when several
  * requests run in one I/O batch, as Bun and Deno deliver them, the label
- * found at the tick is the last request's, not the blocker's. The clock
- * read costs 40–100 ns per request (Bun ~40, Node ~50, Deno ~95 ns per
- * `performance.now()` on this machine), about 1% of a request's CPU without
- * pipelining and 2–4% pipelined: the price of naming the request that
- * blocked, rather than one that ran near it.
+ * found at the tick is the last request's, not the blocker's.
+ *
+ * The clock `enter` reads is `Date.now()`: its millisecond is plenty for
+ * stalls of `stallMs`, and on Deno it costs half of `performance.now()`
+ * (~50 vs ~95 ns a call; Node ~45 and Bun ~37 ns either way), so the
+ * watchdog adds ~230 instructions to a pipelined request there instead of
+ * ~700 (bench/instructions.sh, with the watchdog on). A wall clock may
+ * step: a stall is never reported longer than the monotonic tick was late.
  *
  * A label stays current across its handler's awaits until the next `enter`
  * or tick, so code that resumes after an await before either is still
@@ -59,8 +62,11 @@ type Label = string | { toString(): string };
 
 class StallWatchdog implements Watchdog {
   #label: Label | undefined = undefined;
-  /** When `#label` was entered. */
+  /** When `#label` was entered, on `Date.now()`. */
   #since = 0;
+  /** The tick's due time on `Date.now()`, for `enter`; and `performance.now() - Date.now()` then. */
+  #dueWall: number;
+  #wallToMono: number;
   #intervalMs: number;
   #stallMs: number;
   #shedMs: number;
@@ -78,9 +84,8 @@ class StallWatchdog implements Watchdog {
   #stalls = 0;
   #byLabel = new Map<string, number>();
   #last: Stall | undefined;
-  /** Labels that held the loop `stallMs` past the due time since the last tick, and their total. */
+  /** Labels that held the loop `stallMs` past the due time since the last tick. */
   #found: Stall[] = [];
-  #foundMs = 0;
   /** Labels that ran past the due time since the last tick without holding it `stallMs`. */
   #short = 0;
   /** The log's rate limit: lines in the window that began at `#windowAt`, and the stalls held back. */
@@ -98,8 +103,12 @@ class StallWatchdog implements Watchdog {
     this.#alpha = Math.min(1, this.#intervalMs / SMOOTHING_MS);
     this.#onStall = options.onStall;
     this.#log = options.log === false ? undefined : options.log ?? defaultLog;
-    this.#due = performance.now() + this.#intervalMs;
-    this.#warmUntil = performance.now() + (options.warmupMs ?? 0);
+    const now = performance.now();
+    const wall = Date.now();
+    this.#due = now + this.#intervalMs;
+    this.#dueWall = wall + this.#intervalMs;
+    this.#wallToMono = now - wall;
+    this.#warmUntil = now + (options.warmupMs ?? 0);
     this.#schedule();
   }
 
@@ -108,9 +117,9 @@ class StallWatchdog implements Watchdog {
   }
 
   enter(label: Label): void {
-    const now = performance.now();
+    const now = Date.now();
     // Only a tick that is overdue can make the label before this one a stall.
-    if (this.#label !== undefined && now > this.#due) this.#spanEnded(now);
+    if (this.#label !== undefined && now > this.#dueWall) this.#spanEnded(now);
     this.#label = label;
     this.#since = now;
   }
@@ -147,39 +156,44 @@ class StallWatchdog implements Watchdog {
     (this.#timer as { unref?: () => void }).unref?.();
   }
 
-  /** The current label held the loop until `now`: a stall if it held it `stallMs` past the due time. */
+  /** The current label held the loop until `now` (`Date.now()`): a stall if it held it `stallMs` past the due time. */
   #spanEnded(now: number): void {
-    const from = this.#since > this.#due ? this.#since : this.#due;
+    const from = this.#since > this.#dueWall ? this.#since : this.#dueWall;
     const held = now - from;
     if (held >= this.#stallMs) {
-      this.#found.push({ label: String(this.#label), delayMs: held, since: from });
-      this.#foundMs += held;
+      this.#found.push({ label: String(this.#label), delayMs: held, since: from + this.#wallToMono });
     } else if (held > 0) this.#short++;
   }
 
   #onTick(): void {
     if (this.#stopped) return;
     const now = performance.now();
+    const wall = Date.now();
     const due = this.#due;
-    if (this.#label !== undefined && now > due) this.#spanEnded(now);
+    if (this.#label !== undefined && wall > this.#dueWall) this.#spanEnded(wall);
     this.#label = undefined;
     const late = now > due ? now - due : 0;
     this.#due = now + this.#intervalMs;
+    this.#dueWall = wall + this.#intervalMs;
+    this.#wallToMono = now - wall;
     this.#schedule();
     this.#ticks++;
     this.#delays.record(late);
     this.#smoothed += this.#alpha * (late - this.#smoothed);
     if (this.#smoothed >= this.#shedMs) this.#overloaded = true;
     else if (this.#smoothed < this.#shedMs / 2) this.#overloaded = false;
-    const found = this.#found;
-    // What no single label held: unlabelled code, or labels each held it less than stallMs.
-    const rest = late - this.#foundMs;
+    let rest = late; // what no single label held: unlabelled code, or labels each under stallMs
     const short = this.#short;
-    this.#foundMs = 0;
     this.#short = 0;
+    const found = this.#found;
     if (found.length > 0) {
       this.#found = [];
-      for (const stall of found) this.#stall(stall, now);
+      for (const stall of found) {
+        // Never longer than the tick was late (the wall clock may have stepped).
+        if (stall.delayMs > rest) stall.delayMs = rest;
+        rest -= stall.delayMs;
+        if (stall.delayMs >= this.#stallMs) this.#stall(stall, now);
+      }
     }
     // Start-up (module loading, JIT warm-up) is no handler's fault; a labelled stall always is.
     if (rest >= this.#stallMs && now >= this.#warmUntil) {
