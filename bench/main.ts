@@ -15,6 +15,8 @@ import { findRuntimes, ROOT, type RuntimeInfo } from "../cli/runtimes.mjs";
 import { parseArgv, parseConfig, USAGE } from "./config.ts";
 import { LoadGenerator } from "./load/generator.ts";
 import { machine } from "./lib/machine.ts";
+import { endDescendantsOnExit } from "./lib/children.ts";
+import { idleConnectionsProblem } from "./lib/limits.ts";
 import { procAvailable } from "./lib/proc.ts";
 import { pinSelf, versionOf, which } from "./lib/tools.ts";
 import { Progress } from "./report/progress.ts";
@@ -69,10 +71,19 @@ async function main(): Promise<void> {
     });
   }
   if (!procAvailable()) throw new Error("triloop bench reads /proc for server CPU and memory: Linux only");
+  endDescendantsOnExit();
   const all = findRuntimes();
   const installed = all.filter((r) => r.available).map((r) => r.id as RuntimeId);
   const tools = { wrk: which("wrk"), redisBenchmark: which("redis-benchmark") };
-  const cfg = parseConfig(argv, ROOT, installed, { redisBenchmark: tools.redisBenchmark !== undefined });
+  const cfg = usage(() => {
+    const cfg = parseConfig(argv, ROOT, installed, { redisBenchmark: tools.redisBenchmark !== undefined });
+    // Checked before any server starts, not when the idle run reaches the limit.
+    const idle = cfg.scenarios.some((s) => s.id === "idle")
+      ? idleConnectionsProblem(cfg.idleConnections)
+      : undefined;
+    if (idle !== undefined) throw new RangeError(idle);
+    return cfg;
+  });
   const runtimes = new Map(all.filter((r) => cfg.runtimes.includes(r.id)).map((r) => [r.id, r]));
 
   // CPU placement: the server on CPU 0, everything that makes load on the rest.
@@ -188,6 +199,16 @@ async function main(): Promise<void> {
     durationMinutes: (performance.now() - ctx.started) / 60_000,
   };
   publish(result, cfg);
+}
+
+/** Runs `f`; what it throws is a usage error: one line and exit 2, before anything started. */
+function usage<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (err) {
+    console.error(`triloop bench: ${err instanceof Error ? err.message : err}`);
+    process.exit(2);
+  }
 }
 
 main().then(

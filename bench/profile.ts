@@ -22,6 +22,7 @@ import process from "node:process";
 import { ROOT, runtimeById } from "../cli/runtimes.mjs";
 import { parseArgv } from "./config.ts";
 import { runWrk } from "./drivers/wrk.ts";
+import { endDescendantsOnExit } from "./lib/children.ts";
 import { attribute, type Group, parsePerfMap, parsePerfScript } from "./lib/perf-map.ts";
 import { treeCpuMicros } from "./lib/proc.ts";
 import { pinSelf, versionOf, which } from "./lib/tools.ts";
@@ -91,6 +92,7 @@ if (rt.kind === "node") argv.splice(1, 0, "--perf-basic-prof");
 else if (rt.kind === "deno") argv.splice(2, 0, "--v8-flags=--perf-basic-prof");
 
 pinSelf("1"); // wrk, our child, inherits CPU 1
+endDescendantsOnExit();
 const server = await startServer(argv, { cpus: "0", cwd: ROOT });
 const work = mkdtempSync(join(tmpdir(), "triloop-profile-"));
 const mapFile = `/tmp/perf-${server.pid}.map`;

@@ -314,7 +314,12 @@ export interface ServeOptions {
   onError?: (err: unknown, request: Request) => void;
   /** Aborting it closes the server gracefully. */
   signal?: AbortSignal;
-  /** Let several loops bind the same port. Default false. */
+  /**
+   * Bind with SO_REUSEPORT: any socket of the same user that sets it too may
+   * share the port (and its traffic). With `loops`, the loops share the port
+   * among themselves without it; `true` also lets other processes join
+   * (LP11). Default false.
+   */
   reusePort?: boolean;
   /**
    * Serve with one loop per core under a supervisor (see {@link Supervisor}):
@@ -622,14 +627,19 @@ export interface Pool<T extends object = TaskModule> {
 
 // ---- Stall watchdog ----------------------------------------------------------
 
-/** One stall: the loop could not run a timer for `delayMs` past its due time. */
+/** One stall: code held the loop for `delayMs` past the watchdog timer's due time. */
 export interface Stall {
-  /** What was running when the stall began: the `current` label (W2); undefined if none. */
+  /** The label that held the loop (W2); undefined when no single label did. */
   label: string | undefined;
-  /** How late the watchdog's timer ran, in ms: the blocked time, less at most one `intervalMs`. */
+  /** How long it held the loop past the timer's due time, in ms: the blocked time, less at most one `intervalMs`. */
   delayMs: number;
-  /** The loop was blocked from this time at the latest (the tick's due time), on `performance.now()`. */
+  /** When that began (the label's start, or the tick's due time if later), on `performance.now()`. */
   since: number;
+  /**
+   * For a stall no single label held: how many labels ran in it, each for
+   * less than `stallMs` (the rest was unlabelled code). Absent otherwise.
+   */
+  shared?: number;
 }
 
 /** Options of a watchdog. */
@@ -637,9 +647,10 @@ export interface WatchdogOptions {
   /** The timer period in ms. Default 20. */
   intervalMs?: number;
   /**
-   * Ticks in the first this-many ms after start are measured but never
-   * stalls: module loading and JIT warm-up are not a handler blocking the
-   * loop. Default 0 (servers pass 2000).
+   * In the first this-many ms after start, time no label held is measured
+   * but never a stall: module loading and JIT warm-up are not a handler
+   * blocking the loop. A label that holds the loop `stallMs` is a stall
+   * from the first moment. Default 0 (servers pass 2000).
    */
   warmupMs?: number;
   /** A tick at least this late is a stall. Default 100. */
@@ -652,10 +663,9 @@ export interface WatchdogOptions {
   /** Told of every stall (W3). Default none. */
   onStall?: (stall: Stall) => void;
   /**
-   * Where stalls are logged: a stall's line goes out at once, unless a line
-   * went out less than a second ago; then the next line (within about a
-   * second) names it with the others in between (five by name, the rest
-   * counted). `false` for none. Default `console.warn`.
+   * Where stalls are logged: one line per stall, at once, up to ten lines a
+   * second; stalls past that are counted, by label, in one line after the
+   * second. `false` for none. Default `console.warn`.
    */
   log?: ((line: string) => void) | false;
 }
@@ -682,14 +692,18 @@ export interface WatchdogStats {
  * Invariants (each a case of `tests/conformance/watchdog-suite.ts`):
  * - **W1 delay-measured**: every tick's lateness goes into a histogram;
  *   `stats()` gives p50, p99 and max.
- * - **W2 stall-named**: a tick late by `stallMs` or more is a stall, named by
- *   the `current` label as the tick found it: the label stored by the last
- *   code that ran before the loop got back to its timers. The tick clears
+ * - **W2 stall-named**: a label holds the loop from its `enter` until the
+ *   next `enter` or tick. A tick late by `stallMs` or more is split among
+ *   the labels that held the loop past its due time: each that held it
+ *   `stallMs` or more is a stall of its own, named by its label and that
+ *   time, whatever ran after it in the same I/O batch; what no single label
+ *   held, if `stallMs` or more, is one stall with no label. The tick clears
  *   `current`, so a label never outlives one period of idle time, and a
- *   label stored before an `await` is not blamed for stalls after it.
+ *   label entered before an `await` is not blamed for stalls after it. In
+ *   the `warmupMs` after start, only labelled stalls count.
  * - **W3 stall-once**: each stall is counted once, told to `onStall` once and
- *   logged in one line naming its label and delay (at most one line a
- *   second; a line names up to five stalls and counts the rest).
+ *   logged in a line of its own naming its label and delay (up to ten lines
+ *   a second; past that, one line after the second counts the rest by label).
  * - **W4 await-not-stall**: time a labelled task spends awaiting (timers, I/O)
  *   is never a stall: only time the loop could not run is.
  * - **W5 overloaded**: with `shedMs`, `overloaded` is true while the smoothed
@@ -701,13 +715,16 @@ export interface WatchdogStats {
  */
 export interface Watchdog {
   /**
-   * The label of the code running now. The server stores it (a field store,
-   * the whole hot-path cost) before calling user code, e.g. `"GET /users/:id"`
-   * or `"tcp:data"`; nothing needs to clear it. An object may stand in for
-   * the string (its `toString()` is called only when a stall is recorded), so
-   * a server can name a request without building a string per request.
+   * Labels the code about to run, e.g. `"GET /users/:id"` or `"tcp:data"`,
+   * from now (W2): the server calls it before user code; nothing needs to
+   * end it. Costs one clock read and two field stores. An object may stand
+   * in for the string (its `toString()` is called only when it is named in
+   * a stall), so a server can name a request without building a string per
+   * request.
    */
-  current: string | { toString(): string } | undefined;
+  enter(label: string | { toString(): string }): void;
+  /** The label entered last, until the next tick clears it. */
+  readonly current: string | { toString(): string } | undefined;
   /** True while the loop is overloaded (W5). */
   readonly overloaded: boolean;
   stats(): WatchdogStats;
@@ -810,8 +827,14 @@ export interface LoopHosts {
   plan(host: "auto" | "thread" | "process"): LoopPlan;
   /** Starts one loop host (T1–T4 hold for it, whether a thread or a process). */
   spawn<S>(plan: LoopPlan, handler: WorkerHandler<S>, name: string): WorkerHandle<S>;
-  /** Binds and frees a port, to resolve port 0 before any loop listens (round-robin only). */
-  reservePort(hostname: string): Promise<number>;
+  /**
+   * Binds `hostname:port` without SO_REUSEPORT, frees it, and resolves with
+   * the port bound (the chosen one for 0). Rejects with
+   * `TRI_ERR_LISTEN_FAILED` (`cause.code` `"EADDRINUSE"`) when any socket,
+   * of this process or another, holds the port: how a loop claims it alone
+   * before its siblings share it (LP11), and how round-robin resolves port 0.
+   */
+  reservePort(hostname: string, port?: number): Promise<number>;
   /** Cores of this machine, for `loops: "auto"` (`navigator.hardwareConcurrency` where the runtime has it). */
   cores(): number;
   /** The URL of the program's main module: what `serve({ loops })` runs in each loop. */
@@ -852,9 +875,11 @@ export interface LoopChannel extends ParentPort {
  *   `"crash-loop"`). When every loop is given up, the supervisor ends (the
  *   CLI exits 1).
  * - **LP6 start-failure**: when the first loop fails before any loop was
- *   ever ready (the app throws on import, the port is taken), start rejects
- *   with `TRI_ERR_LOOP_START` (`cause`: the loop's error) and nothing is
- *   respawned.
+ *   ever ready (the app throws on import), start rejects with
+ *   `TRI_ERR_LOOP_START` (`cause`: the loop's error) and nothing is
+ *   respawned. A loop that cannot listen (the port is taken) rejects start
+ *   as one server would: `TRI_ERR_LISTEN_FAILED`, the runtime's error as
+ *   `cause`.
  * - **LP7 graceful**: `close({ graceMs })` (SIGTERM or SIGINT in the CLI)
  *   stops respawns and closes every loop's server gracefully at once: new
  *   connections are refused, idle keep-alive connections get a FIN (no
@@ -871,6 +896,15 @@ export interface LoopChannel extends ParentPort {
  * - **LP10 same-everywhere**: the above hold on Node 20 (cluster processes,
  *   round-robin), Node 24 (threads or processes, reuse-port), Bun and Deno
  *   (Web Workers, reuse-port), for HTTP and TCP entries alike.
+ * - **LP11 port-not-shared**: the loops share their port with each other
+ *   only. Where they bind with SO_REUSEPORT, which lets any socket of the
+ *   same user that sets it too join the port, the first loop to bind
+ *   (at start, or after every loop died) first binds the port without it
+ *   ({@link LoopHosts.reservePort}): if anything serves the port already,
+ *   start fails with `TRI_ERR_LISTEN_FAILED` (`cause.code`
+ *   `"EADDRINUSE"`), as a single-loop server would, instead of taking a
+ *   share of a stranger's traffic. `serve({ loops, reusePort: true })`
+ *   opts in to sharing with other processes and skips the check.
  */
 export interface Supervisor {
   /** `"http"` or `"tcp"`: what the loops serve (known once started). */

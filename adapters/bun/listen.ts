@@ -13,6 +13,7 @@
 
 import { ConnContext, Connection } from "../../core/connection.ts";
 import { TriloopError } from "../../core/errors.ts";
+import { listenFailed } from "../../core/listen-error.ts";
 import type {
   Conn,
   ConnectOptions,
@@ -119,13 +120,7 @@ export function listen<S>(options: ListenOptions, handler: SocketHandler<S>): Pr
       socket: socketHandler(ctx),
     });
   } catch (err) {
-    return Promise.reject(
-      new TriloopError(
-        "TRI_ERR_LISTEN_FAILED",
-        `Cannot listen on ${hostname}:${options.port ?? 0}: ${(err as Error).message}`,
-        { cause: err },
-      ),
-    );
+    return Promise.reject(listenFailed(hostname, options.port ?? 0, err));
   }
   return Promise.resolve({
     hostname,

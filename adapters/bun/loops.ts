@@ -11,6 +11,7 @@
 
 import process from "node:process";
 import { pathToFileURL } from "node:url";
+import { listenFailed } from "../../core/listen-error.ts";
 import { webLoopHosts } from "../../core/loops/web-hosts.ts";
 import type { LoopHosts } from "../../core/types.ts";
 import { parentPort, spawnWorker } from "./pool.ts";
@@ -23,10 +24,15 @@ export const loopHosts: LoopHosts = webLoopHosts({
   parentPort,
   entry: new URL("./loop-worker.ts", import.meta.url),
   mainModule: () => pathToFileURL(process.argv[1]).href,
-  reservePort(hostname) {
-    const l = Bun.listen({ hostname, port: 0, socket: { data() {} } });
-    const port = l.port;
+  reservePort(hostname, port = 0) {
+    let l: BunShim.TCPSocketListener;
+    try {
+      l = Bun.listen({ hostname, port, socket: { data() {} } });
+    } catch (err) {
+      return Promise.reject(listenFailed(hostname, port, err));
+    }
+    const bound = l.port;
     l.stop(true);
-    return Promise.resolve(port);
+    return Promise.resolve(bound);
   },
 });

@@ -14,7 +14,7 @@
 
 /// <reference path="./_bun.d.ts" />
 
-import { TriloopError } from "../../core/errors.ts";
+import { listenFailed } from "../../core/listen-error.ts";
 import { serverUrl } from "../../core/server/url.ts";
 import { nativeResponse } from "../../core/fetch/light-response.ts";
 import type { Runtime, ServeInfo, Server, ShutdownReport } from "../../core/types.ts";
@@ -120,13 +120,7 @@ export function nativeEngine(_runtime: Runtime, options: ResolvedServeOptions): 
       },
     });
   } catch (err) {
-    return Promise.reject(
-      new TriloopError(
-        "TRI_ERR_LISTEN_FAILED",
-        `Cannot listen on ${options.hostname}:${options.port}: ${(err as Error).message}`,
-        { cause: err },
-      ),
-    );
+    return Promise.reject(listenFailed(options.hostname, options.port, err));
   }
 
   return Promise.resolve({

@@ -8,6 +8,7 @@
  * @module
  */
 
+import { listenFailed } from "../../core/listen-error.ts";
 import { webLoopHosts } from "../../core/loops/web-hosts.ts";
 import type { LoopHosts } from "../../core/types.ts";
 import { parentPort, spawnWorker } from "./pool.ts";
@@ -22,10 +23,15 @@ export const loopHosts: LoopHosts = webLoopHosts({
   parentPort,
   entry: new URL("./loop-worker.ts", import.meta.url),
   mainModule: () => Deno.mainModule,
-  reservePort(hostname) {
-    const l = Deno.listen({ hostname, port: 0 });
-    const port = (l.addr as Deno.NetAddr).port;
+  reservePort(hostname, port = 0) {
+    let l: Deno.TcpListener;
+    try {
+      l = Deno.listen({ hostname, port });
+    } catch (err) {
+      return Promise.reject(listenFailed(hostname, port, err));
+    }
+    const bound = l.addr.port;
     l.close();
-    return Promise.resolve(port);
+    return Promise.resolve(bound);
   },
 });

@@ -14,6 +14,7 @@
  */
 
 import { TriloopError } from "../../core/errors.ts";
+import { listenFailed } from "../../core/listen-error.ts";
 import { serverUrl } from "../../core/server/url.ts";
 import { requestFor } from "../../core/fetch/lazy-request.ts";
 import { installGlobals } from "../../core/fetch/globals.ts";
@@ -179,13 +180,7 @@ export function nativeEngine(_runtime: Runtime, options: ResolvedServeOptions): 
       },
     }, handle);
   } catch (err) {
-    return Promise.reject(
-      new TriloopError(
-        "TRI_ERR_LISTEN_FAILED",
-        `Cannot listen on ${options.hostname}:${options.port}: ${(err as Error).message}`,
-        { cause: err },
-      ),
-    );
+    return Promise.reject(listenFailed(options.hostname, options.port, err));
   }
   const port = server.addr.port;
 

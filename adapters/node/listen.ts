@@ -13,6 +13,7 @@ import { Buffer } from "node:buffer";
 import * as net from "node:net";
 import { ConnContext, Connection } from "../../core/connection.ts";
 import { TriloopError } from "../../core/errors.ts";
+import { listenFailed } from "../../core/listen-error.ts";
 import type {
   Conn,
   ConnectOptions,
@@ -101,17 +102,7 @@ export function listen<S>(options: ListenOptions, handler: SocketHandler<S>): Pr
   server.on("connection", (socket) => attach(socket, ctx));
   const hostname = options.hostname ?? "0.0.0.0";
   return new Promise((resolve, reject) => {
-    server.once(
-      "error",
-      (err) =>
-        reject(
-          new TriloopError(
-            "TRI_ERR_LISTEN_FAILED",
-            `Cannot listen on ${hostname}:${options.port ?? 0}: ${err.message}`,
-            { cause: err },
-          ),
-        ),
-    );
+    server.once("error", (err) => reject(listenFailed(hostname, options.port ?? 0, err)));
     server.listen(
       { host: hostname, port: options.port ?? 0, reusePort: options.reusePort ?? false, backlog: 511 },
       () => {

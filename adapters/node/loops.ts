@@ -34,6 +34,7 @@ import process from "node:process";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parentPort as threadPort } from "node:worker_threads";
 import { TriloopError } from "../../core/errors.ts";
+import { listenFailed } from "../../core/listen-error.ts";
 import { toWire } from "../../core/pool/wire-error.ts";
 import type { LoopChannel, LoopHosts, LoopPlan, WorkerHandle, WorkerHandler } from "../../core/types.ts";
 import { parentPort, spawnWorker } from "./pool.ts";
@@ -166,18 +167,18 @@ function clusterChannel(): LoopChannel {
 
 function ignore(): void {}
 
-/** Binds port 0 on `hostname` and frees it: the port every loop then asks for (LP1). */
-function reservePort(hostname: string): Promise<number> {
+/**
+ * Binds `hostname:port` without SO_REUSEPORT and frees it (LP1, LP11).
+ * `exclusive`: in a cluster process, bind here rather than through the
+ * primary's shared socket.
+ */
+function reservePort(hostname: string, port = 0): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
-    server.once(
-      "error",
-      (err) =>
-        reject(new TriloopError("TRI_ERR_LISTEN_FAILED", `Cannot listen on ${hostname}:0: ${err.message}`)),
-    );
-    server.listen({ host: hostname, port: 0, exclusive: true }, () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
+    server.once("error", (err) => reject(listenFailed(hostname, port, err)));
+    server.listen({ host: hostname, port, exclusive: true }, () => {
+      const bound = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(bound));
     });
   });
 }

@@ -17,6 +17,7 @@
 import * as http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { TriloopError } from "../../core/errors.ts";
+import { listenFailed } from "../../core/listen-error.ts";
 import { serverUrl } from "../../core/server/url.ts";
 import { requestFor } from "../../core/fetch/lazy-request.ts";
 import { requestUrl } from "../../core/server/request-url.ts";
@@ -238,14 +239,7 @@ export async function nativeEngine(_runtime: Runtime, options: ResolvedServeOpti
   server.on("checkContinue", (req, res) => void onRequest(req, res));
 
   await new Promise<void>((resolve, reject) => {
-    server.once("error", (err) =>
-      reject(
-        new TriloopError(
-          "TRI_ERR_LISTEN_FAILED",
-          `Cannot listen on ${options.hostname}:${options.port}: ${err.message}`,
-          { cause: err },
-        ),
-      ));
+    server.once("error", (err) => reject(listenFailed(options.hostname, options.port, err)));
     server.listen(
       { host: options.hostname, port: options.port, reusePort: options.reusePort, backlog: 511 },
       resolve,

@@ -161,7 +161,7 @@ export async function runIdle(ctx: Context, servers: ServerSpec[]): Promise<void
       server = await start(ctx, spec);
       await sleep(500);
       const before = await settledRss(server.pid);
-      ctx.progress.update(progressText(ctx, `${label} · opening ${n} connections`));
+      ctx.progress.update(progressText(ctx, `${label} · opening ${n} connections`), true);
       const client = await idleClient(ctx, server.port, n);
       ctx.progress.update(progressText(ctx, `${label} · ${client.open} open, settling`));
       const after = await settledRss(server.pid);

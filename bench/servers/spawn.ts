@@ -1,7 +1,8 @@
 /**
  * Starts one server process and waits for its `listening on <url>` line;
- * stops it by pid. Servers may be pinned to CPUs with `taskset`, which execs
- * the server, so the pid we hold is the server's own.
+ * stops it by pid. Servers may be pinned to CPUs with `taskset`, and are
+ * started under `setpriv --pdeathsig` (lib/children.ts); both exec the
+ * server, so the pid we hold is the server's own.
  *
  * @module
  */
@@ -9,6 +10,7 @@
 import { spawn } from "node:child_process";
 import process from "node:process";
 import { createServer } from "node:net";
+import { orphanGuard } from "../lib/children.ts";
 import { processTree } from "../lib/proc.ts";
 
 /** A running server. */
@@ -38,7 +40,7 @@ const BANNER = /listening on (?:http|tcp):\/\/[^\s:]+:(\d+)/;
 
 /** Runs `argv` and resolves once it prints its banner; rejects with its output otherwise. */
 export function startServer(argv: string[], options: StartOptions = {}): Promise<Running> {
-  const full = options.cpus !== undefined ? ["taskset", "-c", options.cpus, ...argv] : argv;
+  const full = orphanGuard(options.cpus !== undefined ? ["taskset", "-c", options.cpus, ...argv] : argv);
   const child = spawn(full[0], full.slice(1), {
     cwd: options.cwd,
     stdio: ["ignore", "pipe", "pipe"],

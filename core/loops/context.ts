@@ -14,6 +14,8 @@ export interface LoopContext extends LoopInfo {
   /** The port to listen on, once resolved (LP1); undefined for the first loop of port 0. */
   port: number | undefined;
   reusePort: boolean;
+  /** Claim the port before binding it with `reusePort` (LP11): see `claim.ts`. */
+  claim: boolean;
   /** For `"main"` loops: hands the server of the app's `serve({ loops })` to the host. */
   register?(server: Server): void;
   /** For `"main"` loops: the app's `serve({ loops })` failed. */

@@ -8,6 +8,7 @@
 
 import type { LoopChannel, Runtime, Server } from "../types.ts";
 import { toWire } from "../pool/wire-error.ts";
+import { claimPort } from "./claim.ts";
 import { enterLoop } from "./context.ts";
 import { type EntryExport, type ServedEntry, servedHttp, serveEntry } from "./entry.ts";
 import type { LoopConfig, ToLoop } from "./protocol.ts";
@@ -57,11 +58,13 @@ class LoopHost {
       supervised: true,
       port: config.port,
       reusePort: config.reusePort,
+      claim: false, // done here, right before the bind
     });
     const mod = await import(config.module);
+    const port = await claimPort(this.#runtime, config.hostname, config.port ?? 0, config.claim);
     return serveEntry(this.#runtime, mod.default as EntryExport, {
       hostname: config.hostname,
-      port: config.port ?? 0,
+      port,
       reusePort: config.reusePort,
       engine: config.engine,
     });
@@ -76,6 +79,7 @@ class LoopHost {
         supervised: true,
         port: config.port,
         reusePort: config.reusePort,
+        claim: config.claim,
         register,
         fail,
       });

@@ -39,6 +39,8 @@ export interface LoopConfig {
   /** The port to listen on; for `"main"` loops, undefined until resolved (then it overrides the app's). */
   port?: number;
   reusePort: boolean;
+  /** Bind the port alone first, so a port that another process serves fails the start (LP11). */
+  claim: boolean;
   engine?: "kernel" | "native" | "auto";
   statsIntervalMs: number;
 }

@@ -10,6 +10,7 @@
 import { TriloopError } from "../errors.ts";
 import { serverUrl } from "../server/url.ts";
 import type { LoopsOptions, Runtime, ServeOptions, Server, ServerStats } from "../types.ts";
+import { claimPort } from "./claim.ts";
 import { loopContext } from "./context.ts";
 import { resolveRespawn } from "./policy.ts";
 import { startSupervisor } from "./supervisor.ts";
@@ -38,9 +39,10 @@ export async function serveLoops(
 ): Promise<Server> {
   const ctx = loopContext();
   if (ctx !== undefined) {
-    const one = { ...options, loops: undefined, reusePort: ctx.reusePort, port: ctx.port ?? options.port };
     try {
-      const server = await serveOne(one);
+      const hostname = options.hostname ?? "127.0.0.1";
+      const port = await claimPort(runtime, hostname, ctx.port ?? options.port ?? 3000, ctx.claim);
+      const server = await serveOne({ ...options, loops: undefined, reusePort: ctx.reusePort, port });
       ctx.register?.(server);
       return server;
     } catch (err) {
@@ -59,6 +61,7 @@ export async function serveLoops(
     mode: "main",
     hostname,
     port: options.port ?? 3000,
+    shared: options.reusePort === true,
     engine: options.engine,
     respawn: resolveRespawn(loops.respawn),
     statsIntervalMs: loops.statsIntervalMs ?? 1_000,

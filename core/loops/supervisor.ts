@@ -36,6 +36,8 @@ export interface SupervisorOptions {
   mode: "entry" | "main";
   hostname: string;
   port: number;
+  /** Let other processes' SO_REUSEPORT sockets share the port: skip the claim (LP11). Default false. */
+  shared?: boolean;
   engine?: "kernel" | "native" | "auto";
   respawn: RespawnPolicy;
   statsIntervalMs: number;
@@ -214,10 +216,7 @@ class LoopSupervisor implements Supervisor {
     if (!this.#everReady) {
       // LP6: the app cannot start; respawning would only repeat the failure.
       slot.state = "closed";
-      const why = describeExit(info.code, error);
-      this.#startFailed?.(
-        new TriloopError("TRI_ERR_LOOP_START", `Loop ${slot.id} could not start: ${why}`, { cause: error }),
-      );
+      this.#startFailed?.(startError(slot.id, info.code, error));
       this.#endAll();
       return;
     }
@@ -268,6 +267,9 @@ class LoopSupervisor implements Supervisor {
       hostname: o.hostname,
       port: this.port,
       reusePort: this.plan.balance === "reuse-port",
+      // LP11: whichever loop binds while none of ours holds the port claims it first.
+      claim: this.plan.balance === "reuse-port" && o.shared !== true &&
+        !this.#slots.some((s) => s !== slot && (s.state === "ready" || s.state === "closing")),
       engine: o.engine,
       statsIntervalMs: o.statsIntervalMs,
     };
@@ -373,6 +375,21 @@ function respawnLater(slot: Slot): void {
 
 function startTimedOut(slot: Slot): void {
   slot.sup.startTimedOut(slot);
+}
+
+/**
+ * Why start failed (LP6): a loop that could not listen fails it as one
+ * server would, with its own `TRI_ERR_LISTEN_FAILED` (rebuilt: it crossed
+ * the channel as a plain object); anything else is `TRI_ERR_LOOP_START`.
+ */
+function startError(id: number, code: number | undefined, error: unknown): TriloopError {
+  const e = error as { code?: unknown; message?: unknown; cause?: unknown } | undefined;
+  if (e?.code === "TRI_ERR_LISTEN_FAILED" && typeof e.message === "string") {
+    return new TriloopError("TRI_ERR_LISTEN_FAILED", e.message, { cause: e.cause });
+  }
+  return new TriloopError("TRI_ERR_LOOP_START", `Loop ${id} could not start: ${describeExit(code, error)}`, {
+    cause: error,
+  });
 }
 
 /** Open connections in a loop's counters, HTTP (`connections.open`) or TCP (`open`). */

@@ -22,7 +22,8 @@ export interface WebLoopRuntime {
   /** The adapter's loop entry: a module that runs `hostLoop`. */
   entry: URL;
   mainModule(): string;
-  reservePort(hostname: string): Promise<number>;
+  /** The adapter's {@link LoopHosts.reservePort}. */
+  reservePort(hostname: string, port?: number): Promise<number>;
 }
 
 /** {@link LoopHosts} on Web Workers with reusePort. */

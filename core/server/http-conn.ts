@@ -355,7 +355,7 @@ export class HttpConn implements ExchangeHost, Idle {
         this.#respond(ex, SHED(), request);
         return;
       }
-      watchdog.current = ex; // names this request if the loop stalls (one field store)
+      watchdog.enter(ex); // names this request if it holds the loop (W2)
     }
     try {
       res = core.fetch(request, this.#info ??= core.info(this.#conn));

@@ -114,6 +114,16 @@ function greeting(port: number): Promise<string> {
   });
 }
 
+/** The exit code of a server that must not start; throws as soon as it says it serves. */
+async function exitsWithoutServing(s: LoopsServer): Promise<number | null> {
+  for (;;) {
+    const serving = s.lines.find((l) => /^(listening on|[^:]+: served)/.test(l.text));
+    if (serving !== undefined) throw new Error(`it serves: ${serving.text}\n${s.output()}`);
+    const exit = await Promise.race([s.exited, sleep(50).then(() => undefined)]);
+    if (exit !== undefined) return exit.code;
+  }
+}
+
 export const loopsSuite: LoopsCase[] = [
   {
     name: "LP1 LP2 LP9 both loops serve on one port, and stats sum them",
@@ -270,6 +280,54 @@ export const loopsSuite: LoopsCase[] = [
         await s.kill();
       }
     },
+  },
+  {
+    name: "LP11 a port another server serves is not joined, with loops or without",
+    timeoutMs: 120_000,
+    run: (t) =>
+      withServer(serveFixture(t, "app.ts", ["--loops", "2"]), async (first) => {
+        const port = String(first.port);
+        // Other apps on the same port, started together: each must fail as a single server would.
+        const launched = [
+          serveFixture(t, "hello.ts", ["--loops", "2", "--port", port]),
+          serveFixture(t, "hello.ts", ["--loops", "2", "--engine", "native", "--port", port]),
+          serveFixture({ rt: t.rt, flags: [] }, "hello.ts", ["--port", port]),
+        ];
+        const program = runProgram(t.rt, "taken.ts", [port]);
+        try {
+          for (const s of launched) {
+            const code = await exitsWithoutServing(s);
+            const text = s.output();
+            assert.notEqual(code, 0, text);
+            assert.doesNotMatch(text, /listening on/);
+            assert.match(
+              text,
+              new RegExp(
+                `Cannot listen on 127\\.0\\.0\\.1:${port}: the address is already in use \\(EADDRINUSE\\)`,
+              ),
+            );
+          }
+          // From the API: serve({ loops }), serve() and listen() reject alike.
+          assert.equal(await exitsWithoutServing(program), 0, program.output());
+          for (const what of ["loops", "one loop", "tcp"]) {
+            const line = program.lines.find((l) => l.text.startsWith(`${what}: `))?.text ?? "";
+            const json = /^[^:]+: failed (\{.*\})$/.exec(line)?.[1];
+            assert.ok(json !== undefined, `${what}: ${line}\n${program.output()}`);
+            const e = JSON.parse(json);
+            assert.deepEqual(
+              [e.triloopError, e.code, e.causeCode],
+              [true, "TRI_ERR_LISTEN_FAILED", "EADDRINUSE"],
+              `${what}: ${line}`,
+            );
+          }
+          // The first server's two loops still take every connection.
+          const seen = await loopIds(first.port, 30);
+          assert.deepEqual([...seen.keys()].sort(), ["0", "1"]);
+          await terminate(first);
+        } finally {
+          await Promise.all([...launched, program].map((s) => s.kill()));
+        }
+      }),
   },
   {
     name: "LP7 SIGTERM drains in-flight requests, refuses new connections, exits 0",

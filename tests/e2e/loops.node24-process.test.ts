@@ -8,4 +8,5 @@ loopsE2E("node24", ["--loop-host", "process"], [
   "LP4",
   "LP7 SIGTERM",
   "LP8 a second signal",
+  "LP11",
 ]);

@@ -78,6 +78,66 @@ describe("supervisor", () => {
     }
   });
 
+  it("LP6 a first loop that cannot listen rejects start with its own TRI_ERR_LISTEN_FAILED", async () => {
+    const { hosts } = fakeHosts(() => ({ start: "fail" }));
+    const spawn = hosts.spawn;
+    // The loop's error as it crosses the channel: a plain object, the runtime's error as cause.
+    hosts.spawn = (plan, handler, name) =>
+      spawn(plan, {
+        ...handler,
+        message(worker, data) {
+          const msg = data as { t: string };
+          handler.message(
+            worker,
+            msg.t !== "failed" ? data : {
+              t: "failed",
+              error: {
+                isError: true,
+                name: "TriloopError",
+                code: "TRI_ERR_LISTEN_FAILED",
+                message: "Cannot listen on 127.0.0.1:41000: the address is already in use (EADDRINUSE)",
+                cause: { isError: true, name: "Error", message: "in use", code: "EADDRINUSE" },
+              },
+            },
+          );
+        },
+      }, name);
+    const err = await startSupervisor(options(hosts)).catch((e) => e);
+    expect(isTriloopError(err, "TRI_ERR_LISTEN_FAILED"), String(err)).toBe(true);
+    expect((err as Error).message).toBe(
+      "Cannot listen on 127.0.0.1:41000: the address is already in use (EADDRINUSE)",
+    );
+    expect(((err as Error).cause as { code?: string }).code).toBe("EADDRINUSE");
+  });
+
+  it("LP11 the loop that binds while no loop holds the port claims it; the others join", async () => {
+    const { hosts, loops } = fakeHosts();
+    const sup = await startSupervisor(options(hosts, { count: 3 }));
+    expect(loops.map((l) => l.config?.claim)).toEqual([true, false, false]);
+    loops[0].kill(1); // the others still hold the port: the new loop joins them
+    await until(() => loops.length === 4 && sup.stats().loops.live === 3);
+    expect(loops[3].config?.claim).toBe(false);
+    await sup.close({ graceMs: 100 });
+
+    const one = fakeHosts();
+    const alone = await startSupervisor(options(one.hosts, { count: 1 }));
+    one.loops[0].kill(1); // no loop holds the port: the new one claims it again
+    await until(() => one.loops.length === 2 && alone.stats().loops.live === 1);
+    expect(one.loops.map((l) => l.config?.claim)).toEqual([true, true]);
+    await alone.close({ graceMs: 100 });
+
+    const shared = fakeHosts();
+    const opted = await startSupervisor(options(shared.hosts, { shared: true }));
+    expect(shared.loops.map((l) => l.config?.claim)).toEqual([false, false]);
+    await opted.close({ graceMs: 100 });
+
+    const rr = fakeHosts();
+    rr.hosts.plan = () => ({ host: "process", balance: "round-robin", why: "fake" });
+    const cluster = await startSupervisor(options(rr.hosts));
+    expect(rr.loops.map((l) => l.config?.claim)).toEqual([false, false]);
+    await cluster.close({ graceMs: 100 });
+  });
+
   it("LP4 a dead loop is respawned with the same id after its backoff", async () => {
     const { hosts, loops } = fakeHosts();
     const o = options(hosts);
