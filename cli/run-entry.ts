@@ -2,95 +2,112 @@
  * Runs one entry module on the runtime executing this file: loads the
  * adapter, the entry's default export, and serves it — in this thread, or
  * with `--loops` under a supervisor (cli/run-loops.ts). The launcher
- * (`cli/triloop.mjs`) starts this file under the chosen runtime.
+ * (`cli/triloop.mjs`) starts this file under the chosen runtime, with the
+ * flags it checked; they are parsed again here by the same definition
+ * (cli/args.mjs), so this file run by hand (`deno task serve`) is as strict.
  *
- * Usage: run-entry.ts <entry> [--port N] [--hostname H] [--engine kernel|native|auto]
- *        [--loops auto|N] [--loop-host thread|process] [--grace MS] [--stats-port N]
+ * Usage: run-entry.ts <entry> [serve flags: triloop serve --help]
  *
  * SIGTERM or SIGINT closes gracefully (at most `--grace` ms, default 10 000)
- * and prints how it ended; a second signal forces (exit 1).
+ * and prints how it ended; a second signal forces. Started by the launcher,
+ * it also stops when the launcher's pipe on its stdin closes: the launcher
+ * died, however it died. Exit codes: 0 drained, 3 forced, 2 a usage error or
+ * an entry that cannot be served, 1 a failure.
  *
  * @module
  */
 
 import process from "node:process";
 import { pathToFileURL } from "node:url";
-import { resolve } from "node:path";
+import { resolve, sep } from "node:path";
+import { addressFallback, DEFAULTS, displayUrl, parseServeArgs, SERVE_HINT, UsageError } from "./args.mjs";
 import { currentRuntime } from "../adapters/detect.ts";
 import { type EntryExport, serveEntry } from "../core/loops/entry.ts";
+import { describeLoadFailure, importEntry } from "../core/loops/load-error.ts";
 import { isTriloopError } from "../core/errors.ts";
 import type { ShutdownReport } from "../core/types.ts";
 import { runLoops, type Running } from "./run-loops.ts";
 
-function parseArgs(argv: string[]): { entry: string; flags: Record<string, string> } {
-  const flags: Record<string, string> = {};
-  let entry = "";
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a.startsWith("--")) {
-      const [k, v] = a.includes("=") ? a.slice(2).split("=", 2) : [a.slice(2), argv[++i]];
-      flags[k] = v;
-    } else if (!entry) entry = a;
-  }
-  if (!entry) throw new TypeError("run-entry needs an entry module");
-  return { entry, flags };
-}
+/** Exit codes (the README lists them for process supervisors). */
+const EXIT = { drained: 0, failure: 1, usage: 2, forced: 3 } as const;
 
-const { entry, flags } = parseArgs(process.argv.slice(2));
+let args: ReturnType<typeof parseServeArgs>;
+let fallback: { hostname: string; port: number };
+try {
+  args = parseServeArgs(process.argv.slice(2));
+  fallback = addressFallback(args, process.env);
+} catch (err) {
+  if (!(err instanceof UsageError)) throw err;
+  fatal(EXIT.usage, err.message, err.hint);
+}
+if (args.help) fatal(EXIT.usage, "run-entry.ts takes no --help; see triloop serve --help", SERVE_HINT);
+
+let running: Running | undefined;
+watchLauncher();
+
 const runtime = await currentRuntime();
-const hostname = flags.hostname ?? "127.0.0.1";
-const port = Number(flags.port ?? 3000);
-const engine = (flags.engine ?? "auto") as "kernel" | "native" | "auto";
-const graceMs = Number(flags.grace ?? 10_000);
+const entry = resolve(args.entry);
+const engine = args.engine ?? "auto";
+const graceMs = args.grace ?? DEFAULTS.grace;
 
 /** One loop, in this thread. */
 async function runOne(): Promise<Running> {
-  const mod = await import(pathToFileURL(resolve(entry)).href);
-  const served = await serveEntry(runtime, mod.default as EntryExport, { hostname, port, engine });
+  const mod = await importEntry(pathToFileURL(entry).href);
+  const served = await serveEntry(runtime, mod.default as EntryExport, {
+    hostname: args.hostname,
+    port: args.port,
+    fallback,
+    engine,
+  });
   return {
     kind: served.kind,
+    hostname: served.hostname,
     port: served.port,
     details: served.engine === undefined ? "" : `, ${served.engine} engine`,
     stats: () => Promise.resolve(served.stats()),
     close: (ms) => served.close(ms),
-    force: () => process.exit(1),
+    force: () => process.exit(EXIT.forced),
   };
 }
 
-let running: Running;
 try {
-  running = flags.loops === undefined ? await runOne() : await runLoops(runtime, resolve(entry), {
-    loops: flags.loops,
-    host: flags["loop-host"],
-    hostname,
-    port,
+  running = args.loops === undefined ? await runOne() : await runLoops(runtime, entry, {
+    loops: args.loops,
+    host: args.loopHost,
+    hostname: args.hostname,
+    port: args.port,
+    fallback,
     engine,
   });
 } catch (err) {
-  if (!isTriloopError(err)) throw err;
-  console.error(`triloop: ${entry}: ${err.message}`);
-  if (err.cause !== undefined) console.error(err.cause);
-  process.exit(err.code === "TRI_ERR_INVALID_ARG" ? 2 : 1);
+  startFailed(err);
 }
 const scheme = running.kind === "http" ? "http" : "tcp";
 console.log(
-  `listening on ${scheme}://${hostname}:${running.port} (${runtime.name} ${runtime.version}${running.details})`,
+  `listening on ${
+    displayUrl(scheme, running.hostname, running.port)
+  } (${runtime.name} ${runtime.version}${running.details})`,
 );
 
-if (flags["stats-port"] !== undefined) {
+if (args.statsPort !== undefined) {
   // The counters of every loop as JSON, on a port of their own so no app route is taken.
+  const served = running;
   const stats = await runtime.serve({
-    hostname,
-    port: Number(flags["stats-port"]),
+    hostname: served.hostname,
+    port: args.statsPort,
     engine: "kernel",
-    fetch: async () => Response.json(await running.stats()),
+    fetch: async () => Response.json(await served.stats()),
   });
-  console.log(`stats on http://${hostname}:${stats.port}/`);
+  console.log(`stats on ${displayUrl("http", served.hostname, stats.port)}/`);
 }
+
+process.on("SIGTERM", stop);
+process.on("SIGINT", stop);
 
 let closing: Promise<ShutdownReport> | undefined;
 let forced = false;
 async function stop(): Promise<void> {
+  if (running === undefined) process.exit(EXIT.failure); // still starting: nothing to drain
   if (closing !== undefined) {
     forced = true;
     console.error("triloop: second signal: forcing shutdown");
@@ -100,7 +117,51 @@ async function stop(): Promise<void> {
   closing = running.close(graceMs);
   const r = await closing;
   console.log(`shutdown ${r.outcome}: ${r.completed} completed, ${r.forced} forced, ${r.ms} ms`);
-  process.exit(forced ? 1 : 0);
+  process.exit(forced || r.outcome === "forced" ? EXIT.forced : EXIT.drained);
 }
-process.on("SIGTERM", stop);
-process.on("SIGINT", stop);
+
+/**
+ * Started by the launcher, stdin is a pipe from it that nobody writes: its
+ * end means the launcher is gone (killed with SIGKILL, crashed), and a
+ * server in a process group of its own would otherwise run on, holding the
+ * port. Drain as on SIGTERM. Run by hand, stdin is the user's: not watched.
+ */
+function watchLauncher(): void {
+  if (process.env.TRILOOP_LIFELINE !== "stdin") return;
+  delete process.env.TRILOOP_LIFELINE; // not for the app's own children
+  const gone = () => {
+    console.error("triloop: the launcher is gone; stopping");
+    void stop();
+  };
+  process.stdin.once("end", gone);
+  process.stdin.once("error", gone);
+  process.stdin.resume();
+}
+
+/** Why the server did not start, in one line; exits 2 for an entry that cannot be served, else 1. */
+function startFailed(err: unknown): never {
+  const cause = isTriloopError(err, "TRI_ERR_LOOP_START") ? err.cause : undefined;
+  const entryError = isTriloopError(err, "TRI_ERR_ENTRY") ||
+    (cause as { code?: unknown } | undefined)?.code === "TRI_ERR_ENTRY";
+  if (entryError) {
+    const message = isTriloopError(err, "TRI_ERR_ENTRY") ? err.message : String((cause as Error).message);
+    fatal(EXIT.usage, placed(message));
+  }
+  if (isTriloopError(err)) {
+    fatal(err.code === "TRI_ERR_INVALID_ARG" ? EXIT.usage : EXIT.failure, placed(err.message));
+  }
+  // The entry's own code threw while loading: the app's error, with where.
+  fatal(EXIT.failure, placed(describeLoadFailure(err).text));
+}
+
+/** `message` with the entry's name in front unless it starts with a place; paths under the cwd shortened. */
+function placed(message: string): string {
+  const cwd = process.cwd() + sep;
+  const short = (text: string) => text.replaceAll(cwd, "");
+  return message.startsWith("/") ? short(message) : `${short(entry)}: ${short(message)}`;
+}
+
+function fatal(code: number, message: string, hint?: string): never {
+  console.error(`triloop: ${message}${hint === undefined ? "" : `\n${hint}`}`);
+  process.exit(code);
+}

@@ -16,6 +16,7 @@ import type { Runtime, ShutdownReport } from "../core/types.ts";
 /** A served entry as the CLI drives it, one loop or many. */
 export interface Running {
   kind: "http" | "tcp";
+  hostname: string;
   port: number;
   /** What follows the runtime in the "listening on" line. */
   details: string;
@@ -26,27 +27,23 @@ export interface Running {
   force(): void;
 }
 
-/** Options of {@link runLoops}, from the command line. */
+/** Options of {@link runLoops}, from the command line (checked by cli/args.mjs). */
 export interface LoopFlags {
-  loops: string;
-  /** `--loop-host thread|process` (Node ≥ 22.12 has both). */
-  host?: string;
-  hostname: string;
-  port: number;
+  loops: "auto" | number;
+  /** `--loop-host thread|process|auto` (Node ≥ 22.12 has both). */
+  host?: "thread" | "process" | "auto";
+  /** `--hostname` / `--port`; undefined lets the entry's export decide, else `fallback`. */
+  hostname?: string;
+  port?: number;
+  fallback: { hostname: string; port: number };
   engine?: "kernel" | "native" | "auto";
 }
 
 /** Starts the supervisor; exits 1 if every loop crash-loops (LP5). */
 export async function runLoops(runtime: Runtime, entry: string, f: LoopFlags): Promise<Running> {
   const hosts = runtime.loopHosts;
-  // Anything but "auto" or digits reaches resolveLoops as is, so its error quotes what was typed.
-  const asked = f.loops === "auto"
-    ? "auto"
-    : /^\d+$/.test(f.loops)
-    ? Number(f.loops)
-    : (f.loops as unknown as number);
-  const loops = resolveLoops(asked, hosts.cores());
-  const plan = hosts.plan((f.host ?? "auto") as "auto" | "thread" | "process");
+  const loops = resolveLoops(f.loops, hosts.cores());
+  const plan = hosts.plan(f.host ?? "auto");
   const sup = await startSupervisor({
     hosts,
     plan,
@@ -55,6 +52,7 @@ export async function runLoops(runtime: Runtime, entry: string, f: LoopFlags): P
     mode: "entry",
     hostname: f.hostname,
     port: f.port,
+    fallback: f.fallback,
     engine: f.engine,
     respawn: resolveRespawn(),
     statsIntervalMs: 1_000,
@@ -64,6 +62,7 @@ export async function runLoops(runtime: Runtime, entry: string, f: LoopFlags): P
   const engine = sup.engine === undefined ? "" : `, ${sup.engine} engine`;
   return {
     kind: sup.kind,
+    hostname: sup.hostname,
     port: sup.port,
     details: `${engine}, ${loops.count} loops: ${
       plan.host === "thread" ? "threads" : "processes"

@@ -1,42 +1,25 @@
 #!/usr/bin/env node
-// The triloop command line. Plain JS: it only parses arguments and starts the
-// chosen runtime on cli/run-entry.ts (or the benchmark), passing signals on.
+// The triloop command line. Plain JS: it checks the arguments (cli/args.mjs)
+// and starts the chosen runtime on cli/run-entry.ts (or the benchmark),
+// passing signals on. Nothing starts until every argument is checked; a
+// mistake is one line and exit code 2.
 
 import { spawn } from "node:child_process";
+import { existsSync, statSync } from "node:fs";
+import { constants } from "node:os";
 import { join, resolve } from "node:path";
-import { findRuntimes, ROOT, RUN_ENTRY, runtimeById, TSX } from "./runtimes.mjs";
-
-const USAGE = `usage:
-  triloop serve <entry> [--runtime node|node24|bun|deno] [--node <path>] [--port N] [--hostname H]
-                [--engine kernel|native|auto] [--loops auto|N] [--loop-host thread|process]
-                [--grace MS] [--stats-port N]
-  triloop runtimes
-  triloop bench [<entry>] [--preset default|tcp] [options]   (triloop bench --help lists them)
-
-  serve     runs <entry> (default export: a connection handler, or { fetch })
-            under the runtime and prints "listening on <url>". --loops runs one
-            loop per core (auto) or N loops on the same port under a supervisor
-            that respawns dead ones; SIGTERM/SIGINT drain for at most --grace ms
-            (default 10000), a second signal forces; --stats-port serves the
-            counters of every loop as JSON.
-  runtimes  lists the runtimes found, and where: --node/--bun/--deno, the
-            project's node_modules/.bin, PATH, or triloop's own install.
-  bench     runs the cross-runtime benchmark (bench/main.ts) on this Node.`;
-
-function parse(argv) {
-  const flags = {};
-  const positional = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === "-h" || a === "--help") flags.help = "true";
-    else if (a.startsWith("--")) {
-      const eq = a.indexOf("=");
-      if (eq > 0) flags[a.slice(2, eq)] = a.slice(eq + 1);
-      else flags[a.slice(2)] = argv[++i];
-    } else positional.push(a);
-  }
-  return { flags, positional };
-}
+import {
+  addressFallback,
+  chosenRuntime,
+  MAIN_HINT,
+  parseRuntimesArgs,
+  parseServeArgs,
+  passedOn,
+  SERVE_HELP,
+  USAGE,
+  UsageError,
+} from "./args.mjs";
+import { findRuntimes, ROOT, RUN_ENTRY, TSX } from "./runtimes.mjs";
 
 function defaultRuntime() {
   if (globalThis.Bun) return "bun";
@@ -44,54 +27,96 @@ function defaultRuntime() {
   return "node";
 }
 
-function run(argv) {
-  // The child gets a process group of its own, so a terminal's Ctrl-C reaches
-  // it once (through us), not twice: to a server, a second signal means "force".
-  const child = spawn(argv[0], argv.slice(1), { stdio: "inherit", detached: true });
+/** The runtime `id`, available, or a UsageError saying why not. */
+function runtimeFor(id, paths) {
+  const rt = findRuntimes(paths).find((r) => r.id === id);
+  if (rt.available) return rt;
+  if (rt.source === "flag") {
+    throw new UsageError(`--${rt.kind} '${paths[rt.kind]}' did not start (is it a ${rt.kind} binary?)`);
+  }
+  throw new UsageError(
+    `runtime '${id}' is not available: ${rt.reason}`,
+    "(triloop runtimes lists what this install can run, and where it found each)",
+  );
+}
+
+/**
+ * Runs `argv` as a child and mirrors its exit. The child gets a process
+ * group of its own, so a terminal's Ctrl-C reaches it once (through us),
+ * not twice: to a server, a second signal means "force". Being in another
+ * group, it would outlive us if we died without forwarding anything
+ * (SIGKILL, a crash), so with `lifeline` its stdin is a pipe from us that
+ * nobody writes: when we die, however, the pipe closes and the server
+ * (cli/run-entry.ts) stops.
+ */
+function run(argv, { lifeline }) {
+  const child = spawn(argv[0], argv.slice(1), {
+    stdio: [lifeline ? "pipe" : "inherit", "inherit", "inherit"],
+    detached: true,
+    env: lifeline ? { ...process.env, TRILOOP_LIFELINE: "stdin" } : process.env,
+  });
+  child.stdin?.on("error", () => {
+    // the child is gone; its exit event says how
+  });
   const forward = (sig) => child.kill(sig);
   process.on("SIGTERM", forward);
   process.on("SIGINT", forward);
   process.on("SIGHUP", forward);
-  process.on("exit", () => child.exitCode === null && child.kill("SIGTERM"));
-  child.on("exit", (code, signal) => process.exit(code ?? (signal ? 128 + 15 : 1)));
+  process.on("exit", () => child.exitCode === null && child.signalCode === null && child.kill("SIGTERM"));
+  child.on("error", (err) => {
+    console.error(`triloop: cannot start ${argv[0]}: ${err.message}`);
+    process.exit(1);
+  });
+  child.on("exit", (code, signal) => process.exit(code ?? 128 + (constants.signals[signal] ?? 0)));
 }
 
-const { flags, positional } = parse(process.argv.slice(2));
-const [command, entry] = positional;
-
-if ((flags.help && command !== "bench") || !command) {
-  console.log(USAGE);
-  process.exit(command || flags.help ? 0 : 2);
+function serve(argv) {
+  const args = parseServeArgs(argv);
+  if (args.help) {
+    console.log(SERVE_HELP);
+    return;
+  }
+  const entry = resolve(args.entry);
+  if (!existsSync(entry) || !statSync(entry).isFile()) {
+    throw new UsageError(`cannot find the entry file '${args.entry}' (looked for ${entry})`);
+  }
+  // The environment's PORT and HOSTNAME are checked now too, not after the runtime started.
+  addressFallback(args, process.env);
+  const rt = runtimeFor(chosenRuntime(args, defaultRuntime()), args);
+  run(rt.argv(RUN_ENTRY, [entry, ...passedOn(args)]), { lifeline: true });
 }
 
-// Explicit runtime binaries (--node, --bun, --deno) come before any search.
-const found = () => findRuntimes({ node: flags.node, bun: flags.bun, deno: flags.deno });
-
-if (command === "runtimes") {
-  for (const rt of found()) {
+function runtimes(argv) {
+  const args = parseRuntimesArgs(argv);
+  if (args.help) {
+    console.log(USAGE);
+    return;
+  }
+  for (const rt of findRuntimes(args)) {
     console.log(
       `${rt.id.padEnd(7)} ${
         rt.available ? `${rt.source.padEnd(12)} ${rt.bin}  ${rt.version}` : `unavailable: ${rt.reason}`
       }`,
     );
   }
-} else if (command === "serve") {
-  if (!entry) {
-    console.error(USAGE);
-    process.exit(2);
-  }
-  const rt = runtimeById(flags.runtime ?? defaultRuntime(), found());
-  const passed = [];
-  for (const key of ["port", "hostname", "engine", "loops", "loop-host", "grace", "stats-port"]) {
-    if (flags[key] !== undefined) passed.push(`--${key}`, flags[key]);
-  }
-  run(rt.argv(RUN_ENTRY, [resolve(entry), ...passed]));
-} else if (command === "bench") {
+}
+
+function bench(argv) {
   // The bench's orchestrator and load generator run on this Node; it starts
   // each server under its own runtime. All arguments go to bench/main.ts.
-  const rest = process.argv.slice(process.argv.indexOf("bench") + 1);
-  run([process.execPath, "--import", TSX, join(ROOT, "bench", "main.ts"), ...rest]);
-} else {
-  console.error(`triloop: unknown command '${command}'\n${USAGE}`);
+  run([process.execPath, "--import", TSX, join(ROOT, "bench", "main.ts"), ...argv], { lifeline: false });
+}
+
+const [command, ...rest] = process.argv.slice(2);
+try {
+  if (command === undefined) throw new UsageError("no command given", MAIN_HINT);
+  if (command === "-h" || command === "--help" || command === "help") console.log(USAGE);
+  else if (command === "serve") serve(rest);
+  else if (command === "runtimes") runtimes(rest);
+  else if (command === "bench") bench(rest);
+  else throw new UsageError(`unknown command '${command}'`, MAIN_HINT);
+} catch (err) {
+  if (!(err instanceof UsageError)) throw err;
+  console.error(`triloop: ${err.message}\n${err.hint}`);
   process.exit(2);
 }

@@ -12,7 +12,7 @@ import { TriloopError } from "./errors.ts";
 import type { ErrorCode } from "./errors.ts";
 import * as sweeper from "./idle-sweeper.ts";
 import type { Idle } from "./idle-sweeper.ts";
-import type { Conn, ConnOptions, ListenerStats, SocketHandler, Transport } from "./types.ts";
+import type { Conn, ConnOptions, ListenerStats, ShutdownReport, SocketHandler, Transport } from "./types.ts";
 
 // Module-level copies of imported values used on every request: V8 reads an
 // imported binding through its module cell, with a TDZ check, at every use; a
@@ -59,6 +59,9 @@ export class ConnContext<S = unknown> {
     bytesWritten: 0,
     errors: {},
   };
+  /** @internal Runs when the last open connection is released, while a shutdown waits for it. */
+  onEmpty: (() => void) | undefined;
+  #shutdown: Promise<ShutdownReport> | undefined;
 
   constructor(handler: SocketHandler<S>, options: ConnOptions = {}) {
     if (typeof handler?.data !== "function") {
@@ -83,6 +86,39 @@ export class ConnContext<S = unknown> {
     for (const conn of this.conns) {
       conn.close(new TriloopError("TRI_ERR_FORCED_CLOSE"));
     }
+  }
+
+  /**
+   * A listener's graceful stop (L5): `stopAccepting` is the listener's
+   * `close`; then every open connection is asked to end (S9, S10).
+   */
+  shutdown(stopAccepting: () => Promise<void>, options?: { graceMs?: number }): Promise<ShutdownReport> {
+    return (this.#shutdown ??= this.#drain(stopAccepting, options?.graceMs ?? 10_000));
+  }
+
+  async #drain(stopAccepting: () => Promise<void>, graceMs: number): Promise<ShutdownReport> {
+    const t0 = performance.now();
+    const closed0 = this.stats.closed;
+    await stopAccepting();
+    for (const conn of [...this.conns]) conn.onStop();
+    if (this.conns.size > 0) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await new Promise<void>((resolve) => {
+        this.onEmpty = resolve;
+        timer = setTimeout(resolve, graceMs);
+      });
+      clearTimeout(timer);
+      this.onEmpty = undefined;
+    }
+    const completed = this.stats.closed - closed0;
+    const forced = this.conns.size;
+    if (forced > 0) this.closeAll();
+    return {
+      outcome: forced > 0 ? "forced" : "drained",
+      completed,
+      forced,
+      ms: Math.round(performance.now() - t0),
+    };
   }
 }
 
@@ -328,6 +364,21 @@ export class Connection<S = unknown> implements Conn<S>, Idle {
     this.#report(err);
   }
 
+  /** @internal A graceful stop began (S9); without a `shutdown` callback, end (S10). */
+  onStop(): void {
+    if (this.#flags & CLOSED) return;
+    const h = this.#ctx.handler;
+    if (h.shutdown === undefined) {
+      this.end();
+      return;
+    }
+    try {
+      h.shutdown(this);
+    } catch (err) {
+      this.#threw(err);
+    }
+  }
+
   /** @internal The idle timeout passed (S8). */
   onIdle(): void {
     if (this.#flags & CLOSED) return;
@@ -453,6 +504,7 @@ export class Connection<S = unknown> implements Conn<S>, Idle {
     if (ctx.conns.delete(this)) {
       ctx.stats.open--;
       ctx.stats.closed++;
+      if (ctx.conns.size === 0) ctx.onEmpty?.();
     }
     this.#pending.length = 0;
     this.#head = 0;

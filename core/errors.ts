@@ -51,6 +51,12 @@ export const ErrorCodes = {
   TRI_ERR_HTTP_STREAM: "the response body stream failed",
   /** The loop was overloaded (watchdog shedding); the request was answered 503. */
   TRI_ERR_HTTP_OVERLOADED: "the loop was overloaded",
+  /**
+   * The entry module cannot be served: it does not parse, a module it imports
+   * is not there, or its default export is neither a connection handler nor
+   * `{ fetch }`, or it exports a bad `port` or `hostname`. The CLI exits 2.
+   */
+  TRI_ERR_ENTRY: "the entry module cannot be served",
   /** The first loop of a supervisor failed before any loop was ready (LP6); `cause` is its error. */
   TRI_ERR_LOOP_START: "the first loop could not start",
 } as const;

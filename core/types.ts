@@ -35,6 +35,31 @@ import type { TriloopError } from "./errors.ts";
  *   write for the time set by `idleTimeout` / `conn.setTimeout`; then the
  *   timer re-arms. Without a `timeout` callback the connection is closed with
  *   `TRI_ERR_IDLE_TIMEOUT`.
+ * - **S9 shutdown-hook**: when a graceful stop begins ({@link Listener.shutdown};
+ *   SIGTERM under `triloop serve`), `shutdown` runs once for each connection
+ *   open at that moment, after the listener stopped accepting; never for a
+ *   connection whose `close` ran. The connection then lives on as before —
+ *   `data`, `drain`, `end` still run, writes still go out — until the handler
+ *   ends or closes it, or the grace passes (L5). A throw in it is S7.
+ * - **S10 shutdown-default**: without a `shutdown` callback, a graceful stop
+ *   calls `conn.end()` on each open connection: what was written is flushed,
+ *   then our FIN; the peer reads every byte written, then the end of the
+ *   stream, and the connection closes once the peer ends its side too. Why
+ *   this default:
+ *   1. The kernel sees bytes, not messages: it cannot tell an idle raw
+ *      connection from one halfway through an exchange. Waiting for every
+ *      peer to leave by itself lets one idle client hold a stop for the whole
+ *      grace, and then the stop is counted forced.
+ *   2. Ending after the flush never cuts what the handler already wrote, as
+ *      an immediate close would; the peer sees an orderly end of stream,
+ *      which clients of line and RESP protocols read as "server going away"
+ *      and reconnect from. (HTTP does the same to idle keep-alive
+ *      connections: {@link Server.close}.)
+ *   3. What the kernel cannot see — a request whose answer comes later, from
+ *      a pool task — is the handler's to finish: a protocol with such work
+ *      defines `shutdown`, stops taking new requests there, and calls
+ *      `conn.end()` after its last answer; a connection that must run to
+ *      the deadline defines it as a no-op.
  */
 export interface SocketHandler<S = unknown> {
   /** A connection opened (accepted, or connected). */
@@ -49,6 +74,12 @@ export interface SocketHandler<S = unknown> {
   close?(conn: Conn<S>, err?: TriloopError): void;
   /** The connection has been idle for its timeout. */
   timeout?(conn: Conn<S>): void;
+  /**
+   * A graceful stop began: finish, say goodbye if the protocol has a word
+   * for it, and end the connection (S9). Absent, the kernel calls
+   * `conn.end()` (S10).
+   */
+  shutdown?(conn: Conn<S>): void;
 }
 
 /**
@@ -173,12 +204,21 @@ export interface ListenerStats {
  *   no handler callback.
  * - **L4 reuse-port**: with `reusePort`, two listeners bind one port where the
  *   runtime can (see `Runtime.capabilities`).
+ * - **L5 shutdown-graceful**: `shutdown({ graceMs })` stops accepting (as
+ *   `close`), asks every open connection to end (S9, S10), and resolves with
+ *   a {@link ShutdownReport}: `"drained"` as soon as every connection has
+ *   closed, else `"forced"` at `graceMs`, when the rest are closed with
+ *   `TRI_ERR_FORCED_CLOSE` and counted in `forced`; `completed` counts the
+ *   connections that closed during the grace. A second call returns the
+ *   same promise.
  */
 export interface Listener {
   readonly hostname: string;
   readonly port: number;
   /** Stops accepting (L2). */
   close(options?: { force?: boolean }): Promise<void>;
+  /** Graceful stop: stop accepting, end every connection, force the rest at `graceMs` (default 10 s; L5). */
+  shutdown(options?: { graceMs?: number }): Promise<ShutdownReport>;
   /** A snapshot of the counters. */
   stats(): ListenerStats;
 }
@@ -362,11 +402,15 @@ export interface ServerStats {
   loops?: LoopsStats;
 }
 
-/** How a graceful close ended. */
+/**
+ * How a graceful close ended. `triloop serve` exits 0 after a `"drained"`
+ * stop and 3 after a `"forced"` one, so a process supervisor can tell them
+ * apart.
+ */
 export interface ShutdownReport {
   /** `"drained"`: every in-flight request finished; `"forced"`: the deadline closed some. */
   outcome: "drained" | "forced";
-  /** Requests that finished during the grace period. */
+  /** Requests that finished during the grace period (TCP: connections that closed). */
   completed: number;
   /** Connections closed at the deadline. */
   forced: number;
@@ -909,7 +953,8 @@ export interface LoopChannel extends ParentPort {
 export interface Supervisor {
   /** `"http"` or `"tcp"`: what the loops serve (known once started). */
   readonly kind: "http" | "tcp";
-  /** The port every loop listens on (LP1). */
+  /** The address every loop listens on (LP1), once started. */
+  readonly hostname: string;
   readonly port: number;
   /** The HTTP engine the loops run, for `"http"`. */
   readonly engine: "kernel" | "native" | undefined;

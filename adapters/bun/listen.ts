@@ -122,14 +122,16 @@ export function listen<S>(options: ListenOptions, handler: SocketHandler<S>): Pr
   } catch (err) {
     return Promise.reject(listenFailed(hostname, options.port ?? 0, err));
   }
+  const close = ({ force = false } = {}) => {
+    server.stop(false);
+    if (force) ctx.closeAll();
+    return Promise.resolve();
+  };
   return Promise.resolve({
     hostname,
     port: server.port,
-    close({ force = false } = {}) {
-      server.stop(false);
-      if (force) ctx.closeAll();
-      return Promise.resolve();
-    },
+    close,
+    shutdown: (o) => ctx.shutdown(close, o),
     stats: () => structuredClone(ctx.stats),
   });
 }

@@ -251,21 +251,23 @@ export function listen<S>(options: ListenOptions, handler: SocketHandler<S>): Pr
       start(c, ctx);
     }
   })();
+  const close = async ({ force = false } = {}) => {
+    if (!closed) {
+      closed = true;
+      try {
+        server.close();
+      } catch {
+        // already closed
+      }
+    }
+    if (force) ctx.closeAll();
+    await accepting;
+  };
   return Promise.resolve({
     hostname,
     port: (server.addr as Deno.NetAddr).port,
-    async close({ force = false } = {}) {
-      if (!closed) {
-        closed = true;
-        try {
-          server.close();
-        } catch {
-          // already closed
-        }
-      }
-      if (force) ctx.closeAll();
-      await accepting;
-    },
+    close,
+    shutdown: (o) => ctx.shutdown(close, o),
     stats: () => structuredClone(ctx.stats),
   });
 }

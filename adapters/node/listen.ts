@@ -107,16 +107,18 @@ export function listen<S>(options: ListenOptions, handler: SocketHandler<S>): Pr
       { host: hostname, port: options.port ?? 0, reusePort: options.reusePort ?? false, backlog: 511 },
       () => {
         const port = (server.address() as net.AddressInfo).port;
+        const close = ({ force = false } = {}) => {
+          // server.close() stops accepting at once, but its callback waits
+          // for every connection to end; L2 promises only the former.
+          if (server.listening) server.close();
+          if (force) ctx.closeAll();
+          return new Promise<void>((done) => setImmediate(done));
+        };
         resolve({
           hostname,
           port,
-          close({ force = false } = {}) {
-            // server.close() stops accepting at once, but its callback waits
-            // for every connection to end; L2 promises only the former.
-            if (server.listening) server.close();
-            if (force) ctx.closeAll();
-            return new Promise<void>((done) => setImmediate(done));
-          },
+          close,
+          shutdown: (o) => ctx.shutdown(close, o),
           stats: () => structuredClone(ctx.stats),
         });
       },

@@ -10,7 +10,6 @@ import { TriloopError } from "../errors.ts";
 import type {
   FetchHandler,
   HttpLimits,
-  Listener,
   ListenerStats,
   Runtime,
   Server,
@@ -22,8 +21,15 @@ import type {
 
 /** Where and how to serve an entry. */
 export interface EntryOptions {
-  hostname: string;
-  port: number;
+  /** The address asked for explicitly (the command line): it wins over the entry's export. */
+  hostname?: string;
+  port?: number;
+  /**
+   * Where to serve when neither the options above nor the entry's export say:
+   * the environment's `HOSTNAME` and `PORT`, else the defaults. Default
+   * `127.0.0.1`, port 0.
+   */
+  fallback?: { hostname: string; port: number };
   reusePort?: boolean;
   engine?: "kernel" | "native" | "auto";
 }
@@ -31,90 +37,140 @@ export interface EntryOptions {
 /** A served entry: an HTTP server or a TCP listener behind one interface. */
 export interface ServedEntry {
   kind: "http" | "tcp";
+  /** The address it serves on, as resolved ({@link entryAddress}). */
+  hostname: string;
   port: number;
   /** The HTTP engine serving, for `"http"`. */
   engine?: "kernel" | "native";
   stats(): ServerStats | ListenerStats;
-  /** Graceful close (LP7): HTTP as `Server.close`, TCP as {@link drainListener}. */
+  /**
+   * Graceful close (LP7): HTTP as `Server.close`, TCP as `Listener.shutdown`
+   * (L5: each connection is asked to end, S9 and S10; `completed` counts the
+   * connections that ended in the grace, `forced` those closed at its end).
+   */
   close(graceMs: number): Promise<ShutdownReport>;
 }
 
 /**
  * What an entry module exports by default: a socket handler, or `{ fetch }`
- * (a Hono app) — which may carry the serve options `limits` and `watchdog`.
+ * (a Hono app) — which may carry the serve options `limits` and `watchdog` —
+ * and either may say where to serve, as `Bun.serve` and srvx read it:
+ * `export default { port: 8080, hostname: "::", fetch }`.
  */
 export type EntryExport =
-  | Partial<SocketHandler & { fetch: FetchHandler; limits: HttpLimits; watchdog: WatchdogOptions | false }>
+  | Partial<
+    SocketHandler & {
+      fetch: FetchHandler;
+      limits: HttpLimits;
+      watchdog: WatchdogOptions | false;
+      port: number | string;
+      hostname: string;
+    }
+  >
   | undefined;
 
-/** Serves `exported` on `runtime`; throws `TRI_ERR_INVALID_ARG` if it is neither kind. */
+/**
+ * The address an entry serves on: the explicit option, else the entry's
+ * exported `port` / `hostname`, else the fallback. Throws `TRI_ERR_ENTRY`
+ * for an exported value that is not a port (an integer 0..65535, or its
+ * digits as a string) or not a host name.
+ */
+export function entryAddress(
+  exported: EntryExport,
+  o: Pick<EntryOptions, "hostname" | "port" | "fallback">,
+): { hostname: string; port: number } {
+  const fallback = o.fallback ?? { hostname: "127.0.0.1", port: 0 };
+  return {
+    hostname: o.hostname ?? exportedHostname(exported?.hostname) ?? fallback.hostname,
+    port: o.port ?? exportedPort(exported?.port) ?? fallback.port,
+  };
+}
+
+function exportedPort(value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  const n = typeof value === "number"
+    ? value
+    : typeof value === "string" && /^\d+$/.test(value)
+    ? Number(value)
+    : NaN;
+  if (Number.isInteger(n) && n >= 0 && n <= 65535) return n;
+  throw new TriloopError(
+    "TRI_ERR_ENTRY",
+    `The entry exports port ${quote(value)}, which is not a port (an integer 0..65535)`,
+  );
+}
+
+function exportedHostname(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === "string" && value !== "" && !/\s/.test(value)) {
+    return /^\[(.*)\]$/.exec(value)?.[1] ?? value;
+  }
+  throw new TriloopError("TRI_ERR_ENTRY", `The entry exports hostname ${quote(value)}, which is not a host`);
+}
+
+/**
+ * Serves `exported` on `runtime`, at {@link entryAddress}; throws
+ * `TRI_ERR_ENTRY` if it is neither kind.
+ */
 export async function serveEntry(
   runtime: Runtime,
   exported: EntryExport,
   o: EntryOptions,
 ): Promise<ServedEntry> {
+  const at = entryAddress(exported, o);
   if (typeof exported?.fetch === "function") {
     const server = await runtime.serve({
       fetch: exported.fetch.bind(exported),
-      hostname: o.hostname,
-      port: o.port,
+      hostname: at.hostname,
+      port: at.port,
       reusePort: o.reusePort,
       engine: o.engine ?? "auto",
       limits: exported.limits,
       watchdog: exported.watchdog,
     });
-    return servedHttp(server);
+    return servedHttp(server, at.hostname);
   }
   if (typeof exported?.data === "function") {
     const listener = await runtime.listen(
-      { hostname: o.hostname, port: o.port, reusePort: o.reusePort },
+      { hostname: at.hostname, port: at.port, reusePort: o.reusePort },
       exported as SocketHandler,
     );
-    let closing: Promise<ShutdownReport> | undefined;
     return {
       kind: "tcp",
+      hostname: at.hostname,
       port: listener.port,
       stats: () => listener.stats(),
-      close: (graceMs) => (closing ??= drainListener(listener, graceMs)),
+      close: (graceMs) => listener.shutdown({ graceMs }),
     };
   }
   throw new TriloopError(
-    "TRI_ERR_INVALID_ARG",
-    "The entry must export default a connection handler (with 'data') or { fetch }",
+    "TRI_ERR_ENTRY",
+    `The entry's default export must be a connection handler (with data()) or { fetch }; it is ${
+      describeExport(exported)
+    }`,
   );
 }
 
+function describeExport(value: unknown): string {
+  if (value === undefined) return "missing (no export default)";
+  if (typeof value === "function") return "a function (export default { fetch: yourFunction } serves it)";
+  if (typeof value !== "object" || value === null) return quote(value);
+  const keys = Object.keys(value);
+  return keys.length === 0 ? "an empty object" : `an object with ${keys.slice(0, 6).join(", ")}`;
+}
+
+function quote(value: unknown): string {
+  return typeof value === "string" ? `'${value}'` : String(value);
+}
+
 /** A running HTTP server as a loop's {@link ServedEntry}. */
-export function servedHttp(server: Server): ServedEntry {
+export function servedHttp(server: Server, hostname: string): ServedEntry {
   return {
     kind: "http",
+    hostname,
     port: server.port,
     engine: server.engine,
     stats: () => server.stats(),
     close: (graceMs) => server.close({ graceMs }),
-  };
-}
-
-/**
- * A TCP listener's graceful close: stop accepting at once, let connections
- * end by themselves until `graceMs`, then close the rest. A raw protocol
- * has no "request in flight" the kernel could see, so `completed` counts
- * connections that ended during the grace period and `forced` those closed
- * at its end.
- */
-export async function drainListener(listener: Listener, graceMs: number): Promise<ShutdownReport> {
-  const t0 = performance.now();
-  const closed0 = listener.stats().closed;
-  await listener.close();
-  while (listener.stats().open > 0 && performance.now() - t0 < graceMs) {
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  const { open: forced, closed } = listener.stats();
-  if (forced > 0) await listener.close({ force: true });
-  return {
-    outcome: forced > 0 ? "forced" : "drained",
-    completed: closed - closed0,
-    forced,
-    ms: Math.round(performance.now() - t0),
   };
 }

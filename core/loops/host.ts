@@ -10,7 +10,8 @@ import type { LoopChannel, Runtime, Server } from "../types.ts";
 import { toWire } from "../pool/wire-error.ts";
 import { claimPort } from "./claim.ts";
 import { enterLoop } from "./context.ts";
-import { type EntryExport, type ServedEntry, servedHttp, serveEntry } from "./entry.ts";
+import { entryAddress, type EntryExport, type ServedEntry, servedHttp, serveEntry } from "./entry.ts";
+import { importEntry } from "./load-error.ts";
 import type { LoopConfig, ToLoop } from "./protocol.ts";
 
 /** Serves as loop host on the far end of `channel` until the supervisor closes it. */
@@ -46,7 +47,7 @@ class LoopHost {
       return;
     }
     const s = this.#served;
-    this.#channel.post({ t: "ready", port: s.port, kind: s.kind, engine: s.engine });
+    this.#channel.post({ t: "ready", hostname: s.hostname, port: s.port, kind: s.kind, engine: s.engine });
     this.#timer = setInterval(() => this.#sendStats(), config.statsIntervalMs);
     if (this.#closing) void this.#close(0);
   }
@@ -60,10 +61,19 @@ class LoopHost {
       reusePort: config.reusePort,
       claim: false, // done here, right before the bind
     });
-    const mod = await import(config.module);
-    const port = await claimPort(this.#runtime, config.hostname, config.port ?? 0, config.claim);
-    return serveEntry(this.#runtime, mod.default as EntryExport, {
-      hostname: config.hostname,
+    const exported = (await importEntry(config.module)).default as EntryExport;
+    const asked = entryAddress(exported, config);
+    const hostname = asked.hostname;
+    // Round-robin loops share the socket their supervisor keys by the port
+    // asked for, so port 0 is resolved before the first listen (LP1): by the
+    // supervisor when it knows the port, by the first loop when only the
+    // entry (or the fallback) says.
+    const resolved = asked.port === 0 && !config.reusePort
+      ? await this.#runtime.loopHosts.reservePort(hostname)
+      : asked.port;
+    const port = await claimPort(this.#runtime, hostname, resolved, config.claim);
+    return serveEntry(this.#runtime, exported, {
+      hostname,
       port,
       reusePort: config.reusePort,
       engine: config.engine,
@@ -85,7 +95,7 @@ class LoopHost {
       });
       import(config.module).catch(fail);
     });
-    return servedHttp(server);
+    return servedHttp(server, new URL(server.url).hostname.replace(/^\[(.*)\]$/, "$1"));
   }
 
   #sendStats(): void {

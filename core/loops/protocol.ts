@@ -6,8 +6,8 @@
  * ```
  * host  → sup   hello                          once its channel listens
  * sup   → host  start { config }               what to load and where to listen
- * host  → sup   ready { port, kind, engine }   serving (or failed { error }: also a
- *                                              process loop's uncaught error, before it exits)
+ * host  → sup   ready { hostname, port,        serving (or failed { error }: also a
+ *                      kind, engine }           process loop's uncaught error, before it exits)
  * host  → sup   stats { stats }                every statsIntervalMs, and when asked
  * sup   → host  stats                          asks for counters now
  * sup   → host  close { graceMs }              graceful close; again with 0 forces
@@ -35,9 +35,16 @@ export interface LoopConfig {
    * program's main module, whose own `serve({ loops })` call serves.
    */
   mode: "entry" | "main";
-  hostname: string;
-  /** The port to listen on; for `"main"` loops, undefined until resolved (then it overrides the app's). */
+  /**
+   * The address to listen on. For `"main"` loops, `port` is undefined until
+   * resolved (then it overrides the app's). For `"entry"` loops, undefined
+   * means "not asked for": the entry's export decides, else `fallback`
+   * (the first loop resolves it; later loops get the result).
+   */
+  hostname?: string;
   port?: number;
+  /** For `"entry"` loops: the address when neither the config nor the entry gives one. */
+  fallback?: { hostname: string; port: number };
   reusePort: boolean;
   /** Bind the port alone first, so a port that another process serves fails the start (LP11). */
   claim: boolean;
@@ -57,7 +64,7 @@ export type ToLoop =
 /** Host → supervisor. */
 export type FromLoop =
   | { t: "hello" }
-  | { t: "ready"; port: number; kind: "http" | "tcp"; engine?: "kernel" | "native" }
+  | { t: "ready"; hostname: string; port: number; kind: "http" | "tcp"; engine?: "kernel" | "native" }
   | { t: "failed"; error: WireError }
   | { t: "stats"; stats: LoopCounters }
   | { t: "closed"; report: ShutdownReport; stats: LoopCounters };

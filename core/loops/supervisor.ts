@@ -34,8 +34,14 @@ export interface SupervisorOptions {
   /** The module each loop loads, and how (see {@link LoopConfig}). */
   module: string;
   mode: "entry" | "main";
-  hostname: string;
-  port: number;
+  /**
+   * The address asked for. Undefined (entry mode only): the first loop takes
+   * the entry's exported one, else `fallback`, and the others join it.
+   */
+  hostname?: string;
+  port?: number;
+  /** For entry mode: where to serve when neither the options nor the entry say. */
+  fallback?: { hostname: string; port: number };
   /** Let other processes' SO_REUSEPORT sockets share the port: skip the claim (LP11). Default false. */
   shared?: boolean;
   engine?: "kernel" | "native" | "auto";
@@ -95,11 +101,13 @@ export async function startSupervisor(options: SupervisorOptions): Promise<Super
 class LoopSupervisor implements Supervisor {
   kind: "http" | "tcp" = "http";
   engine: "kernel" | "native" | undefined;
-  port: number;
   readonly plan: LoopPlan;
   readonly ended: Promise<void>;
   readonly #o: SupervisorOptions;
   readonly #slots: Slot[] = [];
+  /** Undefined until known: asked for, or resolved by the first loop. */
+  #hostname: string | undefined;
+  #port: number | undefined;
   /** Counters of loops that died, gauges zeroed (LP9). */
   #retired: Counters = {};
   #everReady = false;
@@ -116,15 +124,24 @@ class LoopSupervisor implements Supervisor {
   constructor(options: SupervisorOptions) {
     this.#o = options;
     this.plan = options.plan;
-    this.port = options.port;
+    this.#hostname = options.hostname;
+    this.#port = options.port;
     this.ended = new Promise((r) => (this.#ended = r));
     for (let id = 0; id < options.count; id++) this.#slots.push(new Slot(this, id, options.respawn));
   }
 
+  get hostname(): string {
+    return this.#hostname ?? this.#o.fallback?.hostname ?? "127.0.0.1";
+  }
+
+  get port(): number {
+    return this.#port ?? 0;
+  }
+
   async start(): Promise<void> {
     const o = this.#o;
-    if (o.plan.balance === "round-robin" && this.port === 0) {
-      this.port = await o.hosts.reservePort(o.hostname);
+    if (o.plan.balance === "round-robin" && this.#port === 0) {
+      this.#port = await o.hosts.reservePort(this.hostname);
     }
     // The first loop alone: with reuse-port it resolves port 0 for the others (LP1).
     await this.#startAll([this.#slots[0]]);
@@ -168,7 +185,8 @@ class LoopSupervisor implements Supervisor {
         slot.readyAt = performance.now();
         if (!this.#everReady) {
           this.#everReady = true;
-          this.port = msg.port;
+          this.#hostname = msg.hostname;
+          this.#port = msg.port;
           this.kind = msg.kind;
           this.engine = msg.engine;
         }
@@ -264,8 +282,9 @@ class LoopSupervisor implements Supervisor {
       count: o.count,
       module: o.module,
       mode: o.mode,
-      hostname: o.hostname,
-      port: this.port,
+      hostname: this.#hostname,
+      port: this.#port,
+      fallback: o.fallback,
       reusePort: this.plan.balance === "reuse-port",
       // LP11: whichever loop binds while none of ours holds the port claims it first.
       claim: this.plan.balance === "reuse-port" && o.shared !== true &&

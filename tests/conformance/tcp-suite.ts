@@ -345,6 +345,120 @@ export const tcpSuite: Case[] = [
     },
   },
   {
+    name: "S9 shutdown-hook",
+    async run(rt) {
+      const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+      const calls: number[] = [];
+      const closes: Array<TriloopError | undefined> = [];
+      const reported: unknown[] = [];
+      // A line protocol: on shutdown it says goodbye; a connection in the
+      // middle of a request ("busy") answers it first, then ends.
+      const handler: SocketHandler<{ busy?: boolean; stopping?: boolean } | undefined> = {
+        open(c) {
+          c.state = {};
+        },
+        data(c, bytes) {
+          const text = decode(bytes);
+          if (text === "throw") throw new Error("shutdown bug");
+          if (text === "begin") c.state!.busy = true;
+          c.write(`echo ${text}\n`);
+          if (text === "done" && c.state!.stopping) c.end("bye\n");
+        },
+        shutdown(c) {
+          calls.push(c.id);
+          if (c.state!.busy) {
+            c.state!.stopping = true;
+            c.write("finishing\n");
+          } else c.end("bye\n");
+        },
+        close: (_c, err) => void closes.push(err),
+      };
+      const listener = await rt.listen(
+        { hostname: HOST, port: 0, onError: (err) => void reported.push(err) },
+        handler as SocketHandler,
+      );
+      const idle = await sink(rt, listener.port);
+      const busy = await sink(rt, listener.port);
+      const gone = await sink(rt, listener.port);
+      busy.conn.write("begin");
+      await until(() => busy.received > 0, "busy echo");
+      gone.conn.end();
+      await gone.closed;
+      await until(() => closes.length === 1, "the closed connection's close");
+      const stopping = listener.shutdown({ graceMs: 10_000 });
+      assert.equal(listener.shutdown({ graceMs: 10 }), stopping, "a second call returns the same promise");
+      await until(() => decode(idle.bytes()) === "bye\n" && idle.ended, "goodbye, then the end of stream");
+      await assert.rejects(rt.connect({ hostname: HOST, port: listener.port }, { data() {} }), (err) => {
+        assert.ok(isTriloopError(err, "TRI_ERR_CONNECT_FAILED"), String(err));
+        return true;
+      });
+      await until(() => decode(busy.bytes()).endsWith("finishing\n"), "the busy one told");
+      // The connection lives on after its hook: data still runs, writes still go out.
+      busy.conn.write("done");
+      await busy.closed;
+      assert.equal(decode(busy.bytes()), "echo begin\nfinishing\necho done\nbye\n");
+      const report = await stopping;
+      assert.equal(calls.length, 2, "once per connection open when the stop began");
+      assert.equal(new Set(calls).size, 2);
+      assert.equal(report.outcome, "drained");
+      assert.equal(report.completed, 2);
+      assert.equal(report.forced, 0);
+      assert.equal(await idle.closed, undefined);
+      assert.deepEqual(closes.filter((e) => e !== undefined), []);
+      assert.deepEqual(reported, []);
+      // A throw in the hook closes that connection only (S7).
+      const throwing = await rt.listen(
+        { hostname: HOST, port: 0, onError: (err) => void reported.push(err) },
+        {
+          data() {},
+          shutdown() {
+            throw new Error("shutdown threw");
+          },
+          close: (_c, err) => void closes.push(err),
+        },
+      );
+      const t = await sink(rt, throwing.port);
+      await until(() => throwing.stats().open === 1, "accepted");
+      const r2 = await throwing.shutdown({ graceMs: 10_000 });
+      await t.closed;
+      assert.equal(r2.outcome, "drained", "the closed connection is not left to the deadline");
+      assert.equal(reported.length, 1);
+      assert.equal((reported[0] as Error).message, "shutdown threw");
+      assert.ok(isTriloopError(closes.at(-1), "TRI_ERR_HANDLER_THREW"), String(closes.at(-1)?.code));
+    },
+  },
+  {
+    name: "S10 shutdown-default",
+    async run(rt) {
+      // No shutdown hook: every connection is ended after its output is flushed.
+      const big = patternBytes(2 * MiB, 10);
+      const listener = await rt.listen({ hostname: HOST, port: 0, maxBufferedBytes: 16 * MiB }, {
+        data(c, bytes) {
+          if (bytes[0] === 0x42 /* B */) c.write(big);
+          else c.write(bytes);
+        },
+      });
+      const idle = await sink(rt, listener.port);
+      const reader = await sink(rt, listener.port);
+      idle.conn.write("hi");
+      await until(() => idle.received === 2, "echo");
+      // The reader stops reading, then asks for 2 MiB: most of it stays buffered on our side.
+      reader.conn.pause();
+      reader.conn.write("B");
+      await until(() => listener.stats().bytesWritten >= 2 + big.byteLength, "the big write");
+      const stopping = listener.shutdown({ graceMs: 20_000 });
+      assert.equal(await idle.closed, undefined, "the idle connection ends in order");
+      assert.ok(idle.ended, "with our FIN");
+      await sleep(50);
+      reader.conn.resume();
+      assert.equal(await reader.closed, undefined);
+      assert.ok(reader.ended);
+      assertBytesEqual(reader.bytes(), big, "every byte written, then the end");
+      const report = await stopping;
+      assert.deepEqual([report.outcome, report.completed, report.forced], ["drained", 2, 0]);
+    },
+  },
+  {
     name: "C1 write-no-loss 2000 connections x 64 KiB",
     timeoutMs: 60_000,
     async run(rt) {
@@ -777,6 +891,40 @@ export const tcpSuite: Case[] = [
         await assert.rejects(rt.listen({ hostname: HOST, port: a.port, reusePort: true }, echo));
       }
       await a.close();
+    },
+  },
+  {
+    name: "L5 shutdown-graceful",
+    async run(rt) {
+      // A hook that lets its connections run on: the deadline closes them.
+      const closes: Array<TriloopError | undefined> = [];
+      const listener = await rt.listen({ hostname: HOST, port: 0 }, {
+        ...echo,
+        shutdown() {},
+        close: (_c, err) => void closes.push(err),
+      });
+      const held = await sink(rt, listener.port);
+      const leaving = await sink(rt, listener.port);
+      await until(() => listener.stats().open === 2, "two accepted");
+      const t0 = performance.now();
+      const stopping = listener.shutdown({ graceMs: 300 });
+      leaving.conn.end();
+      await leaving.closed;
+      held.conn.write("still served");
+      await until(() => held.received === 12, "echo during the grace");
+      const report = await stopping;
+      assert.ok(performance.now() - t0 >= 300, "not before the grace");
+      assert.equal(report.outcome, "forced");
+      assert.equal(report.completed, 1, "the one that left during the grace");
+      assert.equal(report.forced, 1);
+      await held.closed;
+      await until(() => closes.length === 2, "both closes");
+      assert.equal(closes.filter((e) => e?.code === "TRI_ERR_FORCED_CLOSE").length, 1);
+      assert.equal(listener.stats().open, 0);
+      // Nothing open: drained at once.
+      const empty = await rt.listen({ hostname: HOST, port: 0 }, echo);
+      const r = await empty.shutdown({ graceMs: 60_000 });
+      assert.deepEqual([r.outcome, r.completed, r.forced], ["drained", 0, 0]);
     },
   },
 ];
