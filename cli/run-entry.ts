@@ -43,6 +43,12 @@ try {
 if (args.help) fatal(EXIT.usage, "run-entry.ts takes no --help; see triloop serve --help", SERVE_HINT);
 
 let running: Running | undefined;
+let closing: Promise<ShutdownReport> | undefined;
+let forced = false;
+// Before anything is served: a signal that came between the "listening" line
+// and a later install would end the process by the default action.
+process.on("SIGTERM", stop);
+process.on("SIGINT", stop);
 watchLauncher();
 
 const runtime = await currentRuntime();
@@ -101,13 +107,8 @@ if (args.statsPort !== undefined) {
   console.log(`stats on ${displayUrl("http", served.hostname, stats.port)}/`);
 }
 
-process.on("SIGTERM", stop);
-process.on("SIGINT", stop);
-
-let closing: Promise<ShutdownReport> | undefined;
-let forced = false;
 async function stop(): Promise<void> {
-  if (running === undefined) process.exit(EXIT.failure); // still starting: nothing to drain
+  if (running === undefined) process.exit(EXIT.drained); // still starting: nothing served, nothing to drain
   if (closing !== undefined) {
     forced = true;
     console.error("triloop: second signal: forcing shutdown");

@@ -36,9 +36,18 @@ export class LoopsServer {
   #waiters = new Set<() => void>();
   readonly #argv: string[];
 
-  constructor(argv: string[]) {
+  /** `options.detached`: in a process group of its own, as a shell runs a command (see `signalGroup`). */
+  constructor(
+    argv: string[],
+    options: { cwd?: string; env?: Record<string, string>; detached?: boolean } = {},
+  ) {
     this.#argv = argv;
-    this.child = spawn(argv[0], argv.slice(1), { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    this.child = spawn(argv[0], argv.slice(1), {
+      cwd: options.cwd ?? ROOT,
+      env: { ...process.env, ...options.env },
+      detached: options.detached ?? false,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     for (const stream of ["stdout", "stderr"] as const) {
       let pending = "";
       this.child[stream]!.setEncoding("utf8").on("data", (text: string) => {
@@ -89,7 +98,7 @@ export class LoopsServer {
 
   /** Waits for the "listening on" (and "stats on") lines and reads the ports. */
   async ready(ms = 60_000): Promise<this> {
-    const l = await this.waitFor(/^listening on \w+:\/\/[^:]+:\d+/, ms);
+    const l = await this.waitFor(/^listening on \w+:\/\/([^:\s]+|\[[^\]\s]+\]):\d+/, ms);
     this.port = Number(/:(\d+)\/?(\s|$)/.exec(l.text)![1]);
     if (this.#argv.includes("--stats-port")) {
       const s = await this.waitFor(/^stats on http:/, ms);
@@ -100,6 +109,11 @@ export class LoopsServer {
 
   signal(sig: NodeJS.Signals): void {
     this.child.kill(sig);
+  }
+
+  /** `sig` to the whole process group, as a terminal's Ctrl-C does (needs `detached`). */
+  signalGroup(sig: NodeJS.Signals): void {
+    process.kill(-this.child.pid!, sig);
   }
 
   /** The counters of every loop, from `--stats-port`. */
@@ -178,7 +192,7 @@ export function tryConnect(port: number): Promise<string> {
 }
 
 /** Every process below `pid`, from /proc (children of every thread). */
-function descendants(pid: number): number[] {
+export function descendants(pid: number): number[] {
   const out: number[] = [];
   let tasks: string[] = [];
   try {
