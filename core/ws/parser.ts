@@ -72,6 +72,7 @@ export class WsParser {
   #max: number;
   #inflater: Inflater | undefined;
   #state = S_HEAD;
+  #paused = false;
   // The frame being read.
   #head = new Uint8Array(14);
   #headLen = 0;
@@ -98,15 +99,27 @@ export class WsParser {
     this.#inflater = options.inflater;
   }
 
+  /**
+   * Stops `execute` after the event being delivered: it returns the offset
+   * of the first byte not read, for the caller to pass again later (WS4).
+   */
+  pause(): void {
+    this.#paused = true;
+  }
+
   /** Whether the parser takes no more input (a close frame came, or an error). */
   get done(): boolean {
     return this.#state === S_DONE;
   }
 
-  /** Reads `buf[start..end)`. Returns false once it has stopped (see `error` and {@link done}). */
-  execute(buf: Uint8Array, start = 0, end = buf.length): boolean {
+  /**
+   * Reads `buf[start..end)`. Returns the offset where it stopped: `end`, or
+   * earlier after {@link pause} or when it is {@link done} (see `error`).
+   */
+  execute(buf: Uint8Array, start = 0, end = buf.length): number {
     let p = start;
-    while (p < end && this.#state !== S_DONE) {
+    this.#paused = false;
+    while (p < end && this.#state !== S_DONE && !this.#paused) {
       if (this.#state === S_HEAD) {
         p = this.#readHead(buf, p, end);
         continue;
@@ -117,7 +130,7 @@ export class WsParser {
       this.#left -= n;
       if (this.#left === 0 && this.#state !== S_DONE) this.#frameEnd();
     }
-    return this.#state !== S_DONE;
+    return p;
   }
 
   #fail(code: number, reason: string): void {

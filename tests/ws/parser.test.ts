@@ -34,7 +34,10 @@ function run(
     close: (code, reason) => events.push(["close", code, reason]),
   }, { maxPayloadLength: max, inflater: deflate ? inflater : undefined });
   // Each chunk is a copy: the parser unmasks in place, as it may with the connection's own chunks.
-  for (const c of chunks) if (!p.execute(c.slice())) break;
+  for (const c of chunks) {
+    p.execute(c.slice());
+    if (p.done) break;
+  }
   return { events, error: p.error };
 }
 
@@ -168,6 +171,23 @@ describe("WsParser", () => {
   it("WP5 nothing is read after a close frame", () => {
     const { events } = run([concat(clientFrame(8, closeBody(1001)), clientFrame(1, "after"))]);
     expect(events).toEqual([["close", 1001, ""]]);
+  });
+
+  it("pause stops after the event being delivered; the rest reads on from the offset", () => {
+    const got: string[] = [];
+    const bytes = concat(clientFrame(1, "a"), clientFrame(1, "b"), clientFrame(1, "c"));
+    const p: WsParser = new WsParser({
+      message: (d) => {
+        got.push(d as string);
+        p.pause();
+      },
+      ping() {},
+      pong() {},
+      close() {},
+    }, { maxPayloadLength: 100 });
+    let at = 0;
+    while (at < bytes.length) at = p.execute(bytes, at);
+    expect(got).toEqual(["a", "b", "c"]);
   });
 
   it("one frame in one read is handed on as a view of that read, unmasked in place", () => {
