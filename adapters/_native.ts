@@ -79,7 +79,7 @@ export class NativeCounters {
   bytesRead = 0;
   bytesWritten = 0;
   #responses = { "1xx": 0, "2xx": 0, "3xx": 0, "4xx": 0, "5xx": 0 };
-  #errors: Record<string, number> = {};
+  #errors: ServerStats["errors"] = {};
 
   /** Counts a response by its status class. */
   responded(status: number): void {
@@ -93,7 +93,7 @@ export class NativeCounters {
   }
 
   /** Counts an error by its code. */
-  error(code: string): void {
+  error(code: ErrorCode): void {
     this.#errors[code] = (this.#errors[code] ?? 0) + 1;
   }
 

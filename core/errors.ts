@@ -49,6 +49,8 @@ export const ErrorCodes = {
   TRI_ERR_HTTP_TIMEOUT: "the request did not arrive in time",
   /** A response body stream failed after the head went out; the connection was closed. */
   TRI_ERR_HTTP_STREAM: "the response body stream failed",
+  /** A connection past `limits.maxConnections` was closed as soon as it was accepted. */
+  TRI_ERR_HTTP_MAX_CONNECTIONS: "the server was at its connection limit",
   /** The loop was overloaded (watchdog shedding); the request was answered 503. */
   TRI_ERR_HTTP_OVERLOADED: "the loop was overloaded",
   /**

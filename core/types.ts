@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { TriloopError } from "./errors.ts";
+import type { ErrorCode, TriloopError } from "./errors.ts";
 
 /**
  * The reactor's handler: one static object per listener, per-connection state
@@ -187,7 +187,7 @@ export interface ListenerStats {
   bytesRead: number;
   bytesWritten: number;
   /** Closes with an error, by code. */
-  errors: Record<string, number>;
+  errors: Partial<Record<ErrorCode, number>>;
 }
 
 /**
@@ -397,7 +397,7 @@ export interface ServerStats {
   bytesRead: number;
   bytesWritten: number;
   /** Errors by code (parse errors, handler throws, timeouts, resets). */
-  errors: Record<string, number>;
+  errors: Partial<Record<ErrorCode, number>>;
   /** With `loops`: the supervisor's view, loop by loop (the fields above are their sum). */
   loops?: LoopsStats;
 }

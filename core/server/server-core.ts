@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { ErrorCode } from "../errors.ts";
 import type { Conn, FetchHandler, ServeInfo, ServerStats, Watchdog } from "../types.ts";
 import { startWatchdog } from "../watchdog.ts";
 import type { Limits } from "./limits.ts";
@@ -53,7 +54,8 @@ export class HttpServerCore {
     }
   }
 
-  count(code: string): void {
+  /** Counts an error by its code. */
+  count(code: ErrorCode): void {
     this.stats.errors[code] = (this.stats.errors[code] ?? 0) + 1;
   }
 
