@@ -251,7 +251,7 @@ export interface Runtime {
   connect<S>(options: ConnectOptions, handler: SocketHandler<S>): Promise<Conn<S>>;
   /** Serves a fetch handler over HTTP/1.1 (H1–H12). */
   serve(options: ServeOptions): Promise<Server>;
-  /** Starts an offload pool: workers running a tasks module (P1–P12). */
+  /** Starts an offload pool: workers running a tasks module (PL1–PL12). */
   createPool<T extends object = TaskModule>(options: PoolOptions): Pool<T>;
   /** Starts one worker running the module at `url` (T1–T4): the base of pools and loop hosts. */
   spawnWorker<S = undefined>(url: URL, handler: WorkerHandler<S>, options?: SpawnOptions): WorkerHandle<S>;
@@ -565,9 +565,9 @@ export interface PoolOptions {
   size?: number;
   /** Event loops sharing this machine, for the default `size`. Default 1. */
   loops?: number;
-  /** Tasks that may wait for a worker; past it `run` rejects `TRI_ERR_POOL_FULL` (P7). Default 1024. */
+  /** Tasks that may wait for a worker; past it `run` rejects `TRI_ERR_POOL_FULL` (PL7). Default 1024. */
   maxQueue?: number;
-  /** Longest a task may run, in ms; 0 for no limit (P6). Default 0. */
+  /** Longest a task may run, in ms; 0 for no limit (PL6). Default 0. */
   timeoutMs?: number;
   /** Told of worker failures that belong to no task (a crash between tasks). Default `console.error`. */
   onError?: (err: unknown) => void;
@@ -575,9 +575,9 @@ export interface PoolOptions {
 
 /** Options of {@link Pool.run}. */
 export interface RunOptions {
-  /** Aborting it cancels the task: at once if queued (P4), by replacing its worker if running (P5). */
+  /** Aborting it cancels the task: at once if queued (PL4), by replacing its worker if running (PL5). */
   signal?: AbortSignal;
-  /** Buffers inside `input` to move to the worker instead of copying (P3). */
+  /** Buffers inside `input` to move to the worker instead of copying (PL3). */
   transfer?: Transferable[];
   /** This task's running-time limit in ms, instead of the pool's `timeoutMs`; 0 for none. */
   timeoutMs?: number;
@@ -617,40 +617,40 @@ export interface PoolStats {
  * loop blocks. Each loop owns its pool.
  *
  * Invariants (each a case of `tests/conformance/pool-suite.ts`):
- * - **P1 result**: `run` resolves with the task's result (awaited; structured
+ * - **PL1 result**: `run` resolves with the task's result (awaited; structured
  *   clone). Workers start at once, before the first `run`.
- * - **P2 task-error**: a task that throws or rejects rejects only its own call,
+ * - **PL2 task-error**: a task that throws or rejects rejects only its own call,
  *   with an error of the same class (for built-in error classes), name,
  *   message, stack and `code`; its worker goes on serving.
- * - **P3 transfer-moves**: buffers listed in `transfer` are moved, not copied:
+ * - **PL3 transfer-moves**: buffers listed in `transfer` are moved, not copied:
  *   they are detached in the caller once `run` returns, queued or not. A task
  *   can move its result back with `withTransfer`.
- * - **P4 abort-queued**: aborting the signal of a queued task rejects it at once
+ * - **PL4 abort-queued**: aborting the signal of a queued task rejects it at once
  *   with `TRI_ERR_POOL_ABORTED`, and it never runs; an already aborted signal
  *   rejects at once.
- * - **P5 abort-running**: aborting the signal of a running task rejects it at
+ * - **PL5 abort-running**: aborting the signal of a running task rejects it at
  *   once with `TRI_ERR_POOL_ABORTED`; its worker is terminated and replaced.
- * - **P6 timeout-running**: a task running longer than its timeout rejects with
+ * - **PL6 timeout-running**: a task running longer than its timeout rejects with
  *   `TRI_ERR_POOL_TIMEOUT`; its worker is terminated (even in an endless loop)
  *   and replaced. Time spent queued does not count.
- * - **P7 queue-full**: when every worker is busy and `maxQueue` tasks wait, `run`
+ * - **PL7 queue-full**: when every worker is busy and `maxQueue` tasks wait, `run`
  *   rejects at once with `TRI_ERR_POOL_FULL`.
- * - **P8 worker-died**: a worker that dies during a task (exit, uncaught
+ * - **PL8 worker-died**: a worker that dies during a task (exit, uncaught
  *   exception, unhandled rejection) rejects that task with
  *   `TRI_ERR_POOL_WORKER_DIED` (`cause`: the error, if any) and is replaced. A
  *   tasks module that fails to load rejects the waiting tasks the same way
  *   (`cause`: the load error) without a restart storm: the next `run` tries a
  *   fresh worker.
- * - **P9 settle-once**: every `run` returns a promise that settles exactly once;
+ * - **PL9 settle-once**: every `run` returns a promise that settles exactly once;
  *   `run` never throws (bad arguments, an uncloneable input and an unknown
  *   task name reject).
- * - **P10 close**: `close({ mode: "drain" })` (the default) lets queued and
+ * - **PL10 close**: `close({ mode: "drain" })` (the default) lets queued and
  *   running tasks finish, then ends every worker; `"cancel"` rejects them with
  *   `TRI_ERR_POOL_CLOSED` and ends the workers at once. After `close`, `run`
  *   rejects `TRI_ERR_POOL_CLOSED`. `close` is idempotent (a later `"cancel"`
  *   escalates a drain) and resolves once every worker is gone.
- * - **P11 no-leak**: never more than `size` workers live; none after `close`.
- * - **P12 still-serves**: after any failure above, the pool serves the next task.
+ * - **PL11 no-leak**: never more than `size` workers live; none after `close`.
+ * - **PL12 still-serves**: after any failure above, the pool serves the next task.
  *
  * A pool's workers keep its process alive until `close`.
  */
@@ -665,7 +665,7 @@ export interface Pool<T extends object = TaskModule> {
   ): Promise<TaskResult<T, K>>;
   /** A snapshot of the counters. */
   stats(): PoolStats;
-  /** Ends the pool (P10). */
+  /** Ends the pool (PL10). */
   close(options?: { mode?: "drain" | "cancel" }): Promise<void>;
 }
 

@@ -23,7 +23,7 @@ import type {
 
 const ENTRY = new URL("./pool-worker.ts", import.meta.url);
 
-/** Starts an offload pool of Bun workers (P1–P12). */
+/** Starts an offload pool of Bun workers (PL1–PL12). */
 export function createPool<T extends object = TaskModule>(options: PoolOptions): Pool<T> {
   return createPoolOn<T>({ spawnWorker, entry: ENTRY, cores: navigator.hardwareConcurrency }, options);
 }

@@ -46,7 +46,7 @@ const TSX = "Bun" in globalThis || "Deno" in globalThis ? undefined : tsxApis();
 
 const ENTRY = new URL("./pool-worker.ts", import.meta.url);
 
-/** Starts an offload pool of Node worker threads (P1–P12). */
+/** Starts an offload pool of Node worker threads (PL1–PL12). */
 export function createPool<T extends object = TaskModule>(options: PoolOptions): Pool<T> {
   return createPoolOn<T>({ spawnWorker, entry: ENTRY, cores: os.availableParallelism() }, options);
 }

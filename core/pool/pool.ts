@@ -439,7 +439,7 @@ class WorkerPool implements Pool<TaskModule> {
 }
 
 /**
- * Moves a queued task's buffers out of the caller now (P3), by cloning the
+ * Moves a queued task's buffers out of the caller now (PL3), by cloning the
  * input with them transferred; the clone's own copy of the transfer list
  * names the moved buffers for the later `postMessage`.
  */

@@ -3,7 +3,7 @@
  * the worker handle under it (T1–T4) as a case of the same name, run on every
  * runtime by `pool.runner.ts` with real workers and the plain TypeScript
  * tasks module `tests/fixtures/pool/tasks.ts`. Most cases share one pool,
- * and each ends by checking that it still serves (P12).
+ * and each ends by checking that it still serves (PL12).
  *
  * @module
  */
@@ -28,11 +28,11 @@ function pool(rt: Runtime): Pool<typeof Tasks> {
   return (shared ??= rt.createPool<typeof Tasks>({ tasks: TASKS, size: SIZE }));
 }
 
-/** P12: after whatever the case did, the pool runs the next task. */
+/** PL12: after whatever the case did, the pool runs the next task. */
 async function stillServes(p: Pool<typeof Tasks>): Promise<void> {
   assert.equal(await p.run("add", { a: 20, b: 22 }), 42, "the pool serves the next task");
   const s = p.stats();
-  assert.ok(s.live <= s.size, `live ${s.live} <= size ${s.size} (P11)`);
+  assert.ok(s.live <= s.size, `live ${s.live} <= size ${s.size} (PL11)`);
 }
 
 async function rejects(promise: Promise<unknown>, code: string, what: string): Promise<any> {
@@ -56,7 +56,7 @@ async function settlesAtOnce(promise: Promise<unknown>): Promise<boolean> {
 
 export const poolSuite: Case[] = [
   {
-    name: "P1 result",
+    name: "PL1 result",
     async run(rt) {
       const p = pool(rt);
       assert.equal(p.size, SIZE);
@@ -71,7 +71,7 @@ export const poolSuite: Case[] = [
     },
   },
   {
-    name: "P2 task-error",
+    name: "PL2 task-error",
     async run(rt) {
       const p = pool(rt);
       const before = p.stats().restarts;
@@ -97,7 +97,7 @@ export const poolSuite: Case[] = [
     },
   },
   {
-    name: "P3 transfer-moves",
+    name: "PL3 transfer-moves",
     async run(rt) {
       const p = pool(rt);
       const moved = new Uint8Array([1, 2, 3, 4]).buffer;
@@ -123,7 +123,7 @@ export const poolSuite: Case[] = [
     },
   },
   {
-    name: "P4 abort-queued",
+    name: "PL4 abort-queued",
     async run(rt) {
       const p = rt.createPool<typeof Tasks>({ tasks: TASKS, size: 1 });
       try {
@@ -147,7 +147,7 @@ export const poolSuite: Case[] = [
     },
   },
   {
-    name: "P5 abort-running",
+    name: "PL5 abort-running",
     async run(rt) {
       const p = pool(rt);
       const before = p.stats().restarts;
@@ -165,7 +165,7 @@ export const poolSuite: Case[] = [
     },
   },
   {
-    name: "P7 queue-full",
+    name: "PL7 queue-full",
     async run(rt) {
       const p = rt.createPool<typeof Tasks>({ tasks: TASKS, size: 1, maxQueue: 2 });
       try {
@@ -184,7 +184,7 @@ export const poolSuite: Case[] = [
     },
   },
   {
-    name: "P8 worker-died exit",
+    name: "PL8 worker-died exit",
     async run(rt) {
       const p = pool(rt);
       const err = await rejects(p.run("exit", 3), "TRI_ERR_POOL_WORKER_DIED", "process.exit(3) in a task");
@@ -193,7 +193,7 @@ export const poolSuite: Case[] = [
     },
   },
   {
-    name: "P8 worker-died uncaught",
+    name: "PL8 worker-died uncaught",
     async run(rt) {
       const p = pool(rt);
       const err = await rejects(p.run("crashLater"), "TRI_ERR_POOL_WORKER_DIED", "an uncaught exception");
@@ -203,7 +203,7 @@ export const poolSuite: Case[] = [
     },
   },
   {
-    name: "P8 worker-died rejection",
+    name: "PL8 worker-died rejection",
     async run(rt) {
       const p = pool(rt);
       const err = await rejects(
@@ -216,7 +216,7 @@ export const poolSuite: Case[] = [
     },
   },
   {
-    name: "P8 worker-died load",
+    name: "PL8 worker-died load",
     async run(rt) {
       process.env[THROW_ON_LOAD] = "1";
       const p = rt.createPool<typeof Tasks>({ tasks: TASKS, size: 1, onError: () => {} });
@@ -243,7 +243,7 @@ export const poolSuite: Case[] = [
     },
   },
   {
-    name: "P9 settle-once",
+    name: "PL9 settle-once",
     async run(rt) {
       const p = pool(rt);
       let call: Promise<unknown> | undefined;
@@ -262,7 +262,7 @@ export const poolSuite: Case[] = [
     },
   },
   {
-    name: "P10 close drain",
+    name: "PL10 close drain",
     async run(rt) {
       const p = rt.createPool<typeof Tasks>({ tasks: TASKS, size: 1 });
       const tasks = [1, 2, 3].map((value) => p.run("sleepThen", { ms: 20, value }));
@@ -270,12 +270,12 @@ export const poolSuite: Case[] = [
       await rejects(p.run("add", { a: 1, b: 1 }), "TRI_ERR_POOL_CLOSED", "run after close");
       assert.deepEqual(await Promise.all(tasks), [1, 2, 3], "queued and running tasks finish");
       await closed;
-      assert.equal(p.stats().live, 0, "every worker ended (P11)");
+      assert.equal(p.stats().live, 0, "every worker ended (PL11)");
       assert.equal(p.close(), closed, "idempotent");
     },
   },
   {
-    name: "P10 close cancel",
+    name: "PL10 close cancel",
     async run(rt) {
       const p = rt.createPool<typeof Tasks>({ tasks: TASKS, size: 1 });
       await p.run("add", { a: 0, b: 0 });
@@ -372,7 +372,7 @@ export const poolSuite: Case[] = [
   {
     // Last but one: where a runtime cannot stop a busy thread (recorded in
     // capabilities.terminateBusyWorker), the endless loop spins until exit.
-    name: "P6 timeout-running",
+    name: "PL6 timeout-running",
     async run(rt) {
       const p = pool(rt);
       const before = p.stats();
@@ -409,7 +409,7 @@ export const poolSuite: Case[] = [
     },
   },
   {
-    name: "P11 no-leak",
+    name: "PL11 no-leak",
     async run(rt) {
       const p = pool(rt);
       await stillServes(p);

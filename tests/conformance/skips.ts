@@ -22,7 +22,7 @@ export const skips: Record<string, Partial<Record<RuntimeId, Skip[]>>> = {
   tcp: {},
   loops: {},
   // The pool's one runtime gap (Deno cannot stop a worker in an endless loop)
-  // is data in Runtime.capabilities.terminateBusyWorker, checked by P6.
+  // is data in Runtime.capabilities.terminateBusyWorker, checked by PL6.
   pool: {},
   watchdog: {},
   // The native engines are the runtimes' own servers: where one cannot meet

@@ -25,7 +25,7 @@ async function rejection(p: Promise<unknown>): Promise<any> {
 }
 
 describe("pool scheduling (fake workers)", () => {
-  it("P1 starts its workers at once and resolves results", async () => {
+  it("PL1 starts its workers at once and resolves results", async () => {
     const rt = fakeRuntime();
     const p = pool(rt);
     expect(rt.spawned).toBe(2);
@@ -34,7 +34,7 @@ describe("pool scheduling (fake workers)", () => {
     await p.close();
   });
 
-  it("P2 a task error rejects only its call, rebuilt with class and code", async () => {
+  it("PL2 a task error rejects only its call, rebuilt with class and code", async () => {
     const rt = fakeRuntime();
     const p = pool(rt);
     const [bad, good] = await Promise.allSettled([p.run("fail"), p.run("echo", { value: 1, ms: 5 })]);
@@ -56,7 +56,7 @@ describe("pool scheduling (fake workers)", () => {
     await p.close();
   });
 
-  it("P3 a queued task's transfer list is detached at once", async () => {
+  it("PL3 a queued task's transfer list is detached at once", async () => {
     const rt = fakeRuntime();
     const p = pool(rt, { size: 1 });
     const buf = new Uint8Array([1, 2, 3]).buffer;
@@ -67,7 +67,7 @@ describe("pool scheduling (fake workers)", () => {
     await p.close();
   });
 
-  it("P4 aborting a queued task rejects it at once; it never runs", async () => {
+  it("PL4 aborting a queued task rejects it at once; it never runs", async () => {
     const rt = fakeRuntime();
     const p = pool(rt, { size: 1 });
     await p.run("echo", { value: 0 });
@@ -93,7 +93,7 @@ describe("pool scheduling (fake workers)", () => {
     await p.close();
   });
 
-  it("P5 aborting a running task replaces its worker, and the pool serves on", async () => {
+  it("PL5 aborting a running task replaces its worker, and the pool serves on", async () => {
     const rt = fakeRuntime();
     const p = pool(rt, { size: 1 });
     await p.run("echo", { value: 0 });
@@ -108,7 +108,7 @@ describe("pool scheduling (fake workers)", () => {
     await p.close();
   });
 
-  it("P6 a running task past its timeout rejects and its worker is replaced; queue time does not count", async () => {
+  it("PL6 a running task past its timeout rejects and its worker is replaced; queue time does not count", async () => {
     const rt = fakeRuntime();
     const p = pool(rt, { size: 1 });
     await p.run("echo", { value: 0 });
@@ -123,7 +123,7 @@ describe("pool scheduling (fake workers)", () => {
     await p.close();
   });
 
-  it("P7 past maxQueue, run rejects at once with TRI_ERR_POOL_FULL", async () => {
+  it("PL7 past maxQueue, run rejects at once with TRI_ERR_POOL_FULL", async () => {
     const rt = fakeRuntime();
     const p = pool(rt, { size: 1, maxQueue: 2 });
     await p.run("echo", { value: 0 });
@@ -136,7 +136,7 @@ describe("pool scheduling (fake workers)", () => {
     await p.close();
   });
 
-  it("P8 a worker that dies during a task rejects it (code or cause) and is replaced", async () => {
+  it("PL8 a worker that dies during a task rejects it (code or cause) and is replaced", async () => {
     const rt = fakeRuntime();
     const p = pool(rt, { size: 1 });
     const died = await rejection(p.run("die"));
@@ -150,7 +150,7 @@ describe("pool scheduling (fake workers)", () => {
     await p.close();
   });
 
-  it("P8 a crash between tasks goes to onError and the worker is replaced", async () => {
+  it("PL8 a crash between tasks goes to onError and the worker is replaced", async () => {
     const rt = fakeRuntime();
     const errors: unknown[] = [];
     const p = pool(rt, { size: 1, onError: (e) => errors.push(e) });
@@ -163,7 +163,7 @@ describe("pool scheduling (fake workers)", () => {
   });
 
   for (const load of ["fail", "exit"] as const) {
-    it(`P8 a module that fails to load (${load}) rejects waiting tasks, with no restart storm`, async () => {
+    it(`PL8 a module that fails to load (${load}) rejects waiting tasks, with no restart storm`, async () => {
       const rt = fakeRuntime();
       rt.load = load;
       const p = pool(rt, { size: 3 });
@@ -188,7 +188,7 @@ describe("pool scheduling (fake workers)", () => {
     });
   }
 
-  it("P9 run never throws: bad arguments and uncloneable input reject", async () => {
+  it("PL9 run never throws: bad arguments and uncloneable input reject", async () => {
     const rt = fakeRuntime();
     const p = pool(rt, { size: 1 });
     await p.run("echo", { value: 0 });
@@ -209,7 +209,7 @@ describe("pool scheduling (fake workers)", () => {
     await p.close();
   });
 
-  it("P10 close drains running and queued tasks, then ends every worker", async () => {
+  it("PL10 close drains running and queued tasks, then ends every worker", async () => {
     const rt = fakeRuntime();
     const p = pool(rt, { size: 2 });
     const tasks = [1, 2, 3, 4, 5].map((value) => p.run("echo", { value, ms: 5 }));
@@ -222,7 +222,7 @@ describe("pool scheduling (fake workers)", () => {
     expect(p.close()).toBe(closed);
   });
 
-  it("P10 close cancel rejects running and queued tasks; a cancel escalates a drain", async () => {
+  it("PL10 close cancel rejects running and queued tasks; a cancel escalates a drain", async () => {
     const rt = fakeRuntime();
     const p = pool(rt, { size: 1 });
     await p.run("echo", { value: 0 });
@@ -239,7 +239,7 @@ describe("pool scheduling (fake workers)", () => {
     expect(rt.live).toBe(0);
   });
 
-  it("P11 never more than size workers live, through churn", async () => {
+  it("PL11 never more than size workers live, through churn", async () => {
     const rt = fakeRuntime();
     const p = pool(rt, { size: 2, maxQueue: 100 });
     const calls = [];
