@@ -371,7 +371,7 @@ export interface ServeOptions {
    */
   loops?: "auto" | number | LoopsOptions;
   /**
-   * The stall watchdog of this server's loop (W1–W6): stalls are named by
+   * The stall watchdog of this server's loop (WD1–WD6): stalls are named by
    * request (`"GET /path"`) and logged; with `shedMs`, requests that arrive
    * while the loop is overloaded get 503 with `Retry-After: 1`. `false` to
    * turn it off. Default `{ stallMs: 100 }` (logging, no shedding).
@@ -673,7 +673,7 @@ export interface Pool<T extends object = TaskModule> {
 
 /** One stall: code held the loop for `delayMs` past the watchdog timer's due time. */
 export interface Stall {
-  /** The label that held the loop (W2); undefined when no single label did. */
+  /** The label that held the loop (WD2); undefined when no single label did. */
   label: string | undefined;
   /** How long it held the loop past the timer's due time, in ms: the blocked time, less at most one `intervalMs`. */
   delayMs: number;
@@ -701,10 +701,10 @@ export interface WatchdogOptions {
   stallMs?: number;
   /**
    * Load shedding: `overloaded` turns true while the smoothed delay is at or
-   * above this many ms (W5). Default: off.
+   * above this many ms (WD5). Default: off.
    */
   shedMs?: number;
-  /** Told of every stall (W3). Default none. */
+  /** Told of every stall (WD3). Default none. */
   onStall?: (stall: Stall) => void;
   /**
    * Where stalls are logged: one line per stall, at once, up to ten lines a
@@ -734,9 +734,9 @@ export interface WatchdogStats {
  * web `setTimeout` and the lateness of each tick on `performance.now()`.
  *
  * Invariants (each a case of `tests/conformance/watchdog-suite.ts`):
- * - **W1 delay-measured**: every tick's lateness goes into a histogram;
+ * - **WD1 delay-measured**: every tick's lateness goes into a histogram;
  *   `stats()` gives p50, p99 and max.
- * - **W2 stall-named**: a label holds the loop from its `enter` until the
+ * - **WD2 stall-named**: a label holds the loop from its `enter` until the
  *   next `enter` or tick. A tick late by `stallMs` or more is split among
  *   the labels that held the loop past its due time: each that held it
  *   `stallMs` or more is a stall of its own, named by its label and that
@@ -745,22 +745,22 @@ export interface WatchdogStats {
  *   `current`, so a label never outlives one period of idle time, and a
  *   label entered before an `await` is not blamed for stalls after it. In
  *   the `warmupMs` after start, only labelled stalls count.
- * - **W3 stall-once**: each stall is counted once, told to `onStall` once and
+ * - **WD3 stall-once**: each stall is counted once, told to `onStall` once and
  *   logged in a line of its own naming its label and delay (up to ten lines
  *   a second; past that, one line after the second counts the rest by label).
- * - **W4 await-not-stall**: time a labelled task spends awaiting (timers, I/O)
+ * - **WD4 await-not-stall**: time a labelled task spends awaiting (timers, I/O)
  *   is never a stall: only time the loop could not run is.
- * - **W5 overloaded**: with `shedMs`, `overloaded` is true while the smoothed
+ * - **WD5 overloaded**: with `shedMs`, `overloaded` is true while the smoothed
  *   delay (about the last 200 ms of ticks) is at or above `shedMs` and turns
  *   false when it falls below `shedMs / 2`; always false without `shedMs`.
  *   It is read between requests: a server answers 503 with `Retry-After: 1`
  *   while it is true, instead of queueing work behind a blocked loop.
- * - **W6 stop**: `stop` ends the timer; no callback runs after it; idempotent.
+ * - **WD6 stop**: `stop` ends the timer; no callback runs after it; idempotent.
  */
 export interface Watchdog {
   /**
    * Labels the code about to run, e.g. `"GET /users/:id"` or `"tcp:data"`,
-   * from now (W2): the server calls it before user code; nothing needs to
+   * from now (WD2): the server calls it before user code; nothing needs to
    * end it. Costs one clock read and two field stores. An object may stand
    * in for the string (its `toString()` is called only when it is named in
    * a stall), so a server can name a request without building a string per
@@ -769,10 +769,10 @@ export interface Watchdog {
   enter(label: string | { toString(): string }): void;
   /** The label entered last, until the next tick clears it. */
   readonly current: string | { toString(): string } | undefined;
-  /** True while the loop is overloaded (W5). */
+  /** True while the loop is overloaded (WD5). */
   readonly overloaded: boolean;
   stats(): WatchdogStats;
-  /** Stops measuring (W6). */
+  /** Stops measuring (WD6). */
   stop(): void;
 }
 

@@ -21,7 +21,7 @@
  *
  * A label stays current across its handler's awaits until the next `enter`
  * or tick, so code that resumes after an await before either is still
- * named by it; a tick clears it (W2), so a label is never blamed for a
+ * named by it; a tick clears it (WD2), so a label is never blamed for a
  * stall that begins more than one period after its handler started.
  *
  * @example Naming a blocking handler

@@ -350,12 +350,12 @@ export class HttpConn implements ExchangeHost, Idle {
     const watchdog = core.watchdog;
     if (watchdog !== undefined) {
       if (watchdog.overloaded) {
-        // Shedding (W5): answer at once instead of queueing behind a blocked loop.
+        // Shedding (WD5): answer at once instead of queueing behind a blocked loop.
         core.count("TRI_ERR_HTTP_OVERLOADED");
         this.#respond(ex, SHED(), request);
         return;
       }
-      watchdog.enter(ex); // names this request if it holds the loop (W2)
+      watchdog.enter(ex); // names this request if it holds the loop (WD2)
     }
     try {
       res = core.fetch(request, this.#info ??= core.info(this.#conn));

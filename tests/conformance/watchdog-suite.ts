@@ -59,7 +59,7 @@ async function labelledRequest(rt: Runtime, wd: Watchdog, label: string, work: (
 
 export const watchdogSuite: Case[] = [
   {
-    name: "W2 stall-named",
+    name: "WD2 stall-named",
     async run(rt) {
       const { wd, stalls } = watch();
       try {
@@ -78,7 +78,7 @@ export const watchdogSuite: Case[] = [
     },
   },
   {
-    name: "W2 stall-named among cheap requests of the same batch",
+    name: "WD2 stall-named among cheap requests of the same batch",
     async run(rt) {
       // Three connections write at once, so the server reads them in one
       // batch: two handlers block 150 ms each, one is cheap, in whatever
@@ -131,7 +131,7 @@ export const watchdogSuite: Case[] = [
     },
   },
   {
-    name: "W2 stall-named in the warm-up",
+    name: "WD2 stall-named in the warm-up",
     async run() {
       // Start-up time is not a stall, but a label that blocks is, from the first moment.
       const { wd, stalls, lines } = watch({ warmupMs: 10_000 });
@@ -151,7 +151,7 @@ export const watchdogSuite: Case[] = [
     },
   },
   {
-    name: "W4 await-not-stall",
+    name: "WD4 await-not-stall",
     async run(rt) {
       const { wd, stalls } = watch();
       try {
@@ -167,7 +167,7 @@ export const watchdogSuite: Case[] = [
     },
   },
   {
-    name: "W1 delay-measured",
+    name: "WD1 delay-measured",
     async run() {
       const { wd } = watch({ log: false });
       try {
@@ -188,7 +188,7 @@ export const watchdogSuite: Case[] = [
     },
   },
   {
-    name: "W3 stall-once",
+    name: "WD3 stall-once",
     async run() {
       const { wd, stalls, lines } = watch();
       try {
@@ -216,7 +216,7 @@ export const watchdogSuite: Case[] = [
     },
   },
   {
-    name: "W5 overloaded",
+    name: "WD5 overloaded",
     async run() {
       const { wd } = watch({ stallMs: 1000, shedMs: 30, log: false });
       const off = watch({ stallMs: 1000, log: false });
@@ -241,7 +241,7 @@ export const watchdogSuite: Case[] = [
     },
   },
   {
-    name: "W6 stop",
+    name: "WD6 stop",
     async run() {
       const { wd, stalls } = watch();
       await sleep(60);

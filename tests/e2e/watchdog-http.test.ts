@@ -50,7 +50,7 @@ for (const rt of findRuntimes()) {
       });
       afterAll(() => server?.stop());
 
-      it("W2 names a route that blocks right after start (no warm-up excuse for a request)", async () => {
+      it("WD2 names a route that blocks right after start (no warm-up excuse for a request)", async () => {
         expect(await (await fetch(url("/busy?ms=200"))).text()).toBe("busy done");
         await new Promise((r) => setTimeout(r, 100));
         const busy = named(server.output()).filter((n) => n.label === "GET /busy");
@@ -58,7 +58,7 @@ for (const rt of findRuntimes()) {
         expect(busy[0].ms).toBeGreaterThanOrEqual(150);
       });
 
-      it("W2 W3 names each blocking request of a batch in its own line, never the cheap one", async () => {
+      it("WD2 WD3 names each blocking request of a batch in its own line, never the cheap one", async () => {
         await calm();
         const before = named(server.output()).length;
         const statuses = await together(server.port, ["/busy?ms=300", "/cheap", "/busy?ms=300"]);
@@ -82,7 +82,7 @@ for (const rt of findRuntimes()) {
         }
       }
 
-      it("W2 names the route that blocked, not the one that awaited", async () => {
+      it("WD2 names the route that blocked, not the one that awaited", async () => {
         await calm();
         expect(await (await fetch(url("/sleep?ms=200"))).text()).toBe("slept");
         await new Promise((r) => setTimeout(r, 100));
@@ -96,7 +96,7 @@ for (const rt of findRuntimes()) {
         expect(busy!.ms).toBeLessThan(2000);
       });
 
-      it("W5 sheds requests with 503 while the loop stays overloaded", async () => {
+      it("WD5 sheds requests with 503 while the loop stays overloaded", async () => {
         // Four clients keep the loop blocked (60 ms per request), a fifth asks
         // for the cheap route; within a bounded 1.5 s, some answers are 503.
         const until = performance.now() + 1500;
