@@ -3,18 +3,18 @@
  * reused from one response to the next.
  *
  * Invariants:
- * - **W1 no-injection**: a field name that is not a token, or a value or
+ * - **HW1 no-injection**: a field name that is not a token, or a value or
  *   reason phrase with a char outside `HTAB / SP / VCHAR / obs-text` (CR,
  *   LF, NUL, any other control, any char above U+00FF), throws
  *   `TRI_ERR_INVALID_ARG`; nothing of that field is written.
- * - **W2 bytes-as-given**: names and values go out one byte per char
+ * - **HW2 bytes-as-given**: names and values go out one byte per char
  *   (latin1), never re-encoded as UTF-8, so an obs-text value round-trips;
  *   names are written as given (a `Headers` gives them in lower case).
- * - **W3 framing-is-ours**: `headers()` skips `content-length`,
+ * - **HW3 framing-is-ours**: `headers()` skips `content-length`,
  *   `transfer-encoding`, `connection` and `keep-alive` — framing is decided
  *   by the server — and reports what the handler declared in
  *   `declaredLength` and `hasDate`.
- * - **W4 owned-output**: `take()` returns bytes the caller owns (what
+ * - **HW4 owned-output**: `take()` returns bytes the caller owns (what
  *   `conn.write` needs); `view()` is a view valid until the next `start()`.
  *
  * How: the head is built as one string and encoded with one `encodeInto`
@@ -61,7 +61,7 @@ export interface HeadWriterOptions {
 export class HeadWriter {
   /** The head so far, before encoding. */
   #head = "";
-  /** A char in 0x80–0xFF was written: encode as latin1 (W2), not UTF-8. */
+  /** A char in 0x80–0xFF was written: encode as latin1 (HW2), not UTF-8. */
   #high = false;
   #buf: Uint8Array;
   /** Bytes in #buf; -1 while #head is not encoded yet. */
@@ -80,7 +80,7 @@ export class HeadWriter {
   /**
    * Starts a head with its status line, discarding what was written before.
    * Common codes use a prebuilt line; `statusText` replaces the reason
-   * (validated, W1).
+   * (validated, HW1).
    */
   start(status: number, statusText = ""): this {
     if (!Number.isInteger(status) || status < 100 || status > 999) {
@@ -108,7 +108,7 @@ export class HeadWriter {
     return this;
   }
 
-  /** Appends `name: value` (W1, W2). */
+  /** Appends `name: value` (HW1, HW2). */
   header(name: string, value: string): this {
     if (!isToken(name)) {
       throw new TriloopError("TRI_ERR_INVALID_ARG", `Invalid header name ${JSON.stringify(name)}`);
@@ -125,7 +125,7 @@ export class HeadWriter {
 
   /**
    * Appends every field of `fields` in iteration order (a `Headers` yields
-   * each `set-cookie` on its own), except the framing fields (W3).
+   * each `set-cookie` on its own), except the framing fields (HW3).
    */
   headers(fields: Headers | Iterable<readonly [string, string]>): this {
     for (const [name, value] of fields) {
@@ -202,7 +202,7 @@ export class HeadWriter {
    * Ends the head and returns it as a string, for a caller that encodes it
    * together with a text body (one encode per response, into its own
    * buffer); `undefined` when the head holds obs-text, which must go out as
-   * latin1 (W2) — then it is encoded here, for `view()`.
+   * latin1 (HW2) — then it is encoded here, for `view()`.
    */
   endText(): string | undefined {
     this.#head += "\r\n";
@@ -234,13 +234,13 @@ export class HeadWriter {
     return this;
   }
 
-  /** Bytes written since `start()`: a view of the reused buffer, valid until the next `start()` (W4). */
+  /** Bytes written since `start()`: a view of the reused buffer, valid until the next `start()` (HW4). */
   view(): Uint8Array {
     if (this.#len < 0) this.#len = this.#encodeHead(this.#head);
     return this.#buf.subarray(0, this.#len);
   }
 
-  /** Bytes written since `start()`, as a copy the caller owns (W4). */
+  /** Bytes written since `start()`, as a copy the caller owns (HW4). */
   take(): Uint8Array {
     if (this.#len < 0) this.#len = this.#encodeHead(this.#head);
     return this.#buf.slice(0, this.#len);
@@ -256,7 +256,7 @@ export class HeadWriter {
     }
   }
 
-  /** The rare head with obs-text: one byte per char, by hand (W2). */
+  /** The rare head with obs-text: one byte per char, by hand (HW2). */
   #latin1Head(s: string): number {
     if (this.#buf.length < s.length) this.#buf = new Uint8Array(Math.max(this.#buf.length * 2, s.length));
     const buf = this.#buf;

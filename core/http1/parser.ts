@@ -2,20 +2,20 @@
  * The HTTP/1.1 request parser: incremental, resumable, strict.
  *
  * Invariants:
- * - **P1 split-invariant**: the events, the values they report and the
+ * - **HP1 split-invariant**: the events, the values they report and the
  *   outcome (code, and for a failure its `pos`) are the same however the
  *   byte stream is cut into `execute` calls — one call, or one per byte.
- * - **P2 no-copy**: body bytes are reported as spans of the caller's buffer;
+ * - **HP2 no-copy**: body bytes are reported as spans of the caller's buffer;
  *   head fields are spans of the caller's buffer, or of a head buffer when the
  *   head arrived in pieces. Nothing becomes a string unless a consumer asks.
- * - **P3 strict-by-default**: every framing ambiguity of RFC 9112 that has
+ * - **HP3 strict-by-default**: every framing ambiguity of RFC 9112 that has
  *   been used for request smuggling is a failure with a named code (see
  *   `codes.ts`); no leniency is offered.
- * - **P4 bounded**: the parser keeps at most `maxHeaderBytes` of input, and
+ * - **HP4 bounded**: the parser keeps at most `maxHeaderBytes` of input, and
  *   does a bounded amount of work per byte; it never throws on any input.
- * - **P5 fail-once**: after a failure, `error` is set and every later call
+ * - **HP5 fail-once**: after a failure, `error` is set and every later call
  *   returns the same code without reading.
- * - **P6 pause-at-boundary**: `pause()` from a callback makes `execute`
+ * - **HP6 pause-at-boundary**: `pause()` from a callback makes `execute`
  *   return `PAUSED` before it consumes another byte; `offset` is where to
  *   resume. No event is left pending at a pause: the message-complete event
  *   of a message with no (more) body is delivered before the pause.
@@ -71,7 +71,7 @@ const MiB = 1024 * KiB;
  * The events of a parse, one static object per server (like
  * `SocketHandler`): per-connection state goes on `parser.data`.
  *
- * A callback may call `parser.pause()` (P6). A callback that throws leaves
+ * A callback may call `parser.pause()` (HP6). A callback that throws leaves
  * the parser in an unspecified state: the throw propagates out of `execute`,
  * and the connection should be closed.
  */
@@ -85,7 +85,7 @@ export interface Http1Handler<T = unknown> {
    * `offset` on are the new protocol's (for CONNECT, after the message).
    */
   onHeaders(parser: Http1Parser<T>): void;
-  /** Body bytes `buf[start..end)`: the caller's buffer, de-chunked, never copied (P2). */
+  /** Body bytes `buf[start..end)`: the caller's buffer, de-chunked, never copied (HP2). */
   onBody?(parser: Http1Parser<T>, buf: Uint8Array, start: number, end: number): void;
   /** The message, body and trailers included, is complete. */
   onMessageComplete(parser: Http1Parser<T>): void;
@@ -320,7 +320,7 @@ export class Http1Parser<T = unknown> implements HeadSource {
     return ParseCode.UNEXPECTED_EOF;
   }
 
-  /** From a callback: return from `execute` with `PAUSED` before the next byte (P6). */
+  /** From a callback: return from `execute` with `PAUSED` before the next byte (HP6). */
   pause(): void {
     this.#paused = true;
   }
@@ -347,7 +347,7 @@ export class Http1Parser<T = unknown> implements HeadSource {
   get offset(): number {
     return this.#offset;
   }
-  /** The failure, once there is one (P5). */
+  /** The failure, once there is one (HP5). */
   get error(): HttpParseError | null {
     return this.#error;
   }
@@ -367,7 +367,7 @@ export class Http1Parser<T = unknown> implements HeadSource {
   get inHead(): boolean {
     return this.#phase === PH_HEAD && this.#g.state > S_START_LF;
   }
-  /** Bytes of input the parser holds on to now (P4): at most `maxHeaderBytes`. */
+  /** Bytes of input the parser holds on to now (HP4): at most `maxHeaderBytes`. */
   get retainedBytes(): number {
     const hb = this.#g.hb;
     return hb === null ? 0 : hb.length;

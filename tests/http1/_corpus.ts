@@ -220,7 +220,7 @@ export function replay(input: Uint8Array, cuts: Cuts, options: Http1ParserOption
     if (err.parseCode !== code) rec.problems.push("error.parseCode differs from the returned code");
     rec.log.push(`error ${codeName(code)} ${err.status} @${err.pos}`);
   }
-  // P2: snapshots taken at onHeaders still read the same after the parser moved on.
+  // HP2: snapshots taken at onHeaders still read the same after the parser moved on.
   for (const [head, lines] of rec.heads) {
     const now = headLines(head);
     if (now.length !== lines.length || now.some((l, i) => l !== lines[i])) {

@@ -1,4 +1,4 @@
-/** The response head writer (W1–W4), the date cache and the chunked encoder: exact bytes. */
+/** The response head writer (HW1–HW4), the date cache and the chunked encoder: exact bytes. */
 
 import { describe, expect, it } from "vitest";
 import {
@@ -96,7 +96,7 @@ describe("HeadWriter", () => {
     expect(w.declaredLength).toBe(-1);
   });
 
-  it("keeps obs-text bytes as bytes (W2) and encodes string bodies as UTF-8", () => {
+  it("keeps obs-text bytes as bytes (HW2) and encodes string bodies as UTF-8", () => {
     const { w } = writer();
     const out = w.start(200).header("x-latin", "caf\xe9").endWith("é€😀").take();
     const head = "HTTP/1.1 200 OK\r\nx-latin: caf\xe9\r\ncontent-length: 9\r\n\r\n";
@@ -112,7 +112,7 @@ describe("HeadWriter", () => {
     expect(out[out.length - 1]).toBe(120);
   });
 
-  it("take() is a copy the caller owns; view() is valid until the next start (W4)", () => {
+  it("take() is a copy the caller owns; view() is valid until the next start (HW4)", () => {
     const { w } = writer();
     const taken = w.start(404).end().take();
     const view = w.view();
@@ -121,7 +121,7 @@ describe("HeadWriter", () => {
     expect(text(view)).not.toBe("HTTP/1.1 404 Not Found\r\n\r\n");
   });
 
-  describe("rejects injection (W1)", () => {
+  describe("rejects injection (HW1)", () => {
     const bad: [string, string][] = [
       ["x-a", "1\r\nset-cookie: evil=1"],
       ["x-a", "1\nx-b: 2"],

@@ -40,7 +40,7 @@ function parser(options = {}, pauseOn?: string) {
 }
 
 describe("Http1Parser API", () => {
-  it("pauses after each message with the offset of the next (P6)", () => {
+  it("pauses after each message with the offset of the next (HP6)", () => {
     const p = parser({}, "complete");
     const b = bytes(GET + GET);
     expect(p.execute(b, 0, b.length)).toBe(ParseCode.PAUSED);
@@ -144,7 +144,7 @@ describe("Http1Parser API", () => {
     expect(name).toBe("0:PROPFIND:PROPFIND");
   });
 
-  it("fails once, with code, status, position and a TriloopError (P5)", () => {
+  it("fails once, with code, status, position and a TriloopError (HP5)", () => {
     const p = parser();
     const b = bytes("GET / HTTP/1.1\r\nHost: a\r\nBad Name: x\r\n\r\n");
     expect(p.execute(b, 0, b.length)).toBe(ParseCode.SPACE_BEFORE_COLON);

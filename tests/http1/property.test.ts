@@ -2,10 +2,10 @@
  * Property tests of the parser (fast-check):
  * - any valid request stream (methods, targets, fields, bodies by length or
  *   chunked, pipelined) gives the events a model predicts, under any
- *   chunking, pausing or not (P1, P2, P6);
+ *   chunking, pausing or not (HP1, HP2, HP6);
  * - any bytes at all — random, or a valid stream with bytes flipped,
  *   inserted or deleted — never throw, make progress, give the same outcome
- *   under any chunking, and keep retained memory under the head limit (P4).
+ *   under any chunking, and keep retained memory under the head limit (HP4).
  */
 
 import fc from "fast-check";
