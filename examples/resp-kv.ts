@@ -12,13 +12,13 @@
  * (CONFIG GET, COMMAND, HELLO, CLIENT, INFO); see `resp/_commands.ts`.
  *
  * Invariants:
- * - **K1 split-free**: the replies do not depend on how the input is chunked.
- * - **K2 batched**: the replies to one `data` call go out in one `write` (more
+ * - **RK1 split-free**: the replies do not depend on how the input is chunked.
+ * - **RK2 batched**: the replies to one `data` call go out in one `write` (more
  *   only past 64 KiB of replies, or for values over 8 KiB, sent by reference).
- * - **K3 backpressure**: when `write` returns false the connection is paused
+ * - **RK3 backpressure**: when `write` returns false the connection is paused
  *   and no further command runs until `drain`; output is written in pieces of
  *   at most 64 KiB, so a big value never trips the output hard cap.
- * - **K4 framing-lost-closes**: input that is not RESP gets Redis's
+ * - **RK4 framing-lost-closes**: input that is not RESP gets Redis's
  *   `-ERR Protocol error: ...`, flushed after the replies before it, and the
  *   connection is ended; later input is ignored. Nothing is buffered past the
  *   parser's limits (`ParserLimits`).
@@ -34,7 +34,7 @@ import { Keyspace } from "./resp/_store.ts";
 
 /** Replies are written once this many bytes accumulate (and at the end of each `data`). */
 const FLUSH_AT = 64 * 1024;
-/** The largest single `write`: stays far below any sane output hard cap (K3). */
+/** The largest single `write`: stays far below any sane output hard cap (RK3). */
 const PIECE = 64 * 1024;
 
 // Session flags.
@@ -122,7 +122,7 @@ export class RespKv implements SocketHandler<Session> {
           break;
         }
         if (out.size >= FLUSH_AT && !flush(conn, s, out)) {
-          // K3: the rest waits for drain.
+          // RK3: the rest waits for drain.
           if (pos < input.length) s.stash = input.subarray(pos);
           return;
         }
@@ -144,7 +144,7 @@ function flush(conn: Conn<Session>, s: Session, out: Reply): boolean {
   if (out.size <= PIECE) {
     const small = out.viewSmall();
     if (small !== undefined) {
-      // The common case: one write per data call (K2), of scratch bytes.
+      // The common case: one write per data call (RK2), of scratch bytes.
       if (conn.writeTransient(small)) return true;
       return block(conn, s);
     }
@@ -153,7 +153,7 @@ function flush(conn: Conn<Session>, s: Session, out: Reply): boolean {
   return pump(conn, s) || block(conn, s);
 }
 
-/** Writes the queue in pieces while the connection takes them (K3). */
+/** Writes the queue in pieces while the connection takes them (RK3). */
 function pump(conn: Conn<Session>, s: Session): boolean {
   const q = s.queue;
   let i = 0;

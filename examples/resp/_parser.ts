@@ -6,12 +6,12 @@
  * `\n`, inside a bulk payload — and nothing is parsed twice.
  *
  * Invariants:
- * - **P1 split-free**: feeding a byte stream in any chunking yields the same
+ * - **RP1 split-free**: feeding a byte stream in any chunking yields the same
  *   commands and the same error, at the same command boundary.
- * - **P2 zero-copy**: a bulk argument that arrives whole in one chunk is a
+ * - **RP2 zero-copy**: a bulk argument that arrives whole in one chunk is a
  *   view into that chunk; only arguments split across chunks (and inline
  *   lines split across chunks) are copied, each byte once.
- * - **P3 bounded**: a command holds at most `maxCommandBytes` (its arguments
+ * - **RP3 bounded**: a command holds at most `maxCommandBytes` (its arguments
  *   plus {@link ARG_OVERHEAD} per argument, or its partial inline line); a
  *   bulk is at most `maxBulkBytes`, an inline line at most `maxInlineBytes`.
  *   Past a limit the parser fails, and stays failed: framing is lost.
@@ -42,7 +42,7 @@ export interface ParserLimits {
   maxInlineBytes?: number;
   /** Most arguments in one multibulk command. Default 1,048,576. */
   maxArgs?: number;
-  /** Most bytes one command may hold while it arrives (P3). Default 64 MiB. */
+  /** Most bytes one command may hold while it arrives (RP3). Default 64 MiB. */
   maxCommandBytes?: number;
 }
 
@@ -79,7 +79,7 @@ export class RespParser {
   #digits = 0;
   #neg = false;
   #left = 0;
-  #held = 0; // bytes this command holds (P3)
+  #held = 0; // bytes this command holds (RP3)
   #bulkLen = 0;
   #arg: Uint8Array | undefined; // the payload, once read whole
   #bulk: Uint8Array | undefined; // a payload being assembled across chunks
@@ -98,7 +98,7 @@ export class RespParser {
     this.#maxCommand = limits.maxCommandBytes ?? 64 * MiB;
   }
 
-  /** Bytes the command in progress holds (P3). */
+  /** Bytes the command in progress holds (RP3). */
   get held(): number {
     return this.#held + this.#lineLen + this.#bulkAt;
   }
@@ -189,7 +189,7 @@ export class RespParser {
         case BULK_DATA: {
           const len = this.#bulkLen;
           if (this.#bulk === undefined && end - pos >= len) {
-            // P2: the whole payload is here; hand out a view.
+            // RP2: the whole payload is here; hand out a view.
             this.#arg = buf.subarray(pos, pos + len);
             pos += len;
             s = BULK_CR;
@@ -237,7 +237,7 @@ export class RespParser {
    * `pos` (at its `*`) in one pass, and returns the offset after it. Returns
    * -1 for anything else — incomplete, over a limit, or malformed — and the
    * byte-wise state machine then reads the same bytes, with the same result
-   * (P1) and Redis's exact error.
+   * (RP1) and Redis's exact error.
    */
   #whole(buf: Uint8Array, pos: number, end: number): number {
     let i = pos + 1;

@@ -15,19 +15,19 @@
  * per unpipelined GET).
  *
  * Invariants:
- * - **R1 ordered**: {@link Reply.take} returns the bytes of every reply since
+ * - **RR1 ordered**: {@link Reply.take} returns the bytes of every reply since
  *   the last `take`, in order, and leaves the buffer empty.
- * - **R2 big-by-reference**: a bulk value over {@link BIG} bytes is not copied;
+ * - **RR2 big-by-reference**: a bulk value over {@link BIG} bytes is not copied;
  *   its view goes out between two scratch segments. Stored values are never
  *   modified (SET stores a new array), so the view stays valid until written.
- * - **R3 text-is-bytes**: strings here are byte strings (each char code is one
+ * - **RR3 text-is-bytes**: strings here are byte strings (each char code is one
  *   byte, 0–255), the same mapping the keyspace uses for keys; `\r` and `\n`
  *   in error and status text become spaces, as Redis does.
  *
  * @module
  */
 
-/** Bulk values longer than this go out by reference (R2). */
+/** Bulk values longer than this go out by reference (RR2). */
 export const BIG = 8 * 1024;
 
 const INITIAL = 64 * 1024;
@@ -108,12 +108,12 @@ export class Reply {
     this.#buf[this.#n++] = 10;
   }
 
-  /** A bulk from a byte string (R3). */
+  /** A bulk from a byte string (RR3). */
   bulkText(text: string): void {
     this.bulk(bytes(text));
   }
 
-  /** Every reply since the last take, in order (R1), as segments to write. */
+  /** Every reply since the last take, in order (RR1), as segments to write. */
   take(): Uint8Array[] {
     this.#cut();
     const parts = this.#parts;

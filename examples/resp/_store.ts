@@ -8,17 +8,17 @@
  * visits a bounded number of deadlines per tick so keys nobody touches go too.
  *
  * Invariants:
- * - **K1 never-stale**: a key past its deadline is never returned or counted
+ * - **KS1 never-stale**: a key past its deadline is never returned or counted
  *   by `get`, `has` or `ttl`.
- * - **K2 bounded-sweep**: one sweep tick visits at most {@link SWEEP_BATCH}
+ * - **KS2 bounded-sweep**: one sweep tick visits at most {@link SWEEP_BATCH}
  *   deadlines; the timer runs only while some key has a deadline.
- * - **K3 values-frozen**: a stored value is never modified; `set` stores a new
+ * - **KS3 values-frozen**: a stored value is never modified; `set` stores a new
  *   array. Replies may therefore send stored values by reference.
  *
  * @module
  */
 
-/** Deadlines visited per sweep tick (K2). */
+/** Deadlines visited per sweep tick (KS2). */
 export const SWEEP_BATCH = 200;
 /** Milliseconds between sweep ticks. */
 export const SWEEP_EVERY = 100;
@@ -64,14 +64,14 @@ export class Keyspace {
     return this.#values.size;
   }
 
-  /** The value of `key`, unless absent or expired (K1). */
+  /** The value of `key`, unless absent or expired (KS1). */
   get(key: string): Uint8Array | undefined {
     const v = this.#values.get(key);
     if (v !== undefined && this.#deadlines.size !== 0 && this.#expired(key)) return undefined;
     return v;
   }
 
-  /** Whether `key` exists (K1). */
+  /** Whether `key` exists (KS1). */
   has(key: string): boolean {
     return this.get(key) !== undefined;
   }
@@ -124,7 +124,7 @@ export class Keyspace {
     this.#stopSweep();
   }
 
-  /** Deletes up to {@link SWEEP_BATCH} expired keys; returns how many it deleted (K2). */
+  /** Deletes up to {@link SWEEP_BATCH} expired keys; returns how many it deleted (KS2). */
   sweep(): number {
     let deleted = 0;
     const now = this.#now();

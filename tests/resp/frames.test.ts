@@ -1,7 +1,7 @@
 // RESP frames as data: each input with the replies it must get and whether
 // the connection must end, replayed at every split point (and, for short
 // inputs, every three-way split and byte by byte). The replies must not
-// depend on the chunking (K1, P1).
+// depend on the chunking (RK1, RP1).
 import { describe, expect, it } from "vitest";
 import { createRespKv } from "../../examples/resp-kv.ts";
 import { RespParser } from "../../examples/resp/_parser.ts";
@@ -192,7 +192,7 @@ describe("RESP frames at every split point", () => {
 });
 
 describe("RespParser", () => {
-  it("P2: a bulk that arrives whole is a view into the chunk; a split one is assembled once", () => {
+  it("RP2: a bulk that arrives whole is a view into the chunk; a split one is assembled once", () => {
     const p = new RespParser();
     const chunk = latin1Bytes(mb("SET", "key", "value"));
     expect(p.execute(chunk, 0)).toBe(1);
@@ -205,7 +205,7 @@ describe("RespParser", () => {
     expect(p.offset).toBe(b.length);
   });
 
-  it("P3: a command past maxCommandBytes fails before its payload arrives", () => {
+  it("RP3: a command past maxCommandBytes fails before its payload arrives", () => {
     const p = new RespParser({ maxCommandBytes: 1000 });
     expect(p.execute(latin1Bytes("*2\r\n$3\r\nSET\r\n$2000\r\n"), 0)).toBe(2);
     expect(p.error).toBe("Protocol error: command larger than 1000 bytes");

@@ -1,4 +1,4 @@
-// Deep pipelining, write batching (K2) and backpressure (K3) of resp-kv,
+// Deep pipelining, write batching (RK2) and backpressure (RK3) of resp-kv,
 // through the real core connection with a transport that can stall.
 import { describe, expect, it } from "vitest";
 import { createRespKv } from "../../examples/resp-kv.ts";
@@ -31,12 +31,12 @@ describe("resp-kv pipelining", () => {
     }
     wire.send(latin1Bytes(input));
     expect(wire.output()).toBe(expected);
-    // K2: one write per 64 KiB of replies, not one per command.
+    // RK2: one write per 64 KiB of replies, not one per command.
     expect(wire.t.writes).toBeLessThanOrEqual(Math.ceil(expected.length / (64 * KiB)) + 1);
     kv.db.clear();
   });
 
-  it("K2: the replies to one data call go out in one write", () => {
+  it("RK2: the replies to one data call go out in one write", () => {
     const kv = createRespKv();
     const wire = new Wire(kv);
     wire.send(mb("SET", "a", "1") + mb("GET", "a") + "PING\r\n".repeat(14));
@@ -45,7 +45,7 @@ describe("resp-kv pipelining", () => {
 });
 
 describe("resp-kv backpressure", () => {
-  it("K3: a write that says stop pauses the connection; no command runs until drain", async () => {
+  it("RK3: a write that says stop pauses the connection; no command runs until drain", async () => {
     const kv = createRespKv();
     const wire = new Wire(kv);
     wire.stall();
@@ -76,7 +76,7 @@ describe("resp-kv backpressure", () => {
     expect(wire.closedWith).toBe("open");
   });
 
-  it("K3: a 10 MiB value goes out in pieces, under a 256 KiB output cap", async () => {
+  it("RK3: a 10 MiB value goes out in pieces, under a 256 KiB output cap", async () => {
     const kv = createRespKv();
     const wire = new Wire(kv, { maxBufferedBytes: 256 * KiB });
     const value = new Uint8Array(10 * MiB);

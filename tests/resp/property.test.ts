@@ -1,4 +1,4 @@
-// K1 as a property: any sequence of valid commands (multibulk or inline),
+// RK1 as a property: any sequence of valid commands (multibulk or inline),
 // split at arbitrary points and read by a peer that stalls at arbitrary
 // moments, gets exactly the replies it gets when sent in one chunk to a
 // peer that reads everything.
@@ -73,7 +73,7 @@ async function run(input: Uint8Array, cuts: number[], reads: number[], highWater
 }
 
 describe("resp-kv property", () => {
-  it("K1: replies do not depend on chunking or on when the peer reads", async () => {
+  it("RK1: replies do not depend on chunking or on when the peer reads", async () => {
     let blocked = 0;
     await fc.assert(
       fc.asyncProperty(
