@@ -9,11 +9,11 @@
  * capped at `2^32 − 1` µs (71 minutes) — far beyond any request timeout.
  *
  * Invariants:
- * - **H1 bounded**: memory is fixed (23,552 counters) whatever is recorded.
- * - **H2 relative-error**: `valueAt(q)` is within 0.1 % above the exact
+ * - **BH1 bounded**: memory is fixed (23,552 counters) whatever is recorded.
+ * - **BH2 relative-error**: `valueAt(q)` is within 0.1 % above the exact
  *   q-quantile of the recorded values (it reports a bucket's upper edge).
- * - **H3 exact-extremes**: `min`, `max`, `count` and `mean` are exact.
- * - **H4 merge**: merging histograms equals recording all values into one.
+ * - **BH3 exact-extremes**: `min`, `max`, `count` and `mean` are exact.
+ * - **BH4 merge**: merging histograms equals recording all values into one.
  *
  * @example Percentiles of recorded latencies
  * ```ts
@@ -61,7 +61,7 @@ export interface HistogramData {
   max: number;
 }
 
-/** A log-linear latency histogram in microseconds (H1–H4). */
+/** A log-linear latency histogram in microseconds (BH1–BH4). */
 export class Histogram {
   #counts: Float64Array;
   #count = 0;
@@ -86,7 +86,7 @@ export class Histogram {
     if (v > this.#max) this.#max = v;
   }
 
-  /** Adds another histogram's counts (H4). */
+  /** Adds another histogram's counts (BH4). */
   merge(other: HistogramData | Histogram): void {
     const o = other instanceof Histogram ? other.toData() : other;
     const c = this.#counts;
@@ -115,7 +115,7 @@ export class Histogram {
   /**
    * The value at quantile `q` (0 < q ≤ 1): the smallest recorded value with
    * at least `ceil(q × count)` values at or below it, reported as its
-   * bucket's upper edge, but never above the exact max (H2, H3).
+   * bucket's upper edge, but never above the exact max (BH2, BH3).
    */
   valueAt(q: number): number {
     if (this.#count === 0) return 0;

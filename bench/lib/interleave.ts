@@ -5,10 +5,10 @@
  * them alike instead of on whoever ran last.
  *
  * Invariants:
- * - **I1 rounds-outer**: round r's runs all come before round r+1's.
- * - **I2 each-once-per-round**: in a round, each (scenario, server) pair that
+ * - **BI1 rounds-outer**: round r's runs all come before round r+1's.
+ * - **BI2 each-once-per-round**: in a round, each (scenario, server) pair that
  *   applies runs exactly once.
- * - **I3 rotation**: round r starts its server list at position r (mod n):
+ * - **BI3 rotation**: round r starts its server list at position r (mod n):
  *   A B C, then B C A, then C A B, so no server is always first (after an
  *   idle pause) or always right after the same neighbour.
  *
@@ -35,7 +35,7 @@ export interface PlannedRun {
   server: string;
 }
 
-/** The interleaved plan of `rounds` rounds (I1–I3). */
+/** The interleaved plan of `rounds` rounds (BI1–BI3). */
 export function interleave(groups: readonly ScenarioServers[], rounds: number): PlannedRun[] {
   const plan: PlannedRun[] = [];
   for (let round = 0; round < rounds; round++) {

@@ -3,14 +3,14 @@
  * `/proc` (https://man7.org/linux/man-pages/man5/proc_pid_stat.5.html).
  *
  * Invariants:
- * - **P1 threads-included**: a process's `utime + stime` already includes
+ * - **BP1 threads-included**: a process's `utime + stime` already includes
  *   all its threads (live and exited), so threads are never summed twice.
- * - **P2 children-summed**: live descendant processes (found through
+ * - **BP2 children-summed**: live descendant processes (found through
  *   `/proc/<pid>/task/<tid>/children`) are read from their own `stat` and
  *   added; children that exited and were reaped are counted through their
  *   parent's `cutime + cstime`, so a child's time neither vanishes nor
  *   doubles when it exits between two samples.
- * - **P3 rss-summed**: tree RSS is the sum of each process's resident pages.
+ * - **BP3 rss-summed**: tree RSS is the sum of each process's resident pages.
  *
  * CPU figures are in µs, with the kernel's clock-tick resolution (10 ms at
  * the usual USER_HZ of 100): a run must last seconds for them to mean much.
@@ -117,7 +117,7 @@ export function processTree(pid: number): number[] {
   return out;
 }
 
-/** CPU time of `pid`'s tree in µs (P1, P2). 0 when the process is gone. */
+/** CPU time of `pid`'s tree in µs (BP1, BP2). 0 when the process is gone. */
 export function treeCpuMicros(pid: number): number {
   let ticks = 0;
   for (const p of processTree(pid)) {
@@ -149,7 +149,7 @@ export function rssBytes(pid: number): number {
   }
 }
 
-/** Resident bytes of `pid`'s tree (P3). */
+/** Resident bytes of `pid`'s tree (BP3). */
 export function treeRssBytes(pid: number): number {
   let sum = 0;
   for (const p of processTree(pid)) sum += rssBytes(p);

@@ -4,12 +4,12 @@
  * integers, bulk strings (and the null bulk) and arrays, nested to any depth.
  *
  * Invariants:
- * - **R1 any-split**: the replies reported are the same however the stream
+ * - **BR1 any-split**: the replies reported are the same however the stream
  *   is split into chunks.
- * - **R2 one-per-command**: each top-level reply is reported once; an array's
+ * - **BR2 one-per-command**: each top-level reply is reported once; an array's
  *   elements are part of its reply. Error replies (`-ERR …`) are reported
  *   with status 500, every other reply with 200.
- * - **R3 bad-input**: an unknown type byte or a bad length fails the framer.
+ * - **BR3 bad-input**: an unknown type byte or a bad length fails the framer.
  *
  * @module
  */

@@ -5,13 +5,13 @@
  * (Content-Length, Transfer-Encoding, Connection) and skips everything else.
  *
  * Invariants:
- * - **F1 any-split**: the responses reported are the same however the stream
+ * - **BF1 any-split**: the responses reported are the same however the stream
  *   is split into chunks.
- * - **F2 framing**: a body is delimited by Content-Length, or by chunked
+ * - **BF2 framing**: a body is delimited by Content-Length, or by chunked
  *   coding (sizes, extensions and trailers skipped), or by the end of the
  *   stream when neither is present; 1xx, 204 and 304 have no body, and 1xx
  *   responses are interim (not counted).
- * - **F3 bad-input**: bytes that cannot be framed put the framer in a failed
+ * - **BF3 bad-input**: bytes that cannot be framed put the framer in a failed
  *   state (`feed` returns `false`) and it reports nothing more.
  *
  * @module
@@ -57,7 +57,7 @@ export class ResponseFramer {
     return this.#state !== HEAD || this.#carry !== undefined;
   }
 
-  /** Whether the framer met bytes it cannot frame (F3). */
+  /** Whether the framer met bytes it cannot frame (BF3). */
   get failed(): boolean {
     return this.#state === FAILED;
   }

@@ -22,7 +22,7 @@ function frame(make: () => Framer, bytes: Uint8Array, cuts: number[], end = fals
   return got;
 }
 
-/** F1/R1: the outcome at every single split point and at every byte. */
+/** BF1/BR1: the outcome at every single split point and at every byte. */
 function everySplit(make: () => Framer, text: string, end = false): string[] {
   const bytes = enc.encode(text);
   const whole = frame(make, bytes, [], end);
@@ -33,7 +33,7 @@ function everySplit(make: () => Framer, text: string, end = false): string[] {
 }
 
 describe("ResponseFramer", () => {
-  it("F1/F2: content-length, chunked with extensions and trailers, 204, 304, 100-continue", () => {
+  it("BF1/BF2: content-length, chunked with extensions and trailers, 204, 304, 100-continue", () => {
     const stream = "HTTP/1.1 200 OK\r\nContent-Length: 13\r\n\r\nHello, World!" +
       "HTTP/1.1 100 Continue\r\n\r\n" +
       "HTTP/1.1 201 Created\r\ntransfer-encoding: gzip, chunked\r\n\r\n5;ext=1\r\nhello\r\n10\r\n0123456789abcdef\r\n0\r\nX-Trailer: 1\r\n\r\n" +
@@ -51,7 +51,7 @@ describe("ResponseFramer", () => {
     ]);
   });
 
-  it("F2: a body without length ends with the stream", () => {
+  it("BF2: a body without length ends with the stream", () => {
     const text = "HTTP/1.0 200 OK\r\nServer: x\r\n\r\nuntil the end";
     expect(everySplit(() => new ResponseFramer(), text, true)).toEqual(["200"]);
     const f = new ResponseFramer();
@@ -69,7 +69,7 @@ describe("ResponseFramer", () => {
     expect(f.midResponse).toBe(false);
   });
 
-  it("F3: garbage fails the framer and nothing more is reported", () => {
+  it("BF3: garbage fails the framer and nothing more is reported", () => {
     expect(frame(() => new ResponseFramer(), enc.encode("SSH-2.0-OpenSSH\r\n\r\n"), [])).toEqual(["FAILED"]);
     const badChunk = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n";
     expect(frame(() => new ResponseFramer(), enc.encode(badChunk), [])).toEqual(["FAILED"]);
@@ -79,7 +79,7 @@ describe("ResponseFramer", () => {
 });
 
 describe("RespFramer", () => {
-  it("R1/R2: every reply type, nested arrays, null bulk and array, errors as 500", () => {
+  it("BR1/BR2: every reply type, nested arrays, null bulk and array, errors as 500", () => {
     const stream = "+PONG\r\n" + "+OK\r\n" + "$3\r\nxxx\r\n" + ":42\r\n" + "$-1\r\n" +
       "-ERR unknown command\r\n" + "*2\r\n$1\r\na\r\n*2\r\n:1\r\n$0\r\n\r\n" + "*0\r\n" + "*-1\r\n" +
       "$4\r\n\r\n\r\n\r\n"; // a bulk whose payload is CRLFs
@@ -101,7 +101,7 @@ describe("RespFramer", () => {
     expect(everySplit(() => new RespFramer(), "*2\r\n-ERR x\r\n:1\r\n+OK\r\n")).toEqual(["200", "200"]);
   });
 
-  it("R3: an unknown type byte fails", () => {
+  it("BR3: an unknown type byte fails", () => {
     expect(frame(() => new RespFramer(), enc.encode("+OK\r\n?x\r\n"), [])).toEqual(["200", "FAILED"]);
   });
 });

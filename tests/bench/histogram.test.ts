@@ -20,7 +20,7 @@ function rng(seed: number): () => number {
 const QS = [0.5, 0.9, 0.99, 0.999, 1];
 
 describe("Histogram", () => {
-  it("H1 bounded: a fixed number of counters", () => {
+  it("BH1 bounded: a fixed number of counters", () => {
     expect(BUCKETS).toBe(2048 + 21 * 1024);
     expect(bucketOf(2 ** 32 - 1)).toBe(BUCKETS - 1);
   });
@@ -45,7 +45,7 @@ describe("Histogram", () => {
     expect(h.min).toBe(1);
   });
 
-  it("H2 relative-error: percentiles of a log-normal latency distribution are within 0.1 % above exact", () => {
+  it("BH2 relative-error: percentiles of a log-normal latency distribution are within 0.1 % above exact", () => {
     const next = rng(42);
     const values: number[] = [];
     const h = new Histogram();
@@ -66,7 +66,7 @@ describe("Histogram", () => {
     expect(h.max).toBe(values[values.length - 1]);
   });
 
-  it("H2 on a uniform distribution over 0–10 s", () => {
+  it("BH2 on a uniform distribution over 0–10 s", () => {
     const next = rng(7);
     const values: number[] = [];
     const h = new Histogram();
@@ -82,7 +82,7 @@ describe("Histogram", () => {
     }
   });
 
-  it("H3 exact-extremes and clamping: negatives count as 0, huge values cap at 2^32 − 1", () => {
+  it("BH3 exact-extremes and clamping: negatives count as 0, huge values cap at 2^32 − 1", () => {
     const h = new Histogram();
     h.record(-5);
     h.record(1e12);
@@ -91,7 +91,7 @@ describe("Histogram", () => {
     expect(h.count).toBe(2);
   });
 
-  it("H4 merge: merging equals recording everything in one", () => {
+  it("BH4 merge: merging equals recording everything in one", () => {
     const next = rng(3);
     const all = new Histogram();
     const parts = [new Histogram(), new Histogram(), new Histogram()];

@@ -39,7 +39,7 @@ describe.skipIf(!procAvailable())("server CPU accounting from /proc", () => {
     expect(parseStat(line)).toEqual({ pid: 4242, ppid: 1, utime: 250, stime: 50, cutime: 7, cstime: 3 });
   });
 
-  it("P1/P2: sums the process (with its exited thread), its reaped child and its live child", async () => {
+  it("BP1/BP2: sums the process (with its exited thread), its reaped child and its live child", async () => {
     const child = spawn(process.execPath, ["-e", BURNER], { stdio: ["pipe", "pipe", "inherit"] });
     try {
       const report = await new Promise<{ self: number; reaped: number; live: number; livePid: number }>(

@@ -32,7 +32,7 @@ describe("median and spread", () => {
 });
 
 describe("interleave", () => {
-  it("I1–I3: rounds outer, each server once per round, rotated start", () => {
+  it("BI1–BI3: rounds outer, each server once per round, rotated start", () => {
     const plan = interleave([{ scenario: "hello", servers: ["A", "B", "C"] }], 3);
     expect(plan.map((r) => r.server).join("")).toBe("ABCBCACAB");
     expect(plan.map((r) => r.round)).toEqual([0, 0, 0, 1, 1, 1, 2, 2, 2]);
