@@ -378,12 +378,27 @@ export interface ServeOptions {
    */
   watchdog?: WatchdogOptions | false;
   /**
-   * Install triloop's `Request`, `fetch` and `Response` as globals, once per
-   * process (G1–G3 in core/fetch/globals.ts): handlers then get a lazy
-   * `Request` that costs nothing until read, `new Response(text)` costs no
-   * stream, and `new Request(req)` and `fetch(req)` accept the lazy request.
-   * `false` changes no global and gives handlers the runtime's own `Request`
+   * Let the server replace the globals `Request`, `fetch` and `Response`,
+   * once per process, when it starts (the kernel engine, and the native
+   * engine on Node and Deno): handlers then get a lazy `Request` that costs
+   * nothing until read, and `new Response(text)` builds no stream. `false`
+   * changes no global and gives handlers the runtime's own `Request`
    * objects, at the cost of building one per request. Default `true`.
+   *
+   * Invariants (tests/fetch/globals.test.ts):
+   * - **G1 request-class**: the global `Request` is a subclass of the
+   *   runtime's own whose constructor takes a lazy request as the real one it
+   *   stands for, so `new Request(req)` works; `instanceof Request` holds for
+   *   every request, lazy, made here or made by the runtime.
+   * - **G2 fetch-unwraps**: the global `fetch` is the runtime's own, given the
+   *   real request for a lazy one; what the runtime hangs on it stays.
+   * - **G3 light-response**: the global `Response` keeps what it was made
+   *   from and becomes a real one only when something reads it; every
+   *   `Response` feature still works, and `instanceof Response` holds for
+   *   both kinds.
+   * - **G4 opt-out**: while every server of the process was started with
+   *   `false`, `globalThis.Request`, `fetch` and `Response` are the runtime's
+   *   own.
    */
   overrideGlobalObjects?: boolean;
 }

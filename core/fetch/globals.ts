@@ -6,13 +6,9 @@
  * `instanceof`, but the runtimes' own `Request` constructor and `fetch` check
  * an internal slot, so `new Request(req)` or `fetch(req)` — how a proxy passes
  * a request on — would throw. With `overrideGlobalObjects` (the default) the
- * bridge installs, once per process:
- *
- * - G1 `Request`: a subclass of the runtime's own whose constructor takes a
- *   lazy request as the real one it stands for; `instanceof Request` holds for
- *   every request, lazy, made here or made by the runtime;
- * - G2 `fetch`: the runtime's own, given the real request for a lazy one;
- * - G3 `Response`: {@link LightResponse}.
+ * bridge installs, once per process, a `Request`, a `fetch` and
+ * {@link LightResponse} as `Response` that accept it: the contract is
+ * `ServeOptions.overrideGlobalObjects` in core/types.ts (G1–G4).
  *
  * With `overrideGlobalObjects: false` nothing global changes and handlers get
  * the runtime's own `Request` objects (slower to build, see the benchmark).

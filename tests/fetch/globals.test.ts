@@ -1,13 +1,14 @@
-// G1–G3 of core/fetch/globals.ts, and the option that turns them off. One
-// file, in order: with `overrideGlobalObjects: false` first (nothing global
-// may change), then with the default (the globals take lazy requests).
+// G1–G4: the globals of `ServeOptions.overrideGlobalObjects`, and the option
+// that keeps them the runtime's own. One file, in order: with
+// `overrideGlobalObjects: false` first (nothing global may change), then with
+// the default (the globals take lazy requests).
 import { describe, expect, it } from "vitest";
 import { runtime } from "../../adapters/node/mod.ts";
 
 const before = { Request: globalThis.Request, Response: globalThis.Response, fetch: globalThis.fetch };
 
-describe("the globals the fetch bridge installs (G1–G3)", () => {
-  it("overrideGlobalObjects: false leaves Request, Response and fetch alone, and hands out native Requests", async () => {
+describe("the globals the fetch bridge installs (G1–G4)", () => {
+  it("G4 overrideGlobalObjects: false leaves Request, Response and fetch alone, and hands out native Requests", async () => {
     for (const engine of ["kernel", "native"] as const) {
       const server = await runtime.serve({
         port: 0,
@@ -28,7 +29,7 @@ describe("the globals the fetch bridge installs (G1–G3)", () => {
     }
   });
 
-  it("the default installs them: lazy requests pass new Request(), new Request(req, init) and fetch()", async () => {
+  it("G1 G2 G3 the default installs them: lazy requests pass new Request(), new Request(req, init) and fetch()", async () => {
     const upstream = await runtime.serve({
       port: 0,
       engine: "kernel",
