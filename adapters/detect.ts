@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Runtime } from "../core/types.ts";
+import type { Adapter, Runtime } from "../core/types.ts";
 
 /** The name of the runtime running this code. */
 export function runtimeName(): Runtime["name"] {
@@ -20,11 +20,11 @@ export function runtimeName(): Runtime["name"] {
  * adapter is checked with its own runtime's types (tsc for Node and Bun,
  * `deno check` for Deno).
  */
-export async function currentRuntime(): Promise<Runtime> {
+export async function currentRuntime(): Promise<Adapter> {
   // From source this file is detect.ts; in dist/ it is detect.js.
   const ext = import.meta.url.endsWith(".ts") ? "ts" : "js";
   // A URL rather than a template string in import(): esbuild would copy every
   // adapter into dist/adapters/detect.js, where their relative imports break.
-  const mod = await import(new URL(`./${runtimeName()}/mod.${ext}`, import.meta.url).href);
-  return mod.runtime as Runtime;
+  const mod = await import(new URL(`./${runtimeName()}/adapter.${ext}`, import.meta.url).href);
+  return mod.adapter as Adapter;
 }

@@ -11,7 +11,7 @@ import { pathToFileURL } from "node:url";
 import { resolveRespawn } from "../core/loops/policy.ts";
 import { resolveLoops } from "../core/loops/serve-loops.ts";
 import { startSupervisor } from "../core/loops/supervisor.ts";
-import type { Runtime, ShutdownReport } from "../core/types.ts";
+import type { Adapter, ShutdownReport } from "../core/types.ts";
 
 /** A served entry as the CLI drives it, one loop or many. */
 export interface Running {
@@ -40,7 +40,7 @@ export interface LoopFlags {
 }
 
 /** Starts the supervisor; exits 1 if every loop crash-loops (LP5). */
-export async function runLoops(runtime: Runtime, entry: string, f: LoopFlags): Promise<Running> {
+export async function runLoops(runtime: Adapter, entry: string, f: LoopFlags): Promise<Running> {
   const hosts = runtime.loopHosts;
   const loops = resolveLoops(f.loops, hosts.cores());
   const plan = hosts.plan(f.host ?? "auto");

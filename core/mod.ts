@@ -1,15 +1,65 @@
 /**
- * triloop's platform-neutral kernel: contracts, errors and the core half of
- * every connection. Web-platform globals only; adapters map it onto a runtime.
+ * The runtime-neutral half of triloop's public API: what every entry point
+ * (`triloop`, `triloop/node`, `triloop/bun`, `triloop/deno`) exports beside
+ * its `runtime`. Everything else in core/ is internal; the surface is written
+ * down in `api/triloop.api.md` and checked by `npm test`.
+ *
+ * @example Tell a full pool from other failures
+ * ```ts
+ * import { isTriloopError } from "./mod.ts";
+ * function statusOf(err: unknown): number {
+ *   return isTriloopError(err, "TRI_ERR_POOL_FULL") ? 503 : 500;
+ * }
+ * statusOf(new Error("boom"));
+ * ```
  *
  * @module
  */
 
-export * from "./errors.ts";
-export type * from "./types.ts";
-export { withTransfer } from "./pool/transfer.ts";
-export { defaultPoolSize } from "./pool/pool.ts";
-export { startWatchdog } from "./watchdog.ts";
-export { currentLoop } from "./loops/context.ts";
-export * from "./http1/mod.ts";
+export { type ErrorCode, ErrorCodes, isTriloopError, TriloopError } from "./errors.ts";
 export { type ConnInfo, getConnInfo } from "./fetch/conn-info.ts";
+export { currentLoop } from "./loops/context.ts";
+export { withTransfer } from "./pool/transfer.ts";
+export { startWatchdog } from "./watchdog.ts";
+export type {
+  Capabilities,
+  Conn,
+  ConnectOptions,
+  ConnOptions,
+  FetchHandler,
+  HttpLimits,
+  Listener,
+  ListenerStats,
+  ListenOptions,
+  LoopInfo,
+  LoopsOptions,
+  LoopsStats,
+  LoopState,
+  LoopStatus,
+  ParentPort,
+  Pool,
+  PoolOptions,
+  PoolStats,
+  RespawnOptions,
+  RunOptions,
+  Runtime,
+  ServeInfo,
+  ServeOptions,
+  Server,
+  ServerStats,
+  ShutdownReport,
+  SocketHandler,
+  SpawnOptions,
+  Stall,
+  TaskInput,
+  TaskModule,
+  TaskName,
+  TaskResult,
+  Transferred,
+  Watchdog,
+  WatchdogOptions,
+  WatchdogStats,
+  WorkerExit,
+  WorkerHandle,
+  WorkerHandler,
+} from "./types.ts";

@@ -237,7 +237,18 @@ export interface Capabilities {
 }
 
 /**
- * One runtime's implementation of the kernel. Each adapter exports one.
+ * One runtime's implementation of the kernel: `runtime`, as every entry
+ * point of the package exports it (`triloop` picks the one of the runtime
+ * that imports it).
+ *
+ * @example Serve a fetch handler, then stop
+ * ```ts
+ * import type { Runtime } from "./types.ts";
+ * async function hello(runtime: Runtime): Promise<void> {
+ *   const server = await runtime.serve({ port: 0, fetch: () => new Response("hello") });
+ *   await server.close();
+ * }
+ * ```
  */
 export interface Runtime {
   /** `"node"`, `"bun"` or `"deno"`. */
@@ -257,9 +268,14 @@ export interface Runtime {
   spawnWorker<S = undefined>(url: URL, handler: WorkerHandler<S>, options?: SpawnOptions): WorkerHandle<S>;
   /** Inside a worker started by `spawnWorker`: the channel to the thread that started it. */
   parentPort(): ParentPort;
-  /** Resident set size of this process in bytes. */
-  rss(): number;
-  /** How this runtime hosts loops for `serve({ loops })` and `triloop serve --loops` (LP1–LP10). */
+}
+
+/**
+ * What an adapter gives core: the public {@link Runtime}, and how the runtime
+ * hosts loops. Internal: users hold a `Runtime`.
+ */
+export interface Adapter extends Runtime {
+  /** How this runtime hosts loops for `serve({ loops })` and `triloop serve --loops` (LP1–LP11). */
   readonly loopHosts: LoopHosts;
 }
 
@@ -362,7 +378,8 @@ export interface ServeOptions {
    */
   reusePort?: boolean;
   /**
-   * Serve with one loop per core under a supervisor (see {@link Supervisor}):
+   * Serve with one loop per core under a supervisor (the loops contract,
+   * LP1–LP11):
    * `"auto"` (one per core, `navigator.hardwareConcurrency`), a count, or
    * {@link LoopsOptions}. Each loop re-runs the program's main module, where
    * this same `serve()` call serves for real (check `currentLoop().supervised`
@@ -815,7 +832,8 @@ export interface LoopsOptions {
   count: "auto" | number;
   /**
    * What runs a loop: `"thread"` (a worker thread) or `"process"` (Node only:
-   * a `cluster` worker). Default `"auto"`: see {@link LoopHosts.plan}.
+   * a `cluster` worker). Default `"auto"`: threads, except on Node before
+   * 22.12, which has no `reusePort` and balances processes round-robin.
    */
   host?: "auto" | "thread" | "process";
   /** When a dead loop is replaced, and when it is given up. */
@@ -826,7 +844,7 @@ export interface LoopsOptions {
   log?: (line: string) => void;
 }
 
-/** Who a loop is, from inside it: {@link currentLoop} in `core/loops/context.ts`. */
+/** Who a loop is, from inside it: what `currentLoop()` returns. */
 export interface LoopInfo {
   /** This loop's id, `0 … count-1`; 0 outside a supervised loop. */
   readonly id: number;

@@ -1,5 +1,9 @@
 /**
- * triloop on Bun.
+ * triloop on Bun: `runtime` (listen, connect, serve, createPool,
+ * spawnWorker), and what every entry point shares: the error codes,
+ * `getConnInfo`, `currentLoop`, `withTransfer`, `startWatchdog` and the
+ * contract types (core/mod.ts). `import … from "triloop"` picks this entry
+ * on Bun; `triloop/bun` names it.
  *
  * @example Echo server
  * ```ts
@@ -13,31 +17,10 @@
  * @module
  */
 
-import process from "node:process";
-import type { Runtime, ServeOptions } from "../../core/types.ts";
-import { serveWith } from "../../core/server/serve.ts";
-import { kernelEngine } from "../../core/server/kernel.ts";
-import { nativeEngine } from "./native.ts";
-import { connect, listen } from "./listen.ts";
-import { createPool, parentPort, spawnWorker } from "./pool.ts";
-import { loopHosts } from "./loops.ts";
+import type { Runtime } from "../../core/types.ts";
+import { adapter } from "./adapter.ts";
 
 /** The kernel on Bun. */
-export const runtime: Runtime = {
-  name: "bun",
-  version: Bun.version,
-  capabilities: { reusePort: true, terminateBusyWorker: true },
-  listen,
-  connect,
-  createPool,
-  spawnWorker,
-  parentPort,
-  serve: (options: ServeOptions) =>
-    serveWith(runtime, { kernel: kernelEngine, native: nativeEngine }, options),
-  rss: () => process.memoryUsage.rss(),
-  loopHosts,
-};
+export const runtime: Runtime = adapter;
 
-export { connect, listen };
-export { createPool };
 export * from "../../core/mod.ts";

@@ -1,5 +1,9 @@
 /**
- * triloop on Deno.
+ * triloop on Deno: `runtime` (listen, connect, serve, createPool,
+ * spawnWorker), and what every entry point shares: the error codes,
+ * `getConnInfo`, `currentLoop`, `withTransfer`, `startWatchdog` and the
+ * contract types (core/mod.ts). `import … from "triloop"` picks this entry
+ * on Deno; `triloop/deno` names it.
  *
  * @example Echo server
  * ```ts
@@ -13,38 +17,10 @@
  * @module
  */
 
-import type { Runtime, ServeOptions } from "../../core/types.ts";
-import { serveWith } from "../../core/server/serve.ts";
-import { kernelEngine } from "../../core/server/kernel.ts";
-import { nativeEngine } from "./native.ts";
-import { connect, listen } from "./listen.ts";
-import { createPool, parentPort, spawnWorker } from "./pool.ts";
-import { loopHosts } from "./loops.ts";
+import type { Runtime } from "../../core/types.ts";
+import { adapter } from "./adapter.ts";
 
 /** The kernel on Deno. */
-export const runtime: Runtime = {
-  name: "deno",
-  version: Deno.version.deno,
-  capabilities: {
-    reusePort: Deno.build.os === "linux"
-      ? true
-      : { reason: "Deno supports reusePort on Linux only (and with --unstable-net)" },
-    terminateBusyWorker: {
-      reason: `Deno ${Deno.version.deno}: worker.terminate() does not stop a worker in an endless loop; ` +
-        "its thread keeps a core busy until the process exits (measured; see denoland/deno#35657)",
-    },
-  },
-  listen,
-  connect,
-  createPool,
-  spawnWorker,
-  parentPort,
-  serve: (options: ServeOptions) =>
-    serveWith(runtime, { kernel: kernelEngine, native: nativeEngine }, options),
-  rss: () => Deno.memoryUsage().rss,
-  loopHosts,
-};
+export const runtime: Runtime = adapter;
 
-export { connect, listen };
-export { createPool };
 export * from "../../core/mod.ts";

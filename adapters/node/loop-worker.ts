@@ -2,6 +2,6 @@
 // runtime-neutral host (core/loops/host.ts) on this loop's channel.
 import { hostLoop } from "../../core/loops/host.ts";
 import { loopHosts } from "./loops.ts";
-import { runtime } from "./mod.ts";
+import { adapter } from "./adapter.ts";
 
-hostLoop(runtime, loopHosts.channel());
+hostLoop(adapter, loopHosts.channel());

@@ -16,13 +16,13 @@
  * @module
  */
 
-import type { Runtime } from "../types.ts";
+import type { Adapter } from "../types.ts";
 
 /**
  * The port a loop binds: `port` as is, or, when `claim` is set, after a bind
  * without SO_REUSEPORT proved nothing holds it (the chosen port for 0).
  * Rejects with `TRI_ERR_LISTEN_FAILED` when something does.
  */
-export function claimPort(runtime: Runtime, hostname: string, port: number, claim: boolean): Promise<number> {
+export function claimPort(runtime: Adapter, hostname: string, port: number, claim: boolean): Promise<number> {
   return claim ? runtime.loopHosts.reservePort(hostname, port) : Promise.resolve(port);
 }

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { LoopChannel, Runtime, Server } from "../types.ts";
+import type { Adapter, LoopChannel, Server } from "../types.ts";
 import { toWire } from "../pool/wire-error.ts";
 import { claimPort } from "./claim.ts";
 import { enterLoop } from "./context.ts";
@@ -15,20 +15,20 @@ import { importEntry } from "./load-error.ts";
 import type { LoopConfig, ToLoop } from "./protocol.ts";
 
 /** Serves as loop host on the far end of `channel` until the supervisor closes it. */
-export function hostLoop(runtime: Runtime, channel: LoopChannel): void {
+export function hostLoop(runtime: Adapter, channel: LoopChannel): void {
   const host = new LoopHost(runtime, channel);
   channel.listen((data) => host.receive(data as ToLoop));
   channel.post({ t: "hello" });
 }
 
 class LoopHost {
-  readonly #runtime: Runtime;
+  readonly #runtime: Adapter;
   readonly #channel: LoopChannel;
   #served: ServedEntry | undefined;
   #timer: ReturnType<typeof setInterval> | undefined;
   #closing = false;
 
-  constructor(runtime: Runtime, channel: LoopChannel) {
+  constructor(runtime: Adapter, channel: LoopChannel) {
     this.#runtime = runtime;
     this.#channel = channel;
   }

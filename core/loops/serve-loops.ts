@@ -9,7 +9,7 @@
 
 import { TriloopError } from "../errors.ts";
 import { serverUrl } from "../server/url.ts";
-import type { LoopsOptions, Runtime, ServeOptions, Server, ServerStats } from "../types.ts";
+import type { Adapter, LoopsOptions, ServeOptions, Server, ServerStats } from "../types.ts";
 import { claimPort } from "./claim.ts";
 import { loopContext } from "./context.ts";
 import { resolveRespawn } from "./policy.ts";
@@ -33,7 +33,7 @@ export function resolveLoops(loops: ServeOptions["loops"], cores: number): Resol
  * dispatch of `serve()`), called here only inside a loop.
  */
 export async function serveLoops(
-  runtime: Runtime,
+  runtime: Adapter,
   options: ServeOptions,
   serveOne: (options: ServeOptions) => Promise<Server>,
 ): Promise<Server> {

@@ -6,7 +6,7 @@
  */
 
 import { TriloopError } from "../errors.ts";
-import type { FetchHandler, Runtime, ServeOptions, Server, WatchdogOptions } from "../types.ts";
+import type { Adapter, FetchHandler, Runtime, ServeOptions, Server, WatchdogOptions } from "../types.ts";
 import { type Limits, resolveLimits } from "./limits.ts";
 import { currentLoop } from "../loops/context.ts";
 import { serveLoops } from "../loops/serve-loops.ts";
@@ -24,7 +24,7 @@ export interface ResolvedServeOptions {
   loopId: number;
   /** The stall watchdog's options, or false. */
   watchdog: WatchdogOptions | false;
-  /** Lazy requests and the globals that go with them (G1–G3). */
+  /** Lazy requests and the globals that go with them (G1–G4). */
   overrideGlobalObjects: boolean;
 }
 
@@ -69,7 +69,7 @@ export function resolveServeOptions(options: ServeOptions, loopId = 0): Resolved
 
 /** Starts `options.fetch` on `runtime` with the chosen engine. */
 export async function serveWith(
-  runtime: Runtime,
+  runtime: Adapter,
   engines: { kernel: Engine; native: Engine },
   options: ServeOptions,
   loopId = currentLoop().id,

@@ -1,0 +1,29 @@
+/**
+ * The Bun adapter whole: the public {@link Runtime} that `mod.ts` exports
+ * as `runtime`, and what core needs besides (its loop hosts).
+ *
+ * @module
+ */
+
+import type { Adapter, ServeOptions } from "../../core/types.ts";
+import { serveWith } from "../../core/server/serve.ts";
+import { kernelEngine } from "../../core/server/kernel.ts";
+import { nativeEngine } from "./native.ts";
+import { connect, listen } from "./listen.ts";
+import { createPool, parentPort, spawnWorker } from "./pool.ts";
+import { loopHosts } from "./loops.ts";
+
+/** The kernel on Bun, with its loop hosts. */
+export const adapter: Adapter = {
+  name: "bun",
+  version: Bun.version,
+  capabilities: { reusePort: true, terminateBusyWorker: true },
+  listen,
+  connect,
+  createPool,
+  spawnWorker,
+  parentPort,
+  serve: (options: ServeOptions) =>
+    serveWith(adapter, { kernel: kernelEngine, native: nativeEngine }, options),
+  loopHosts,
+};

@@ -1,0 +1,37 @@
+/**
+ * The Deno adapter whole: the public {@link Runtime} that `mod.ts` exports
+ * as `runtime`, and what core needs besides (its loop hosts).
+ *
+ * @module
+ */
+
+import type { Adapter, ServeOptions } from "../../core/types.ts";
+import { serveWith } from "../../core/server/serve.ts";
+import { kernelEngine } from "../../core/server/kernel.ts";
+import { nativeEngine } from "./native.ts";
+import { connect, listen } from "./listen.ts";
+import { createPool, parentPort, spawnWorker } from "./pool.ts";
+import { loopHosts } from "./loops.ts";
+
+/** The kernel on Deno, with its loop hosts. */
+export const adapter: Adapter = {
+  name: "deno",
+  version: Deno.version.deno,
+  capabilities: {
+    reusePort: Deno.build.os === "linux"
+      ? true
+      : { reason: "Deno supports reusePort on Linux only (and with --unstable-net)" },
+    terminateBusyWorker: {
+      reason: `Deno ${Deno.version.deno}: worker.terminate() does not stop a worker in an endless loop; ` +
+        "its thread keeps a core busy until the process exits (measured; see denoland/deno#35657)",
+    },
+  },
+  listen,
+  connect,
+  createPool,
+  spawnWorker,
+  parentPort,
+  serve: (options: ServeOptions) =>
+    serveWith(adapter, { kernel: kernelEngine, native: nativeEngine }, options),
+  loopHosts,
+};
