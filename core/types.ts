@@ -118,9 +118,13 @@ export interface Conn<S = unknown> {
   readonly readyState: "open" | "ending" | "closed";
   /** Bytes accepted by `write` and not yet handed to the kernel (C8). */
   readonly bufferedAmount: number;
+  /** The peer's address (IPv4, or IPv6 without brackets). */
   readonly remoteAddress: string;
+  /** The peer's port. */
   readonly remotePort: number;
+  /** Our end's address. */
   readonly localAddress: string;
+  /** Our end's port. */
   readonly localPort: number;
   /**
    * Queues bytes (strings are UTF-8 encoded). Never blocks (C1). Returns
@@ -181,10 +185,15 @@ export interface ConnectOptions extends ConnOptions {
 
 /** Counters of one listener. */
 export interface ListenerStats {
+  /** Connections accepted. */
   accepted: number;
+  /** Connections open now. */
   open: number;
+  /** Connections closed. */
   closed: number;
+  /** Bytes received, all connections together. */
   bytesRead: number;
+  /** Bytes handed to the kernel, all connections together. */
   bytesWritten: number;
   /** Closes with an error, by code. */
   errors: Partial<Record<ErrorCode, number>>;
@@ -213,7 +222,9 @@ export interface ListenerStats {
  *   same promise.
  */
 export interface Listener {
+  /** The address bound. */
   readonly hostname: string;
+  /** The port bound (the one chosen, when 0 was asked; L1). */
   readonly port: number;
   /** Stops accepting (L2). */
   close(options?: { force?: boolean }): Promise<void>;
@@ -255,6 +266,7 @@ export interface Runtime {
   readonly name: "node" | "bun" | "deno";
   /** The runtime's version string. */
   readonly version: string;
+  /** What this runtime can and cannot do, with reasons. */
   readonly capabilities: Capabilities;
   /** Accepts TCP connections (L1, L2, L4). */
   listen<S>(options: ListenOptions, handler: SocketHandler<S>): Promise<Listener>;
@@ -422,11 +434,15 @@ export interface ServeOptions {
 
 /** Counters of an HTTP server. */
 export interface ServerStats {
+  /** Connections open now, accepted and closed. */
   connections: { open: number; accepted: number; closed: number };
+  /** Requests handed to the fetch handler. */
   requests: number;
   /** Responses by status class. */
   responses: { "1xx": number; "2xx": number; "3xx": number; "4xx": number; "5xx": number };
+  /** Bytes received (where the engine can count them). */
   bytesRead: number;
+  /** Bytes sent (where the engine can count them). */
   bytesWritten: number;
   /** Errors by code (parse errors, handler throws, timeouts, resets). */
   errors: Partial<Record<ErrorCode, number>>;
@@ -446,6 +462,7 @@ export interface ShutdownReport {
   completed: number;
   /** Connections closed at the deadline. */
   forced: number;
+  /** How long the close took, in ms. */
   ms: number;
 }
 
@@ -486,6 +503,7 @@ export interface ShutdownReport {
 export interface Server {
   /** `http://host:port/`. */
   readonly url: string;
+  /** The port bound (the one chosen, when 0 was asked). */
   readonly port: number;
   /** The engine actually serving (`"auto"` resolved). */
   readonly engine: "kernel" | "native";
@@ -495,6 +513,7 @@ export interface Server {
    * `graceMs` (default 10 s) closes whatever is left.
    */
   close(options?: { graceMs?: number }): Promise<ShutdownReport>;
+  /** A snapshot of the counters; with `loops`, the sum of every loop's. */
   stats(): ServerStats;
 }
 
@@ -575,8 +594,11 @@ export type TaskInput<T, K extends keyof T> = T[K] extends (input: infer I, ...r
 
 /** A task result to move back instead of copying: what `withTransfer` makes. */
 export interface Transferred<V> {
+  /** Marks the result as one to unwrap. */
   readonly "triloop:transfer": true;
+  /** The result `run` resolves with. */
   readonly value: V;
+  /** Buffers inside `value` to move instead of copying. */
   readonly transfer: Transferable[];
 }
 
@@ -639,8 +661,9 @@ export interface PoolStats {
   rejectedFull: number;
   /** Workers started to replace one that died or was ended. */
   restarts: number;
-  /** Mean and 99th-percentile task time of finished tasks. */
+  /** Mean task time of finished tasks. */
   meanMs: number;
+  /** 99th-percentile task time of finished tasks. */
   p99Ms: number;
 }
 
@@ -748,16 +771,23 @@ export interface WatchdogOptions {
 
 /** Counters of a watchdog. Delays are tick lateness in ms. */
 export interface WatchdogStats {
+  /** Timer ticks measured. */
   ticks: number;
+  /** Stalls counted (WD3). */
   stalls: number;
+  /** Median tick lateness. */
   p50Ms: number;
+  /** 99th-percentile tick lateness. */
   p99Ms: number;
+  /** Largest tick lateness. */
   maxMs: number;
   /** The smoothed delay behind `overloaded`. */
   smoothedMs: number;
+  /** Whether the loop is overloaded now (WD5). */
   overloaded: boolean;
   /** Stalls by label (at most 64 labels; the rest count under `"(other)"`). */
   byLabel: Record<string, number>;
+  /** The latest stall, if there was one. */
   lastStall?: Stall;
 }
 
@@ -803,6 +833,7 @@ export interface Watchdog {
   readonly current: string | { toString(): string } | undefined;
   /** True while the loop is overloaded (WD5). */
   readonly overloaded: boolean;
+  /** A snapshot of the counters. */
   stats(): WatchdogStats;
   /** Stops measuring (WD6). */
   stop(): void;
@@ -859,7 +890,9 @@ export type LoopState = "starting" | "ready" | "backoff" | "crash-loop" | "closi
 
 /** One loop, as its supervisor sees it. */
 export interface LoopStatus {
+  /** The loop's id (LP3). */
   id: number;
+  /** Where the slot is in its life. */
   state: LoopState;
   /** Times this slot was started again after its loop died. */
   restarts: number;
@@ -879,8 +912,14 @@ export interface LoopsStats {
   restarts: number;
   /** Ids of loops given up as crash loops. */
   crashLooping: number[];
+  /** What runs each loop: a worker thread, or (Node) a cluster process. */
   host: "thread" | "process";
+  /**
+   * How accepts are spread: every loop binds the port with SO_REUSEPORT and
+   * the kernel spreads them, or Node's cluster primary accepts and hands out.
+   */
   balance: "reuse-port" | "round-robin";
+  /** Each loop, by id. */
   perLoop: LoopStatus[];
 }
 

@@ -18,6 +18,7 @@ import type { ServeInfo } from "../types.ts";
 
 /** Hono's `ConnInfo` shape. */
 export interface ConnInfo {
+  /** The peer of the connection the request came on. */
   remote: { address: string; port: number; transport: "tcp"; addressType: "IPv4" | "IPv6" };
 }
 
