@@ -76,6 +76,12 @@ step("build dist/ (esbuild + declarations; fails if core/ imports a runtime)", [
 step("dist smoke test (the published Node entry, no loader)", [node, "tests/dist-smoke.mjs"], {
   group: "build",
 });
+step("API report (the public entry points' declarations against api/triloop.api.md)", [
+  node,
+  "--import",
+  "tsx",
+  "api/report.ts",
+], { group: "build" });
 
 let counts = { passed: 0, failed: 0, skipped: 0 };
 if (!only || only === "vitest") {
