@@ -5,13 +5,17 @@
  * `.ts` files under node_modules. Fails if anything under `core/` imports a
  * runtime module — core must stay portable.
  *
- * Run: `npm run build` (node --import tsx build.ts).
+ * Run: `npm run build` (node --import tsx build.ts). With `--if-stale` it
+ * builds only when a source is newer than the last build: `npm install`
+ * (the `prepare` script), `npm start`, the type check and vitest run it so,
+ * because the examples import "triloop", which resolves to dist/ (Deno's
+ * checkout maps it to the source in deno.json).
  *
  * @module
  */
 
 import { execFileSync } from "node:child_process";
-import { readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -71,6 +75,42 @@ function sources(dir: string): string[] {
   });
 }
 
+/** What dist/ is built from: a change to any of it makes the build stale. */
+const INPUTS = [
+  "core",
+  "adapters",
+  "cli",
+  "build.ts",
+  "package.json",
+  "tsconfig.json",
+  "tsconfig.build.json",
+];
+/** Touched after each successful build (outside dist/, so it is not packed). */
+const STAMP = join(ROOT, ".tmp", "dist.stamp");
+
+/** The latest modification time under `path`, in ms. */
+function newest(path: string): number {
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  return readdirSync(path).reduce((t, name) => Math.max(t, newest(join(path, name))), st.mtimeMs);
+}
+
+function fresh(): boolean {
+  if (!existsSync(join(ROOT, "dist", "adapters", "node", "mod.js"))) return false;
+  try {
+    return statSync(STAMP).mtimeMs >= Math.max(...INPUTS.map((p) => newest(join(ROOT, p))));
+  } catch {
+    return false;
+  }
+}
+
+if (process.argv.includes("--if-stale") && fresh()) {
+  console.log("dist/ is up to date");
+  process.exit(0);
+}
+
+// A source saved while the build runs leaves the build stale.
+const started = new Date();
 rmSync(join(ROOT, "dist"), { recursive: true, force: true });
 
 await esbuild.build({
@@ -115,4 +155,7 @@ execFileSync(
   ],
   { stdio: "inherit", cwd: ROOT },
 );
+mkdirSync(dirname(STAMP), { recursive: true });
+writeFileSync(STAMP, `${started.toISOString()}\n`);
+utimesSync(STAMP, started, started);
 console.log("built dist/");

@@ -6,6 +6,7 @@ import { defineConfig } from "vitest/config";
 // suites include load cases.
 export default defineConfig({
   test: {
+    globalSetup: ["tests/_global-setup.ts"],
     projects: [
       {
         test: {

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// `npm test`: type checks, lint and format checks, the build (which also
-// proves core/ imports no runtime), then every vitest project — unit tests on
+// `npm test`: the build (which also proves core/ imports no runtime, and
+// which the examples' "triloop" resolves to) with its API report, type
+// checks, lint and format checks, then every vitest project — unit tests on
 // the machine's Node, conformance suites on every runtime installed. Prints
 // which runtimes it covered and, last, one line "N passed, N failed, N skipped".
 //
@@ -35,35 +36,6 @@ function step(name, argv, opts = {}) {
   return ok;
 }
 
-const tsc = join(ROOT, "node_modules", "typescript", "bin", "tsc");
-step("tsc (Node and Bun adapters, tests, examples)", [node, tsc, "-p", "tsconfig.json"], {
-  group: "typecheck",
-});
-step("tsc core/ with no runtime types", [node, tsc, "-p", "core/tsconfig.json"], { group: "typecheck" });
-if (deno.available) {
-  const denoFiles = ["adapters/deno/mod.ts", "cli/run-entry.ts"].concat(
-    ["tests/conformance"].flatMap((dir) =>
-      spawnSync("ls", [join(ROOT, dir)], { encoding: "utf8" }).stdout.split("\n")
-        .filter((f) => f.endsWith(".runner.ts")).map((f) => `${dir}/${f}`)
-    ),
-  );
-  step("deno check (Deno adapter, runners)", [
-    deno.bin,
-    "check",
-    "--quiet",
-    "--config",
-    "deno.json",
-    ...denoFiles,
-  ], {
-    group: "typecheck",
-  });
-  step("deno lint", [deno.bin, "lint", "--quiet", "--config", "deno.json"], { group: "lint" });
-  step("deno fmt --check", [deno.bin, "fmt", "--check", "--quiet", "--config", "deno.json"], {
-    group: "lint",
-  });
-} else {
-  console.log(`\n(skipped deno check, lint and fmt: ${deno.reason})`);
-}
 step("build dist/ (esbuild + declarations; fails if core/ imports a runtime)", [
   node,
   "--import",
@@ -83,6 +55,45 @@ step("API report (the public entry points' declarations against api/triloop.api.
   "api/report.ts",
 ], { group: "build" });
 
+// The examples import "triloop", which resolves to dist/: with --only
+// typecheck, build it first if a source changed since the last build.
+step("dist/ up to date (the examples type-check against its declarations)", [
+  node,
+  "--import",
+  "tsx",
+  "build.ts",
+  "--if-stale",
+], { group: "typecheck" });
+
+const tsc = join(ROOT, "node_modules", "typescript", "bin", "tsc");
+step("tsc (Node and Bun adapters, tests, examples)", [node, tsc, "-p", "tsconfig.json"], {
+  group: "typecheck",
+});
+step("tsc core/ with no runtime types", [node, tsc, "-p", "core/tsconfig.json"], { group: "typecheck" });
+if (deno.available) {
+  const denoFiles = ["adapters/deno/mod.ts", "cli/run-entry.ts"].concat(
+    [["tests/conformance", ".runner.ts"], ["examples", ".ts"]].flatMap(([dir, suffix]) =>
+      spawnSync("ls", [join(ROOT, dir)], { encoding: "utf8" }).stdout.split("\n")
+        .filter((f) => f.endsWith(suffix)).map((f) => `${dir}/${f}`)
+    ),
+  );
+  step("deno check (Deno adapter, runners, examples)", [
+    deno.bin,
+    "check",
+    "--quiet",
+    "--config",
+    "deno.json",
+    ...denoFiles,
+  ], {
+    group: "typecheck",
+  });
+  step("deno lint", [deno.bin, "lint", "--quiet", "--config", "deno.json"], { group: "lint" });
+  step("deno fmt --check", [deno.bin, "fmt", "--check", "--quiet", "--config", "deno.json"], {
+    group: "lint",
+  });
+} else {
+  console.log(`\n(skipped deno check, lint and fmt: ${deno.reason})`);
+}
 let counts = { passed: 0, failed: 0, skipped: 0 };
 if (!only || only === "vitest") {
   mkdirSync(join(ROOT, ".tmp"), { recursive: true });

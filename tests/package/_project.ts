@@ -89,7 +89,7 @@ export function userShell(home: string): { env: NodeJS.ProcessEnv; runtimes: She
   return { env, runtimes: { bins, missing } };
 }
 
-/** The tarball `npm pack` writes (its prepack script builds dist/). */
+/** The tarball `npm pack` writes (its prepare script builds dist/ if a source changed). */
 export async function pack(into: string, env: NodeJS.ProcessEnv): Promise<string> {
   const argv = ["npm", "pack", "--pack-destination", into];
   const r = await run(argv, { cwd: ROOT, env, timeoutMs: 180_000 });
