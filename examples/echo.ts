@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { SocketHandler } from "../core/types.ts";
+import type { SocketHandler } from "triloop";
 
 const echo: SocketHandler = {
   data(conn, bytes) {

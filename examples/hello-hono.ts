@@ -19,8 +19,7 @@
  */
 
 import { Hono } from "hono";
-import { getConnInfo } from "../core/fetch/conn-info.ts";
-import type { ServeInfo } from "../core/types.ts";
+import { getConnInfo, type ServeInfo } from "triloop";
 
 const app = new Hono();
 

@@ -19,12 +19,10 @@
  */
 
 import { Hono } from "hono";
-import { currentRuntime } from "../adapters/detect.ts";
-import { isTriloopError } from "../core/errors.ts";
+import { isTriloopError, runtime } from "triloop";
 import type * as Tasks from "./offload-tasks.ts";
 import { burn } from "./offload-tasks.ts";
 
-const runtime = await currentRuntime();
 const pool = runtime.createPool<typeof Tasks>({
   tasks: new URL("./offload-tasks.ts", import.meta.url),
   maxQueue: 256,

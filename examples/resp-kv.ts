@@ -26,7 +26,7 @@
  * @module
  */
 
-import type { Conn, SocketHandler } from "../core/types.ts";
+import type { Conn, SocketHandler } from "triloop";
 import { CLOSE_AFTER_REPLY, type CommandContext, dispatch } from "./resp/_commands.ts";
 import { COMMAND, ERROR, type ParserLimits, RespParser } from "./resp/_parser.ts";
 import { Reply } from "./resp/_reply.ts";

@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { Conn } from "../../core/types.ts";
+import type { Conn } from "triloop";
 import { addInt64, int64Bytes, negateInt64, parseInt64 } from "./_int.ts";
 import { EMPTY_ARRAY, NIL, OK, ONE, PONG, type Reply, ZERO } from "./_reply.ts";
 import { keyOf, type Keyspace } from "./_store.ts";
