@@ -8,6 +8,7 @@
 // node_modules/.bin, or by flag. Without network and an npm cache that holds
 // triloop's dependencies, every test is skipped with that reason.
 import assert from "node:assert/strict";
+import process from "node:process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -22,6 +23,18 @@ const rts: ShellRuntimes = shell.runtimes;
 const PROJECTS = [
   { name: 'a project with "type": "module"', dir: join(HOME, "esm"), type: "module" as const, use: "use.ts" },
   { name: "a project without a package type", dir: join(HOME, "cjs"), type: undefined, use: "use.mts" },
+];
+
+/** The values every entry point exports (api/triloop.api.md has their types, and the types). */
+const PUBLIC_VALUES = [
+  "ErrorCodes",
+  "TriloopError",
+  "currentLoop",
+  "getConnInfo",
+  "isTriloopError",
+  "runtime",
+  "startWatchdog",
+  "withTransfer",
 ];
 
 /** Why every test skips (no network, no cache), once the install was tried. */
@@ -132,6 +145,7 @@ for (const project of PROJECTS) {
             text: "hello /x",
             echoed: "ping",
             doubled: 42,
+            exports: PUBLIC_VALUES,
           })),
         );
       });
@@ -141,6 +155,21 @@ for (const project of PROJECTS) {
 
 describe("from the installed package", () => {
   const cwd = PROJECTS[0].dir;
+
+  it("only the entry points resolve: triloop/core and paths into dist/ are not exported", async (ctx) => {
+    need(ctx);
+    for (const specifier of ["triloop/core", "triloop/dist/core/mod.js"]) {
+      const argv = [
+        process.execPath,
+        "--input-type=module",
+        "-e",
+        `await import(${JSON.stringify(specifier)})`,
+      ];
+      const r = await run(argv, { cwd, env, timeoutMs: 30_000 });
+      assert.notEqual(r.code, 0, report(argv, r));
+      assert.match(r.stderr, /ERR_PACKAGE_PATH_NOT_EXPORTED/, report(argv, r));
+    }
+  });
 
   it('deno check: the "deno" export condition has type declarations', async (ctx) => {
     need(ctx, "deno");

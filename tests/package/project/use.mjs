@@ -1,13 +1,15 @@
 // A user's program, copied into the temporary projects as use.mjs and use.ts:
 // through each package specifier named on the command line it serves HTTP,
 // listens and connects over TCP, and runs a pool task, then prints one JSON
-// line. Usage: <runtime> use.mjs <tasks module> <specifier>...
+// line with what it got and the names the specifier exports. Usage:
+// <runtime> use.mjs <tasks module> <specifier>...
 import process from "node:process";
 
 const [tasks, ...specifiers] = process.argv.slice(2);
 
 for (const specifier of specifiers) {
-  const { runtime } = await import(specifier);
+  const mod = await import(specifier);
+  const { runtime } = mod;
 
   const server = await runtime.serve({
     hostname: "127.0.0.1",
@@ -35,5 +37,6 @@ for (const specifier of specifiers) {
   const doubled = await pool.run("double", 21);
   await pool.close();
 
-  console.log(JSON.stringify({ specifier, runtime: runtime.name, text, echoed, doubled }));
+  const exports = Object.keys(mod).sort();
+  console.log(JSON.stringify({ specifier, runtime: runtime.name, text, echoed, doubled, exports }));
 }
