@@ -5,16 +5,15 @@
  * @module
  */
 
-import type { Adapter, ServeOptions } from "../../core/types.ts";
-import { serveWith } from "../../core/server/serve.ts";
-import { kernelEngine } from "../../core/server/kernel.ts";
+import type { Adapter } from "../../core/types.ts";
+import { defineAdapter } from "../../core/adapter.ts";
 import { nativeEngine } from "./native.ts";
 import { connect, listen } from "./listen.ts";
 import { createPool, parentPort, spawnWorker } from "./pool.ts";
 import { loopHosts } from "./loops.ts";
 
 /** The kernel on Deno, with its loop hosts. */
-export const adapter: Adapter = {
+export const adapter: Adapter = defineAdapter({
   name: "deno",
   version: Deno.version.deno,
   capabilities: {
@@ -26,12 +25,4 @@ export const adapter: Adapter = {
         "its thread keeps a core busy until the process exits (measured; see denoland/deno#35657)",
     },
   },
-  listen,
-  connect,
-  createPool,
-  spawnWorker,
-  parentPort,
-  serve: (options: ServeOptions) =>
-    serveWith(adapter, { kernel: kernelEngine, native: nativeEngine }, options),
-  loopHosts,
-};
+}, { listen, connect, createPool, spawnWorker, parentPort, loopHosts, native: nativeEngine });

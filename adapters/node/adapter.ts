@@ -6,16 +6,15 @@
  */
 
 import process from "node:process";
-import type { Adapter, ServeOptions } from "../../core/types.ts";
-import { serveWith } from "../../core/server/serve.ts";
-import { kernelEngine } from "../../core/server/kernel.ts";
+import type { Adapter } from "../../core/types.ts";
+import { defineAdapter } from "../../core/adapter.ts";
 import { nativeEngine } from "./native.ts";
 import { connect, listen } from "./listen.ts";
 import { createPool, parentPort, spawnWorker } from "./pool.ts";
 import { loopHosts } from "./loops.ts";
 
 /** The kernel on Node.js, with its loop hosts. */
-export const adapter: Adapter = {
+export const adapter: Adapter = defineAdapter({
   name: "node",
   version: process.versions.node,
   capabilities: {
@@ -24,15 +23,7 @@ export const adapter: Adapter = {
     },
     terminateBusyWorker: true,
   },
-  listen,
-  connect,
-  createPool,
-  spawnWorker,
-  parentPort,
-  serve: (options: ServeOptions) =>
-    serveWith(adapter, { kernel: kernelEngine, native: nativeEngine }, options),
-  loopHosts,
-};
+}, { listen, connect, createPool, spawnWorker, parentPort, loopHosts, native: nativeEngine });
 
 function reusePortSupported(): boolean {
   const [major, minor] = process.versions.node.split(".").map(Number);
