@@ -8,9 +8,8 @@
  */
 
 import type { Machine } from "../lib/machine.ts";
-import type { WrkCheck } from "../run/wrk-check.ts";
 import { type ScenarioId, SCENARIOS } from "../scenarios.ts";
-import type { RunRecord, SummaryRow } from "./summary.ts";
+import type { RunRecord, SummaryRow, WrkCheck } from "./summary.ts";
 import { renderSvg } from "./svg.ts";
 import { markdownReport } from "./table.ts";
 import { checkTargets, type TargetCheck } from "./targets.ts";

@@ -47,6 +47,28 @@ export interface IdleFigures {
   bytesPerConn: number;
 }
 
+/** What the check found. */
+export interface WrkCheck {
+  server: string;
+  scenario: string;
+  connections: number;
+  threads: number;
+  builtin: Spread;
+  wrk: Spread;
+  /** Server CPU µs per request under each driver. */
+  builtinCpu: Spread;
+  wrkCpu: Spread;
+  /**
+   * The driver's own CPU µs per request (the generator's process, all
+   * threads; wrk's process). Throughput on a busy machine is noisy; this is
+   * what says how much load each can make per core.
+   */
+  builtinClientCpu: Spread;
+  wrkClientCpu: Spread;
+  /** median(builtin req/s) / median(wrk req/s). */
+  ratio: number;
+}
+
 /** One row of the report. */
 export interface SummaryRow {
   scenario: ScenarioId;

@@ -12,11 +12,10 @@ import type { LoadGenerator, LoadResult } from "../load/generator.ts";
 import { errorTotal, type LoadJob } from "../load/job.ts";
 import { RssSampler, treeCpuMicros } from "../lib/proc.ts";
 import type { Progress } from "../report/progress.ts";
-import type { RunRecord } from "../report/summary.ts";
+import type { RunRecord, WrkCheck } from "../report/summary.ts";
 import type { ScenarioId } from "../scenarios.ts";
 import type { RuntimeId, ServerSpec } from "../servers/matrix.ts";
 import { type Running, startServer } from "../servers/spawn.ts";
-import type { WrkCheck } from "./wrk-check.ts";
 
 /** A bench session's shared state. */
 export interface Context {

@@ -13,40 +13,16 @@
  * @module
  */
 
-import { runWrk, wrkCannot } from "../drivers/wrk.ts";
+import { wrkCannot } from "../drivers/wrk.ts";
 import { interleave } from "../lib/interleave.ts";
-import { selfCpuMicros } from "../lib/proc.ts";
 import type { LoadResult } from "../load/generator.ts";
-import { errorTotal, type LoadJob } from "../load/job.ts";
-import { batchOf, type HttpScenario, requestBytes } from "../scenarios.ts";
+import { errorTotal } from "../load/job.ts";
+import type { HttpScenario } from "../scenarios.ts";
 import type { ServerSpec } from "../servers/matrix.ts";
 import type { Running } from "../servers/spawn.ts";
+import { type Context, failedRecord, progressText, record, sleep, start } from "./context.ts";
+import { httpJob, httpRun } from "./http-run.ts";
 import { fastestServer, wrkCheck } from "./wrk-check.ts";
-import {
-  builtinRun,
-  type Context,
-  failedRecord,
-  progressText,
-  record,
-  ServerWindow,
-  sleep,
-  start,
-} from "./context.ts";
-
-/** The generator job of one HTTP scenario against `port`. */
-export function httpJob(ctx: Context, s: HttpScenario, port: number): LoadJob {
-  return {
-    protocol: "http",
-    hostname: "127.0.0.1",
-    port,
-    connections: s.connections ?? ctx.cfg.connections,
-    batch: batchOf(requestBytes(s, "127.0.0.1", port), s.depth),
-    depth: s.depth,
-    churn: s.churn,
-    readBytesPerSec: s.readBytesPerSec,
-    timeoutMs: s.readBytesPerSec !== undefined ? 600_000 : ctx.cfg.timeoutMs,
-  };
-}
 
 /** Starts the servers that are not skipped; records why the others did not start. */
 export async function startAll(ctx: Context, servers: ServerSpec[]): Promise<Map<string, Running>> {
@@ -76,35 +52,6 @@ export function firstError(output: string): string {
   const lines = output.replace(/\x1b\[[0-9;]*m/g, "").split("\n").map((l) => l.trim()).filter(Boolean);
   const said = lines.find((l) => /error|cannot|not |unknown|unsupported/i.test(l) && !l.startsWith("at "));
   return (said ?? lines.find((l) => !l.startsWith("at ")) ?? "no output").slice(0, 200);
-}
-
-/** One measured run of `s` on a running server, with the configured driver. */
-export async function httpRun(
-  ctx: Context,
-  server: Running,
-  s: HttpScenario,
-  label: string,
-  driver = ctx.cfg.driver,
-) {
-  if (driver === "wrk") {
-    const wrk = {
-      bin: ctx.tools.wrk!,
-      url: `http://127.0.0.1:${server.port}`,
-      scenario: s,
-      connections: s.connections ?? ctx.cfg.connections,
-      threads: ctx.gen.threads,
-      timeoutMs: ctx.cfg.timeoutMs,
-    };
-    ctx.progress.update(progressText(ctx, `${label} · wrk warm-up`));
-    await runWrk({ ...wrk, durationMs: Math.max(1000, ctx.cfg.warmupMs) });
-    ctx.progress.update(progressText(ctx, `${label} · wrk`));
-    const win = new ServerWindow(server.pid);
-    const reaped0 = selfCpuMicros().reaped;
-    const result = await runWrk({ ...wrk, durationMs: ctx.cfg.durationMs });
-    // wrk has exited and been reaped: its CPU is in our children's time.
-    return { result, ...win.close(), clientCpuUs: selfCpuMicros().reaped - reaped0 };
-  }
-  return builtinRun(ctx, server, httpJob(ctx, s, server.port), label);
 }
 
 /** Runs every HTTP scenario on every server, interleaved, for the configured rounds. */

@@ -8,33 +8,12 @@
  * @module
  */
 
-import { median, type Spread, spread } from "../lib/stats.ts";
+import { median, spread } from "../lib/stats.ts";
+import type { WrkCheck } from "../report/summary.ts";
 import type { HttpScenario } from "../scenarios.ts";
 import type { Running } from "../servers/spawn.ts";
 import { type Context, fmtRate, progressText } from "./context.ts";
-import { httpRun } from "./http.ts";
-
-/** What the check found. */
-export interface WrkCheck {
-  server: string;
-  scenario: string;
-  connections: number;
-  threads: number;
-  builtin: Spread;
-  wrk: Spread;
-  /** Server CPU µs per request under each driver. */
-  builtinCpu: Spread;
-  wrkCpu: Spread;
-  /**
-   * The driver's own CPU µs per request (the generator's process, all
-   * threads; wrk's process). Throughput on a busy machine is noisy; this is
-   * what says how much load each can make per core.
-   */
-  builtinClientCpu: Spread;
-  wrkClientCpu: Spread;
-  /** median(builtin req/s) / median(wrk req/s). */
-  ratio: number;
-}
+import { httpRun } from "./http-run.ts";
 
 /** The key of the server with the highest median req/s in `scenario`. */
 export function fastestServer(ctx: Context, scenario: string, candidates: string[]): string | undefined {
