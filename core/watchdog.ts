@@ -43,7 +43,7 @@
  */
 
 import { TriloopError } from "./errors.ts";
-import { Histogram } from "./pool/histogram.ts";
+import { DURATIONS_MS, Histogram } from "./_shared/histogram.ts";
 import type { Stall, Watchdog, WatchdogOptions, WatchdogStats } from "./types.ts";
 
 /** Distinct labels counted in `byLabel`; routes, not raw paths, keep it small. */
@@ -79,7 +79,7 @@ class StallWatchdog implements Watchdog {
   #stopped = false;
   #overloaded = false;
   #smoothed = 0;
-  #delays = new Histogram();
+  #delays = new Histogram(DURATIONS_MS);
   #ticks = 0;
   #stalls = 0;
   #byLabel = new Map<string, number>();

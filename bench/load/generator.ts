@@ -28,7 +28,7 @@ import process from "node:process";
 import { Worker } from "node:worker_threads";
 import { CLOCK_TICKS, readStat } from "../lib/proc.ts";
 import { decodeMessage, encodeMessage } from "./wire.ts";
-import { Histogram, type LatencySummary } from "../lib/histogram.ts";
+import { latencyHistogram, type LatencySummary, latencySummary } from "../lib/latency.ts";
 import { type FromWorker, type LoadErrors, type LoadJob, noErrors, type ToWorker } from "./job.ts";
 
 /** The merged outcome of one measured window. */
@@ -209,7 +209,7 @@ export class LoadGenerator {
     const reported = this.#await("report", active.length);
     for (const w of active) post(w, { type: "stop" });
     await reported;
-    const hist = new Histogram();
+    const hist = latencyHistogram();
     const result: LoadResult = {
       rps: 0,
       responses: 0,
@@ -217,7 +217,7 @@ export class LoadGenerator {
       errors: noErrors(),
       bytesRead: 0,
       connects: 0,
-      latency: hist.summary(),
+      latency: latencySummary(hist),
       windowMs,
     };
     for (const msg of this.#reports) {
@@ -230,7 +230,7 @@ export class LoadGenerator {
       result.connects += r.connects;
       for (const k of Object.keys(result.errors) as (keyof LoadErrors)[]) result.errors[k] += r.errors[k];
     }
-    result.latency = hist.summary();
+    result.latency = latencySummary(hist);
     result.rps = result.responses / (windowMs / 1000);
     return result;
   }

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { HistogramData } from "../lib/histogram.ts";
+import type { HistogramData } from "../lib/latency.ts";
 
 /** One load run, as one worker sees it (its share of the connections). */
 export interface LoadJob {

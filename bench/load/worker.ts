@@ -3,7 +3,7 @@
  * triloop's own client connections (`runtime.connect` of the adapter of the
  * runtime running it: Bun's by default, see `host.ts`; Node's when the
  * threads run inside the bench process), frames the responses, and records
- * latencies in a {@link Histogram}.
+ * latencies in a histogram (`lib/latency.ts`).
  *
  * Driven by messages ({@link ToWorker}): `start` opens the connections and
  * starts the load (warm-up), `measure` zeroes the counters, `stop` reports
@@ -21,7 +21,7 @@ import { Buffer } from "node:buffer";
 import { parentPort } from "node:worker_threads";
 import { currentRuntime } from "../../adapters/detect.ts";
 import type { Conn, SocketHandler } from "../../core/types.ts";
-import { Histogram } from "../lib/histogram.ts";
+import { latencyHistogram } from "../lib/latency.ts";
 import { type FromWorker, type LoadJob, type LoadReport, noErrors, type ToWorker } from "./job.ts";
 import { ResponseFramer, type ResponseSink } from "./response-framer.ts";
 import { RespFramer } from "./resp-framer.ts";
@@ -37,7 +37,7 @@ const RETRY_MS = 20;
 class Run {
   readonly job: LoadJob;
   readonly slots: Slot[] = [];
-  readonly hist = new Histogram();
+  readonly hist = latencyHistogram();
   running = true;
   measuring = false;
   measureStart = 0;

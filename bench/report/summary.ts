@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { LatencySummary } from "../lib/histogram.ts";
+import type { LatencySummary } from "../lib/latency.ts";
 import { type Spread, spread } from "../lib/stats.ts";
 import type { LoadErrors } from "../load/job.ts";
 import type { ScenarioId } from "../scenarios.ts";

@@ -23,10 +23,10 @@ import type {
   WorkerHandle,
   WorkerHandler,
 } from "../types.ts";
-import { Histogram } from "./histogram.ts";
+import { DURATIONS_MS, Histogram } from "../_shared/histogram.ts";
 import { FAIL, type FromWorker, LOAD_FAILED, OK, READY } from "./protocol.ts";
 import { RingQueue } from "./queue.ts";
-import { fromWire } from "./wire-error.ts";
+import { fromWire } from "../_shared/wire-error.ts";
 
 /** How an adapter starts a worker: `Runtime.spawnWorker`. */
 export type SpawnWorker = <S>(url: URL, handler: WorkerHandler<S>, options?: SpawnOptions) => WorkerHandle<S>;
@@ -123,7 +123,7 @@ class WorkerPool implements Pool<TaskModule> {
   #cancelled = false;
   #closed: Promise<void> | undefined;
   #resolveClosed: (() => void) | undefined;
-  #times = new Histogram();
+  #times = new Histogram(DURATIONS_MS);
   #done = 0;
   #failed = 0;
   #timedOut = 0;

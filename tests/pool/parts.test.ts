@@ -2,11 +2,10 @@
 // worker boundary, and the worker-side task host (on an in-process port, with
 // the conformance suite's real tasks module).
 import { describe, expect, it } from "vitest";
-import { Histogram } from "../../core/pool/histogram.ts";
 import { hostTasks } from "../../core/pool/host.ts";
 import { FAIL, LOAD_FAILED, OK, READY } from "../../core/pool/protocol.ts";
 import { RingQueue } from "../../core/pool/queue.ts";
-import { fromWire, toWire, type WireError } from "../../core/pool/wire-error.ts";
+import { fromWire, toWire, type WireError } from "../../core/_shared/wire-error.ts";
 import type { ParentPort } from "../../core/types.ts";
 
 describe("RingQueue", () => {
@@ -32,32 +31,6 @@ describe("RingQueue", () => {
     expect(q.remove("zz")).toBe(false);
     expect(q.length).toBe(3);
     expect(q.drain()).toEqual(["a", "c", "d"]);
-  });
-});
-
-describe("Histogram", () => {
-  it("gives percentiles within a bucket (~6%) and exact mean and max", () => {
-    const h = new Histogram();
-    for (let i = 1; i <= 1000; i++) h.record(i / 10); // 0.1 … 100 ms
-    expect(h.count).toBe(1000);
-    expect(h.mean).toBeCloseTo(50.05, 5);
-    expect(h.max).toBe(100);
-    for (const [q, exact] of [[0.5, 50], [0.99, 99], [0.1, 10]] as const) {
-      const v = h.quantile(q);
-      expect(v).toBeGreaterThanOrEqual(exact);
-      expect(v).toBeLessThanOrEqual(exact * 1.07);
-    }
-    expect(h.quantile(1)).toBe(100);
-    h.record(-5);
-    expect(h.quantile(0)).toBeLessThan(0.02);
-    h.reset();
-    expect([h.count, h.quantile(0.99), h.max]).toEqual([0, 0, 0]);
-  });
-
-  it("takes huge values", () => {
-    const h = new Histogram();
-    h.record(1e15);
-    expect(h.quantile(0.5)).toBe(1e15);
   });
 });
 
