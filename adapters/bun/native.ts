@@ -15,7 +15,7 @@
 /// <reference path="./_bun.d.ts" />
 
 import { listenFailed } from "../../core/listen-error.ts";
-import { serverUrl } from "../../core/server/url.ts";
+import { serverUrl } from "../../core/_shared/server-url.ts";
 import { nativeResponse } from "../../core/fetch/light-response.ts";
 import type { Runtime, ServeInfo, Server, ShutdownReport } from "../../core/types.ts";
 import type { ResolvedServeOptions } from "../../core/server/serve.ts";

@@ -15,7 +15,7 @@
 
 import { TriloopError } from "../../core/errors.ts";
 import { listenFailed } from "../../core/listen-error.ts";
-import { serverUrl } from "../../core/server/url.ts";
+import { serverUrl } from "../../core/_shared/server-url.ts";
 import { requestFor } from "../../core/fetch/lazy-request.ts";
 import { installGlobals } from "../../core/fetch/globals.ts";
 import { requestUrl } from "../../core/server/request-url.ts";

@@ -35,7 +35,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { parentPort as threadPort } from "node:worker_threads";
 import { TriloopError } from "../../core/errors.ts";
 import { listenFailed } from "../../core/listen-error.ts";
-import { toWire } from "../../core/pool/wire-error.ts";
+import { toWire } from "../../core/_shared/wire-error.ts";
 import type { LoopChannel, LoopHosts, LoopPlan, WorkerHandle, WorkerHandler } from "../../core/types.ts";
 import { parentPort, spawnWorker } from "./pool.ts";
 

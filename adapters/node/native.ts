@@ -18,7 +18,7 @@ import * as http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { TriloopError } from "../../core/errors.ts";
 import { listenFailed } from "../../core/listen-error.ts";
-import { serverUrl } from "../../core/server/url.ts";
+import { serverUrl } from "../../core/_shared/server-url.ts";
 import { requestFor } from "../../core/fetch/lazy-request.ts";
 import { requestUrl } from "../../core/server/request-url.ts";
 import { installGlobals } from "../../core/fetch/globals.ts";

@@ -7,7 +7,7 @@
  */
 
 import type { Adapter, LoopChannel, Server } from "../types.ts";
-import { toWire } from "../pool/wire-error.ts";
+import { toWire } from "../_shared/wire-error.ts";
 import { claimPort } from "./claim.ts";
 import { enterLoop } from "./context.ts";
 import { entryAddress, type EntryExport, type ServedEntry, servedHttp, serveEntry } from "./entry.ts";

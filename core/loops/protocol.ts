@@ -21,7 +21,7 @@
  */
 
 import type { ListenerStats, ServerStats, ShutdownReport } from "../types.ts";
-import type { WireError } from "../pool/wire-error.ts";
+import type { WireError } from "../_shared/wire-error.ts";
 
 /** What one loop host loads, and how it listens. */
 export interface LoopConfig {

@@ -8,7 +8,7 @@
  */
 
 import { TriloopError } from "../errors.ts";
-import { serverUrl } from "../server/url.ts";
+import { serverUrl } from "../_shared/server-url.ts";
 import type { Adapter, LoopsOptions, ServeOptions, Server, ServerStats } from "../types.ts";
 import { claimPort } from "./claim.ts";
 import { loopContext } from "./context.ts";

@@ -21,7 +21,7 @@ import type {
   WorkerHandle,
   WorkerHandler,
 } from "../types.ts";
-import { fromWire } from "../pool/wire-error.ts";
+import { fromWire } from "../_shared/wire-error.ts";
 import { addCounters, type Counters, mergeReports, retire } from "./aggregate.ts";
 import { CrashWindow, type RespawnPolicy } from "./policy.ts";
 import { type FromLoop, isFromLoop, type LoopConfig, type LoopCounters } from "./protocol.ts";

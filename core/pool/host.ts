@@ -9,7 +9,7 @@
 import type { ParentPort } from "../types.ts";
 import { FAIL, type FromWorker, LOAD_FAILED, OK, READY, type ToWorker } from "./protocol.ts";
 import { isTransferred } from "./transfer.ts";
-import { toWire } from "./wire-error.ts";
+import { toWire } from "../_shared/wire-error.ts";
 
 /** Serves the pool on the other end of `port` until the worker ends. */
 export function hostTasks(port: ParentPort): void {

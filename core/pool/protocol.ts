@@ -14,7 +14,7 @@
  * @module
  */
 
-import type { WireError } from "./wire-error.ts";
+import type { WireError } from "../_shared/wire-error.ts";
 
 /** A task ran to completion: the third element is its result. */
 export const OK = 0;

@@ -20,7 +20,7 @@
 
 import type { ParentPort, SpawnOptions, WorkerExit, WorkerHandle, WorkerHandler } from "../types.ts";
 import { CONTROL, type ControlMessage, isControl } from "./protocol.ts";
-import { fromWire, toWire } from "./wire-error.ts";
+import { fromWire, toWire } from "../_shared/wire-error.ts";
 
 /** How a runtime's Web Worker differs from what {@link WorkerHandle} needs. */
 export interface WebWorkerQuirks {

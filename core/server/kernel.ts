@@ -9,7 +9,7 @@ import type { Conn, Runtime, Server, ShutdownReport, SocketHandler } from "../ty
 import { installGlobals } from "../fetch/globals.ts";
 import { HttpConn } from "./http-conn.ts";
 import { HttpServerCore } from "./server-core.ts";
-import { serverUrl } from "./url.ts";
+import { serverUrl } from "../_shared/server-url.ts";
 import type { ResolvedServeOptions } from "./serve.ts";
 
 /** The socket handler of one server: one object per listener, state on the connection. */

@@ -13,7 +13,7 @@
 
 import { FAIL, LOAD_FAILED, OK, READY } from "../../core/pool/protocol.ts";
 import type { PoolRuntime } from "../../core/pool/pool.ts";
-import { toWire } from "../../core/pool/wire-error.ts";
+import { toWire } from "../../core/_shared/wire-error.ts";
 import type { SpawnOptions, WorkerExit, WorkerHandle, WorkerHandler } from "../../core/types.ts";
 
 /** A fake runtime and what happened on it. */
