@@ -7,7 +7,7 @@
 
 import type { Adapter } from "../../core/types.ts";
 import { defineAdapter } from "../../core/adapter.ts";
-import { nativeEngine } from "./native.ts";
+import { AUTO, nativeEngine } from "./native.ts";
 import { connect, listen } from "./listen.ts";
 import { createPool, parentPort, spawnWorker } from "./pool.ts";
 import { loopHosts } from "./loops.ts";
@@ -17,4 +17,4 @@ export const adapter: Adapter = defineAdapter({
   name: "bun",
   version: Bun.version,
   capabilities: { reusePort: true, terminateBusyWorker: true },
-}, { listen, connect, createPool, spawnWorker, parentPort, loopHosts, native: nativeEngine });
+}, { listen, connect, createPool, spawnWorker, parentPort, loopHosts, native: nativeEngine, auto: AUTO });

@@ -32,21 +32,14 @@ export interface ResolvedServeOptions {
 export type Engine = (runtime: Runtime, options: ResolvedServeOptions) => Promise<Server>;
 
 /**
- * What `engine: "auto"` picks on each runtime, and why (measured with
- * `npm run bench`; see the README's table).
+ * The engines of one runtime, and what `engine: "auto"` picks there with the
+ * reason (each adapter's own choice, made by measuring with `npm run bench`).
  */
-export const AUTO_ENGINE: Record<Runtime["name"], { engine: "kernel" | "native"; why: string }> = {
-  node: { engine: "kernel", why: "the kernel engine beats node:http on requests/s and CPU per request" },
-  bun: {
-    engine: "kernel",
-    why:
-      "the kernel engine costs less CPU per request than the native one (and than Bun's serve() pipelined)",
-  },
-  deno: {
-    engine: "kernel",
-    why: "the kernel engine costs far less CPU per request than the native one on Deno",
-  },
-};
+export interface Engines {
+  kernel: Engine;
+  native: Engine;
+  auto: { engine: "kernel" | "native"; why: string };
+}
 
 /** Fills in the defaults of `options`. */
 export function resolveServeOptions(options: ServeOptions, loopId = 0): ResolvedServeOptions {
@@ -70,7 +63,7 @@ export function resolveServeOptions(options: ServeOptions, loopId = 0): Resolved
 /** Starts `options.fetch` on `runtime` with the chosen engine. */
 export async function serveWith(
   runtime: Adapter,
-  engines: { kernel: Engine; native: Engine },
+  engines: Engines,
   options: ServeOptions,
   loopId = currentLoop().id,
 ): Promise<Server> {
@@ -82,7 +75,7 @@ export async function serveWith(
   if (wanted !== "auto" && wanted !== "kernel" && wanted !== "native") {
     throw new TriloopError("TRI_ERR_INVALID_ARG", `Unknown engine '${wanted}'; use kernel, native or auto`);
   }
-  const engine = wanted === "auto" ? AUTO_ENGINE[runtime.name].engine : wanted;
+  const engine = wanted === "auto" ? engines.auto.engine : wanted;
   const server = await engines[engine](runtime, resolved);
   if (resolved.signal !== undefined) {
     if (resolved.signal.aborted) await server.close();
