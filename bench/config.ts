@@ -11,7 +11,7 @@
 
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import type { PeerSet, RuntimeId } from "./servers/matrix.ts";
+import { labFile, type PeerSet, type RuntimeId } from "./servers/matrix.ts";
 import { parseScenarios, type Scenario } from "./scenarios.ts";
 
 /** Everything a bench session needs to know. */
@@ -193,12 +193,11 @@ export function parseConfig(
   if (!existsSync(entry)) {
     if (positional[0] !== undefined) throw new TypeError(`Entry ${positional[0]} does not exist`);
     // The installed package ships the bench without the repository's apps.
-    if (!existsSync(join(root, "bench", "app.ts"))) {
+    if (!existsSync(labFile(root, "app.ts"))) {
       throw new TypeError("Name the entry to measure: triloop bench <entry>");
     }
-    entryNote =
-      `examples/hello-hono.ts is not built yet; the Hono peers serve bench/app.ts (the same routes)`;
-    entry = join(root, "bench", "app.ts");
+    entryNote = `examples/hello-hono.ts is not built yet; the Hono peers serve lab/app.ts (the same routes)`;
+    entry = labFile(root, "app.ts");
   }
 
   const runtimes = (get("runtimes") ? list(get("runtimes")!) : installed) as RuntimeId[];
@@ -213,9 +212,9 @@ export function parseConfig(
     (get("resp-driver") ?? (tools.redisBenchmark ? "redis-benchmark" : "builtin")) as BenchConfig[
       "respDriver"
     ];
-  // The peers are repository files (the package does not ship them, nor the frameworks they need).
+  // The peers are lab files (the package does not ship them, nor the frameworks they need).
   const peers = parsePeers(
-    get("peers") ?? (existsSync(join(root, "bench", "peers")) ? "all" : "none"),
+    get("peers") ?? (existsSync(labFile(root, "peers")) ? "all" : "none"),
     runtimes,
   );
   const generator =

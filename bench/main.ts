@@ -26,7 +26,7 @@ import type { Context } from "./run/context.ts";
 import { httpRunCount, runHttp } from "./run/http.ts";
 import { runIdle, runResp } from "./run/tcp.ts";
 import type { HttpScenario } from "./scenarios.ts";
-import { httpMatrix, type RuntimeId, tcpMatrix } from "./servers/matrix.ts";
+import { httpMatrix, labFile, type RuntimeId, tcpMatrix } from "./servers/matrix.ts";
 
 /** `node 20.20`, `bun 1.4`: the label under a runtime's group of bars. */
 function shortVersion(rt: RuntimeInfo): string {
@@ -130,7 +130,7 @@ async function main(): Promise<void> {
   const wantResp = cfg.scenarios.some((s) => s.id === "resp");
   const wantIdle = cfg.scenarios.some((s) => s.id === "idle");
   // Scenarios that need the bench's own app run on a second set of servers.
-  const benchApp = join(ROOT, "bench", "app.ts");
+  const benchApp = labFile(ROOT, "app.ts");
   const httpGroups = [
     { entry: cfg.entry, scenarios: httpScenarios.filter((s) => !s.benchApp || cfg.entry === benchApp) },
     { entry: benchApp, scenarios: httpScenarios.filter((s) => s.benchApp && cfg.entry !== benchApp) },

@@ -29,7 +29,7 @@ export interface HttpScenario {
   /** The figure that headlines the scenario. */
   headline: "rps" | "peakRss";
   /**
-   * Serve the bench's own app (`bench/app.ts`) instead of the entry under
+   * Serve the bench's own app (`lab/app.ts`) instead of the entry under
    * test, on every server alike: the scenario needs a route the entry may not
    * have in that size (the examples' `/stream` is a few hundred bytes).
    */

@@ -16,7 +16,7 @@
  * stalls of `stallMs`, and on Deno it costs half of `performance.now()`
  * (~50 vs ~95 ns a call; Node ~45 and Bun ~37 ns either way), so the
  * watchdog adds ~230 instructions to a pipelined request there instead of
- * ~700 (bench/instructions.sh, with the watchdog on). A wall clock may
+ * ~700 (lab/instructions.sh, with the watchdog on). A wall clock may
  * step: a stall is never reported longer than the monotonic tick was late.
  *
  * A label stays current across its handler's awaits until the next `enter`

@@ -69,7 +69,7 @@ export function markdownPage(r: BenchResult): string {
   out.push(`- entry: \`${c.entry}\`; HTTP driver: ${c.driver}; RESP driver: ${c.respDriver}`, "");
   const slow = SCENARIOS.slow.kind === "http" ? SCENARIOS.slow.connections : 0;
   const notes = {
-    slow: `GET /stream to ${slow} clients reading 1 MiB/s each; every server serves bench/app.ts here ` +
+    slow: `GET /stream to ${slow} clients reading 1 MiB/s each; every server serves lab/app.ts here ` +
       `(a 16 MiB /stream); the figure to watch is peak RSS`,
     churn: "a new connection per request (latency includes connect)",
     idle: `${c.idleConnections} idle connections held by a separate process`,

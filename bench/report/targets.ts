@@ -27,7 +27,7 @@ export interface TargetCheck {
   ceiling?: string;
   /**
    * For a req/s target against a framework on the runtime's server: the same
-   * ratio with no framework on either side (`bench/plain.ts` on the kernel
+   * ratio with no framework on either side (`lab/plain.ts` on the kernel
    * and on the runtime's own server), when both ran: what the server does
    * apart from the framework's work per request.
    */

@@ -13,6 +13,16 @@ import { existsSync } from "node:fs";
 import { join, relative } from "node:path";
 import { RUN_ENTRY, type RuntimeInfo } from "../../cli/runtimes.mjs";
 
+/**
+ * A file of the repository's lab: the peers, the ceilings, the raw TCP
+ * servers and the bench's own apps live in `lab/`, which the package does not
+ * ship. The bench runs them by path as servers of their own and imports
+ * nothing from there; installed from npm, it finds none and measures triloop.
+ */
+export function labFile(root: string, ...path: string[]): string {
+  return join(root, "lab", ...path);
+}
+
 /** `node`, `node24`, `bun` or `deno`. */
 export type RuntimeId = RuntimeInfo["id"];
 
@@ -43,7 +53,7 @@ export interface ServerSpec {
   skip?: string;
 }
 
-/** The kernel serving `bench/plain.ts`, the bench's routes with no framework. */
+/** The kernel serving `lab/plain.ts`, the bench's routes with no framework. */
 export const KERNEL_NO_FRAMEWORK = "triloop kernel, no framework";
 
 /** Options of {@link httpMatrix}. */
@@ -63,8 +73,8 @@ export interface HttpMatrixOptions {
 /** The HTTP servers: triloop's rows and the peers, runtime by runtime. */
 export function httpMatrix(o: HttpMatrixOptions): ServerSpec[] {
   const out: ServerSpec[] = [];
-  const peer = (file: string) => join(o.root, "bench", "peers", file);
-  const plainApp = join(o.root, "bench", "plain.ts");
+  const peer = (file: string) => labFile(o.root, "peers", file);
+  const plainApp = labFile(o.root, "plain.ts");
   for (const rt of o.runtimes) {
     const kind = rt === "node24" ? "node" : rt;
     const triloop = (name: string, entry: string, engine: string, loops: number) =>
@@ -100,7 +110,7 @@ export function httpMatrix(o: HttpMatrixOptions): ServerSpec[] {
         baseline,
         skip: missing(o.root, peer(file)),
       });
-    // With all peers, the same routes with no framework (bench/plain.ts), on
+    // With all peers, the same routes with no framework (lab/plain.ts), on
     // the kernel and on the runtime's own server: what each server costs
     // apart from the framework's work per request.
     const plain = ["--app", plainApp];
@@ -145,11 +155,11 @@ export function tcpMatrix(root: string, runtimes: RuntimeId[], what: ("resp" | "
         name: `raw ${protocol} (${rawApi(kind)})`,
         family: "raw",
         protocol,
-        script: join(root, "bench", "raw", `${protocol}.${kind}.ts`),
+        script: labFile(root, "raw", `${protocol}.${kind}.ts`),
         args: [],
         loops: 1,
         baseline: true,
-        skip: missing(root, join(root, "bench", "raw", `${protocol}.${kind}.ts`)),
+        skip: missing(root, labFile(root, "raw", `${protocol}.${kind}.ts`)),
       });
     }
   }

@@ -157,7 +157,7 @@ describe("targets against the TCP ceiling", () => {
 });
 
 describe("the no-framework rows", () => {
-  it("with all peers, the kernel and the runtime's server also serve bench/plain.ts; with min, neither", () => {
+  it("with all peers, the kernel and the runtime's server also serve lab/plain.ts; with min, neither", () => {
     const names = (peers: "all" | "min") =>
       httpMatrix({
         root: "/r",
@@ -170,8 +170,8 @@ describe("the no-framework rows", () => {
         .map((s) => [s.name, s.family, s.args.join(" ")]);
     expect(names("all")).toEqual([
       ["triloop kernel", "triloop", "/r/app.ts --engine kernel"],
-      [KERNEL_NO_FRAMEWORK, "triloop", "/r/bench/plain.ts --engine kernel"],
-      ["Deno.serve, no framework", "bare", "--app /r/bench/plain.ts"],
+      [KERNEL_NO_FRAMEWORK, "triloop", "/r/lab/plain.ts --engine kernel"],
+      ["Deno.serve, no framework", "bare", "--app /r/lab/plain.ts"],
       ["Hono on Deno.serve", "framework", "--app /r/app.ts"],
       ["TCP minimal", "ceiling", ""],
     ]);

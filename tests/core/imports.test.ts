@@ -2,15 +2,47 @@
 // TypeScript's parser: static imports and re-exports (type-only ones too),
 // and `import("…")` with a literal specifier. No file may reach itself
 // through its imports: a cycle makes evaluation order matter and means two
-// modules are one concept split in two.
+// modules are one concept split in two. And the line between the product
+// (what the package ships: core, adapters, cli, bench) and what only this
+// repository uses (lab, tests, examples) holds: the product never imports
+// across it, and the lab imports the product through its entry points.
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
 
 const ROOT = join(import.meta.dirname, "..", "..");
-const DIRS = ["core", "adapters", "cli", "bench", "examples", "tests"];
+const DIRS = ["core", "adapters", "cli", "bench", "lab", "examples", "tests"];
 const SKIP_DIRS = new Set(["node_modules", "dist", "corpus", "results"]);
+
+/** Imports that may not happen: importer, imported, and why. */
+const FORBIDDEN: Array<[RegExp, RegExp, string]> = [
+  [/^(core|adapters|cli|bench)\//, /^(lab|tests|examples)\//, "the package ships without them"],
+  [/^core\//, /^(adapters|cli|bench)\//, "core knows no runtime and no tool"],
+  [/^adapters\//, /^(cli|bench)\//, "an adapter maps core onto a runtime, nothing more"],
+  [/^cli\//, /^bench\//, "the CLI starts the bench as a process of its own"],
+  [/^core\/_shared\//, /^(?!core\/_shared\/)/, "shared leaves import nothing of the layers that share them"],
+  [/^tests\//, /^cli\/(?!runtimes\.mjs$|args\.mjs$|run-entry\.ts$)/, "tests use the CLI as users do"],
+];
+
+/**
+ * What the lab may import of the product: the public entry points, the CLI's
+ * runtime finder, the bench's parts (the profiler reuses its wrk driver and
+ * server spawner). Below them, only these files, each for a reason.
+ */
+const LAB_ENTRY =
+  /^(adapters\/(node|bun|deno)\/mod\.ts|core\/(mod|types)\.ts|core\/http1\/mod\.ts|cli\/runtimes\.mjs|bench\/.*|tests\/(fixtures|e2e)\/.*)$/;
+const LAB_BELOW: Record<string, { files: string[]; why: string }> = {
+  "lab/micro/kernel.bench.ts": {
+    files: ["core/connection.ts", "core/server/kernel.ts", "core/server/serve.ts"],
+    why: "it runs the kernel engine in-process over a transport that takes every byte: below any entry point",
+  },
+  "lab/micro/pool.bench.ts": {
+    files: ["adapters/detect.ts"],
+    why:
+      "it runs under whichever runtime starts it, and detect.ts is how triloop picks that runtime's adapter",
+  },
+};
 
 /** Every source file under `dir`, relative to the root (declarations left out: they import nothing we run). */
 function sources(dir: string): string[] {
@@ -94,6 +126,30 @@ describe("the import graph", () => {
 
   it("has no cycle", () => {
     expect(cycles(graph)).toEqual([]);
+  });
+
+  it("the product imports nothing of the lab, the tests or the examples; layers import downwards", () => {
+    const broken: string[] = [];
+    for (const [from, tos] of graph) {
+      for (const to of tos) {
+        for (const [a, b, why] of FORBIDDEN) {
+          if (a.test(from) && b.test(to)) broken.push(`${from} → ${to}: ${why}`);
+        }
+      }
+    }
+    expect(broken).toEqual([]);
+  });
+
+  it("the lab imports the product through its entry points (or says why not)", () => {
+    const broken: string[] = [];
+    for (const [from, tos] of graph) {
+      if (!from.startsWith("lab/")) continue;
+      for (const to of tos) {
+        if (to.startsWith("lab/") || LAB_ENTRY.test(to) || LAB_BELOW[from]?.files.includes(to)) continue;
+        broken.push(`${from} → ${to}`);
+      }
+    }
+    expect(broken).toEqual([]);
   });
 
   it("the check finds a cycle, type-only and dynamic imports included", () => {

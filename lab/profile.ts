@@ -1,10 +1,10 @@
 /**
  * Where one request's CPU time goes in a server under load, by function and
  * by V8 builtin: `perf record` on the pinned server while wrk drives it,
- * each sample named through V8's perf map (see `lib/perf-map.ts`), and the
+ * each sample named through V8's perf map (see `perf-map.ts`), and the
  * server's measured CPU per request split by the samples' shares.
  *
- *   node --import tsx bench/profile.ts [entry] [--runtime node|node24|deno|bun]
+ *   node --import tsx lab/profile.ts [entry] [--runtime node|node24|deno|bun]
  *     [--engine kernel|native] [--scenario hello|pipelined] [--seconds 4] [--top 30]
  *
  * Needs Linux `perf` (with permission to record another process) and wrk.
@@ -20,16 +20,16 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import process from "node:process";
 import { ROOT, runtimeById } from "../cli/runtimes.mjs";
-import { parseArgv } from "./config.ts";
-import { runWrk } from "./drivers/wrk.ts";
-import { endDescendantsOnExit } from "./lib/children.ts";
-import { attribute, type Group, parsePerfMap, parsePerfScript } from "./lib/perf-map.ts";
-import { treeCpuMicros } from "./lib/proc.ts";
-import { pinSelf, versionOf, which } from "./lib/tools.ts";
-import { type HttpScenario, SCENARIOS } from "./scenarios.ts";
-import { startServer } from "./servers/spawn.ts";
+import { parseArgv } from "../bench/config.ts";
+import { runWrk } from "../bench/drivers/wrk.ts";
+import { endDescendantsOnExit } from "../bench/lib/children.ts";
+import { attribute, type Group, parsePerfMap, parsePerfScript } from "./perf-map.ts";
+import { treeCpuMicros } from "../bench/lib/proc.ts";
+import { pinSelf, versionOf, which } from "../bench/lib/tools.ts";
+import { type HttpScenario, SCENARIOS } from "../bench/scenarios.ts";
+import { startServer } from "../bench/servers/spawn.ts";
 
-const USAGE = `node --import tsx bench/profile.ts [entry] [options]
+const USAGE = `node --import tsx lab/profile.ts [entry] [options]
   entry               a fetch entry (default examples/hello-hono.ts)
   --runtime R         node | node24 | deno | bun (default deno)
   --engine E          kernel | native (default kernel)
@@ -58,7 +58,7 @@ if (flags.has("help")) {
 const missing = ["perf", "wrk", "taskset"].filter((bin) => which(bin) === undefined);
 if (missing.length > 0) {
   console.error(
-    `bench/profile.ts needs ${missing.join(", ")} (apt-get install -y linux-perf wrk util-linux)`,
+    `lab/profile.ts needs ${missing.join(", ")} (apt-get install -y linux-perf wrk util-linux)`,
   );
   process.exit(2);
 }

@@ -5,9 +5,9 @@
 # Node agree to within about ±5%: 6,090-6,444 pipelined on 2026-11-27, and
 # fixing V8's hash and random seeds did not steady them, 6,440 and 6,580).
 #
-#   bench/instructions.sh [get|pipelined] [app] [node|deno]     (needs valgrind)
+#   lab/instructions.sh [get|pipelined] [app] [node|deno]     (needs valgrind)
 #
-# Runs bench/kernel.bench.ts in its fixed-count mode with V8 single-threaded,
+# Runs lab/micro/kernel.bench.ts in its fixed-count mode with V8 single-threaded,
 # so that JIT compilation happens on the counted thread in a repeatable
 # order, at 100,000 and 200,000 requests; the difference over 100,000 is the
 # steady state, start-up and warm-up excluded (by 20,000 requests some hot
@@ -35,13 +35,13 @@ out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 if [ "$rt" = deno ]; then
   run=("$root/node_modules/.bin/deno" run -A --unstable-net --no-lock --no-code-cache --config "$root/deno.json"
-    --v8-flags=--single-threaded "$root/bench/kernel.bench.ts")
+    --v8-flags=--single-threaded "$root/lab/micro/kernel.bench.ts")
   version="deno $("$root/node_modules/.bin/deno" --version | head -1 | awk '{print $2}')"
 else
   node="$root/node_modules/.bin/node"
   [ -x "$node" ] || node="$(command -v node)"
   run=("$node" --single-threaded --import "$root/node_modules/tsx/dist/esm/index.mjs"
-    "$root/bench/kernel.bench.ts")
+    "$root/lab/micro/kernel.bench.ts")
   version="node $("$node" --version)"
 fi
 # The main thread's count (thread 1 of --separate-threads): the JS runs there.

@@ -5,15 +5,15 @@
  * the inline/pool ratio of the p99s. Target: pool p99 under 10 ms, 20x better
  * than inline.
  *
- * Run: node --import tsx bench/offload.bench.ts [--runtimes node,bun,deno] [--seconds 4] [--ms 50]
+ * Run: node --import tsx lab/micro/offload.bench.ts [--runtimes node,bun,deno] [--seconds 4] [--ms 50]
  *
  * @module
  */
 
 import http from "node:http";
 import process from "node:process";
-import { findRuntimes } from "../cli/runtimes.mjs";
-import { startServer } from "../tests/e2e/_server.ts";
+import { findRuntimes } from "../../cli/runtimes.mjs";
+import { startServer } from "../../tests/e2e/_server.ts";
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: string) => {

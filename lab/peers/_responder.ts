@@ -11,7 +11,7 @@
  * honours backpressure, `Connection: close` is obeyed, a cached `Date`
  * header is sent (RFC 9110 §6.6.1), as every real server does.
  *
- * Routes, the same as the bench's Hono app (`bench/app.ts`): `GET /` text,
+ * Routes, the same as the bench's Hono app (`lab/app.ts`): `GET /` text,
  * `GET /json`, `POST /echo` (body echoed, streamed through), `GET /stream`
  * ({@link STREAM_CHUNKS} chunks of {@link STREAM_CHUNK_BYTES}, chunked).
  *

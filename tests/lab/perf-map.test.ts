@@ -1,6 +1,6 @@
-// bench/lib/perf-map.ts: naming perf samples through V8's perf map.
+// lab/perf-map.ts: naming perf samples through V8's perf map.
 import { describe, expect, it } from "vitest";
-import { attribute, groupOf, lookup, parsePerfMap, parsePerfScript } from "../../bench/lib/perf-map.ts";
+import { attribute, groupOf, lookup, parsePerfMap, parsePerfScript } from "../../lab/perf-map.ts";
 
 const ROOT = "/work/repo";
 

@@ -1,6 +1,6 @@
 /**
  * The bench's own Hono app: the routes of `examples/hello-hono.ts`, used
- * when that example is absent and by `--entry bench/app.ts`. The fixed peers
+ * when that example is absent and by `--entry lab/app.ts`. The fixed peers
  * (`peers/node-http.ts`, the `peers/tcp.*.ts` ceilings) answer the same
  * routes with the same bytes of body.
  *

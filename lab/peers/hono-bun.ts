@@ -1,6 +1,6 @@
 /**
  * Peer: the app on `Bun.serve` (https://bun.sh/docs/api/http), Bun's own HTTP
- * server: the entry under test, or `bench/plain.ts` (no framework).
+ * server: the entry under test, or `lab/plain.ts` (no framework).
  *
  * @module
  */

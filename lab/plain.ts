@@ -1,5 +1,5 @@
 /**
- * The bench's app with no framework: the routes of `bench/app.ts` as one
+ * The bench's app with no framework: the routes of `lab/app.ts` as one
  * plain fetch handler. The bench serves it on the kernel and on each
  * runtime's own server (Bun.serve, Deno.serve; `node-http.ts` is Node's), so
  * a run shows what the server costs apart from the framework's own work per

@@ -1,7 +1,7 @@
 /**
  * Loads the app a Hono peer serves: the module named by `--app` (the bench
  * passes the entry under test, so peers and triloop serve the same app), or
- * the bench's own `bench/app.ts`.
+ * the bench's own `lab/app.ts`.
  *
  * @module
  */
@@ -14,7 +14,7 @@ export interface FetchApp {
   fetch(req: Request, ...rest: unknown[]): Response | Promise<Response>;
 }
 
-/** The default export of `path` (or of `bench/app.ts`), checked to have `fetch`. */
+/** The default export of `path` (or of `lab/app.ts`), checked to have `fetch`. */
 export async function loadApp(path: string | undefined): Promise<FetchApp> {
   const url = path === undefined
     ? new URL("../app.ts", import.meta.url).href

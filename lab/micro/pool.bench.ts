@@ -3,8 +3,8 @@
  * calling the same function directly; and, for the stall watchdog's design,
  * what one label store costs on the hot path against one clock read.
  *
- *   node --import tsx bench/pool.bench.ts            # every runtime, one table
- *   <runtime argv> bench/pool.bench.ts --one         # this runtime only (JSON line)
+ *   node --import tsx lab/micro/pool.bench.ts            # every runtime, one table
+ *   <runtime argv> lab/micro/pool.bench.ts --one         # this runtime only (JSON line)
  *   options: --rounds 5 --tasks 2000
  *
  * Per runtime, in one process: a pool of one worker running
@@ -22,9 +22,9 @@
 
 import { spawnSync } from "node:child_process";
 import process from "node:process";
-import { currentRuntime } from "../adapters/detect.ts";
-import type * as Tasks from "../tests/fixtures/pool/tasks.ts";
-import { add } from "../tests/fixtures/pool/tasks.ts";
+import { currentRuntime } from "../../adapters/detect.ts";
+import type * as Tasks from "../../tests/fixtures/pool/tasks.ts";
+import { add } from "../../tests/fixtures/pool/tasks.ts";
 
 const PREFIX = "POOL-BENCH ";
 const args = process.argv.slice(2);
@@ -99,7 +99,7 @@ function rawNsPer(n: number, body: (i: number) => number): number {
 async function one(): Promise<Result> {
   const rt = await currentRuntime();
   const pool = rt.createPool<typeof Tasks>({
-    tasks: new URL("../tests/fixtures/pool/tasks.ts", import.meta.url),
+    tasks: new URL("../../tests/fixtures/pool/tasks.ts", import.meta.url),
     size: 1,
     maxQueue: 4096,
   });
@@ -184,7 +184,7 @@ function table(results: (Result & { id: string })[]): string {
 }
 
 async function all(): Promise<void> {
-  const { findRuntimes, ROOT } = await import("../cli/runtimes.mjs");
+  const { findRuntimes, ROOT } = await import("../../cli/runtimes.mjs");
   const results: (Result & { id: string })[] = [];
   for (const rt of findRuntimes() as unknown as FoundRuntime[]) {
     if (!rt.available) {
@@ -192,7 +192,7 @@ async function all(): Promise<void> {
       continue;
     }
     console.error(`measuring ${rt.id} …`);
-    const [bin, ...argv] = rt.argv(`${ROOT}/bench/pool.bench.ts`, ["--one", ...args]);
+    const [bin, ...argv] = rt.argv(`${ROOT}/lab/micro/pool.bench.ts`, ["--one", ...args]);
     const out = spawnSync(bin, argv, { cwd: ROOT, encoding: "utf8", timeout: 300_000 });
     const line = out.stdout.split("\n").find((l) => l.startsWith(PREFIX));
     if (line === undefined) {

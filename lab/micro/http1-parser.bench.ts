@@ -3,7 +3,7 @@
  * second (ns/request, MB/s) for a small GET, a browser-like GET, a pipelined
  * batch of 16 and small bodies; and response heads written per second.
  *
- *   node --import tsx bench/http1-parser.bench.ts [--rounds 7] [--ms 300]
+ *   node --import tsx lab/micro/http1-parser.bench.ts [--rounds 7] [--ms 300]
  *
  * Each case runs in rounds of a fixed CPU duration after a warm-up; the
  * median round's CPU time per request is printed (CPU, not wall time: it
@@ -13,9 +13,7 @@
  * @module
  */
 
-import { HeadWriter } from "../core/http1/head-writer.ts";
-import { type Http1Handler, Http1Parser } from "../core/http1/parser.ts";
-import { ParseCode } from "../core/http1/codes.ts";
+import { HeadWriter, type Http1Handler, Http1Parser, ParseCode } from "../../core/http1/mod.ts";
 
 const args = process.argv.slice(2);
 const opt = (name: string, fallback: number) => {

@@ -6,8 +6,8 @@
  * request, steady enough on a noisy machine to compare two versions; the
  * network benchmark (`triloop bench`) shows what a client sees.
  *
- *   node --import tsx bench/kernel.bench.ts [--rounds 7] [--ms 300] [--app examples/hello-hono.ts]
- *   bun bench/kernel.bench.ts · deno run -A bench/kernel.bench.ts
+ *   node --import tsx lab/micro/kernel.bench.ts [--rounds 7] [--ms 300] [--app examples/hello-hono.ts]
+ *   bun lab/micro/kernel.bench.ts · deno run -A lab/micro/kernel.bench.ts
  *
  * Cases: one GET per read (a keep-alive client), 16 GETs per read
  * (pipelined), a small POST echoed. Each prints the CPU ns per request of
@@ -20,9 +20,9 @@
 import process from "node:process";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { ConnContext, Connection } from "../core/connection.ts";
-import { kernelEngine } from "../core/server/kernel.ts";
-import { resolveServeOptions } from "../core/server/serve.ts";
+import { ConnContext, Connection } from "../../core/connection.ts";
+import { kernelEngine } from "../../core/server/kernel.ts";
+import { resolveServeOptions } from "../../core/server/serve.ts";
 import type {
   FetchHandler,
   Listener,
@@ -30,7 +30,7 @@ import type {
   Runtime,
   SocketHandler,
   Transport,
-} from "../core/types.ts";
+} from "../../core/types.ts";
 
 const args = process.argv.slice(2);
 const opt = (name: string, fallback: string) => {

@@ -2,8 +2,8 @@
 // the RESP core of the raw servers and the minimal HTTP responder of the
 // ceiling peers, fed at every split.
 import { describe, expect, it } from "vitest";
-import { RespSession } from "../../bench/raw/_resp.ts";
-import { Responder, STREAM_CHUNK_BYTES, STREAM_CHUNKS } from "../../bench/peers/_responder.ts";
+import { RespSession } from "../../lab/raw/_resp.ts";
+import { Responder, STREAM_CHUNK_BYTES, STREAM_CHUNKS } from "../../lab/peers/_responder.ts";
 import { ResponseFramer } from "../../bench/load/response-framer.ts";
 
 const enc = new TextEncoder();
@@ -106,9 +106,9 @@ describe("minimal HTTP responder (ceiling peers)", () => {
 });
 
 describe("the no-framework app", () => {
-  it("answers bench/app.ts's routes with the same status and body", async () => {
-    const { default: hono } = await import("../../bench/app.ts");
-    const { default: plain } = await import("../../bench/plain.ts");
+  it("answers lab/app.ts's routes with the same status and body", async () => {
+    const { default: hono } = await import("../../lab/app.ts");
+    const { default: plain } = await import("../../lab/plain.ts");
     const body = (r: Response) => r.arrayBuffer().then((b) => new Uint8Array(b));
     const cases: [string, RequestInit?][] = [
       ["http://h/"],

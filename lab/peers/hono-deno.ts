@@ -1,6 +1,6 @@
 /**
  * Peer: the app on `Deno.serve` (https://docs.deno.com/api/deno/~/Deno.serve),
- * Deno's own HTTP server: the entry under test, or `bench/plain.ts` (no
+ * Deno's own HTTP server: the entry under test, or `lab/plain.ts` (no
  * framework).
  *
  * @module
