@@ -9,35 +9,16 @@
  * @module
  */
 
-import { createPoolOn } from "../../core/pool/pool.ts";
-import { spawnWebWorker, webParentPort } from "../../core/pool/web-worker.ts";
-import type {
-  ParentPort,
-  Pool,
-  PoolOptions,
-  SpawnOptions,
-  TaskModule,
-  WorkerHandle,
-  WorkerHandler,
-} from "../../core/types.ts";
+import { type WebWorkers, webWorkers } from "../../core/pool/web-worker.ts";
 
-const ENTRY = new URL("./pool-worker.ts", import.meta.url);
+const workers: WebWorkers = webWorkers(
+  new URL("./pool-worker.ts", import.meta.url),
+  { closeEvent: true },
+);
 
-/** Starts an offload pool of Bun workers (PL1–PL12). */
-export function createPool<T extends object = TaskModule>(options: PoolOptions): Pool<T> {
-  return createPoolOn<T>({ spawnWorker, entry: ENTRY, cores: navigator.hardwareConcurrency }, options);
-}
-
-/** Starts a worker running the module at `url` (T1–T4). */
-export function spawnWorker<S = undefined>(
-  url: URL,
-  handler: WorkerHandler<S>,
-  options?: SpawnOptions,
-): WorkerHandle<S> {
-  return spawnWebWorker(url, handler, options, { closeEvent: true });
-}
-
+/** Starts an offload pool of Bun workers. */
+export const createPool: WebWorkers["createPool"] = workers.createPool;
+/** Starts a Bun worker running the module at `url`. */
+export const spawnWorker: WebWorkers["spawnWorker"] = workers.spawnWorker;
 /** Inside a worker: the channel to its parent. */
-export function parentPort(): ParentPort {
-  return webParentPort();
-}
+export const parentPort: WebWorkers["parentPort"] = workers.parentPort;

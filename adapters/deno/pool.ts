@@ -11,35 +11,17 @@
  * @module
  */
 
-import { createPoolOn } from "../../core/pool/pool.ts";
-import { spawnWebWorker, webParentPort } from "../../core/pool/web-worker.ts";
-import type {
-  ParentPort,
-  Pool,
-  PoolOptions,
-  SpawnOptions,
-  TaskModule,
-  WorkerHandle,
-  WorkerHandler,
-} from "../../core/types.ts";
+import { type WebWorkers, webWorkers } from "../../core/pool/web-worker.ts";
 
-const ENTRY = new URL("./pool-worker.ts", import.meta.url);
+const workers: WebWorkers = webWorkers(
+  new URL("./pool-worker.ts", import.meta.url),
+  { closeEvent: false },
+  () => Deno.exitCode,
+);
 
-/** Starts an offload pool of Deno workers (PL1–PL12). */
-export function createPool<T extends object = TaskModule>(options: PoolOptions): Pool<T> {
-  return createPoolOn<T>({ spawnWorker, entry: ENTRY, cores: navigator.hardwareConcurrency }, options);
-}
-
-/** Starts a worker running the module at `url` (T1–T4). */
-export function spawnWorker<S = undefined>(
-  url: URL,
-  handler: WorkerHandler<S>,
-  options?: SpawnOptions,
-): WorkerHandle<S> {
-  return spawnWebWorker(url, handler, options, { closeEvent: false });
-}
-
+/** Starts an offload pool of Deno workers. */
+export const createPool: WebWorkers["createPool"] = workers.createPool;
+/** Starts a Deno worker running the module at `url`. */
+export const spawnWorker: WebWorkers["spawnWorker"] = workers.spawnWorker;
 /** Inside a worker: the channel to its parent. */
-export function parentPort(): ParentPort {
-  return webParentPort(() => Deno.exitCode);
-}
+export const parentPort: WebWorkers["parentPort"] = workers.parentPort;

@@ -18,14 +18,41 @@
  * @module
  */
 
-import type { ParentPort, SpawnOptions, WorkerExit, WorkerHandle, WorkerHandler } from "../types.ts";
+import type { ParentPort, Runtime, SpawnOptions, WorkerExit, WorkerHandle, WorkerHandler } from "../types.ts";
 import { CONTROL, type ControlMessage, isControl } from "./protocol.ts";
+import { createPoolOn } from "./pool.ts";
 import { fromWire, toWire } from "../_shared/wire-error.ts";
 
 /** How a runtime's Web Worker differs from what {@link WorkerHandle} needs. */
 export interface WebWorkerQuirks {
   /** The runtime fires `close` with `code` when a worker ends (Bun). Otherwise exit is announced or synthesized. */
   closeEvent: boolean;
+}
+
+/** The worker functions of a runtime whose workers are Web Workers: what its adapter exports. */
+export type WebWorkers = Pick<Runtime, "createPool" | "spawnWorker" | "parentPort">;
+
+/**
+ * The worker functions of a Web Worker runtime. `poolEntry` is the adapter's
+ * pool worker module; `exitCode`, for a runtime that fires nothing when a
+ * worker exits (see {@link webParentPort}), reads the code a worker exits with.
+ */
+export function webWorkers(
+  poolEntry: URL,
+  quirks: WebWorkerQuirks,
+  exitCode?: () => number | undefined,
+): WebWorkers {
+  const workers: WebWorkers = {
+    createPool: (options) =>
+      createPoolOn({
+        spawnWorker: workers.spawnWorker,
+        entry: poolEntry,
+        cores: navigator.hardwareConcurrency,
+      }, options),
+    spawnWorker: (url, handler, options) => spawnWebWorker(url, handler, options, quirks),
+    parentPort: () => webParentPort(exitCode),
+  };
+  return workers;
 }
 
 /** Starts a Web Worker running the module at `url` (T1–T4). */
