@@ -10,37 +10,10 @@
 
 import { LightResponse, NativeResponse } from "../core/fetch/light-response.ts";
 import { type ErrorCode, TriloopError } from "../core/errors.ts";
+import { reasonOf } from "../core/http1/status-lines.ts";
 import type { ServeInfo, ServerStats } from "../core/types.ts";
 import type { Limits } from "../core/server/limits.ts";
 import type { ResolvedServeOptions } from "../core/server/serve.ts";
-
-const REASONS: Record<number, string> = {
-  400: "Bad Request",
-  408: "Request Timeout",
-  413: "Content Too Large",
-  414: "URI Too Long",
-  431: "Request Header Fields Too Large",
-  500: "Internal Server Error",
-  501: "Not Implemented",
-  503: "Service Unavailable",
-  505: "HTTP Version Not Supported",
-};
-
-/** The stable code counted in `stats().errors` for each refusal status. */
-export const STATUS_CODES: Record<number, ErrorCode> = {
-  400: "TRI_ERR_HTTP_PARSE",
-  408: "TRI_ERR_HTTP_TIMEOUT",
-  413: "TRI_ERR_HTTP_BODY_TOO_LARGE",
-  414: "TRI_ERR_HTTP_URI_TOO_LONG",
-  431: "TRI_ERR_HTTP_HEADER_OVERFLOW",
-  501: "TRI_ERR_HTTP_NOT_IMPLEMENTED",
-  505: "TRI_ERR_HTTP_VERSION",
-};
-
-/** The reason phrase of a status the engines answer themselves. */
-export function reasonOf(status: number): string {
-  return REASONS[status] ?? "Error";
-}
 
 /**
  * What a native engine's `stats()` cannot count, and why: these report 0.

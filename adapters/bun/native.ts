@@ -19,15 +19,8 @@ import { serverUrl } from "../../core/_shared/server-url.ts";
 import { nativeResponse } from "../../core/fetch/light-response.ts";
 import type { Runtime, ServeInfo, Server, ShutdownReport } from "../../core/types.ts";
 import type { Engines, ResolvedServeOptions } from "../../core/server/serve.ts";
-import {
-  checkHead,
-  NativeCounters,
-  plainResponse,
-  runHandler,
-  STATUS_CODES,
-  targetOf,
-  within,
-} from "../_native.ts";
+import { STATUS_ERROR_CODES } from "../../core/http1/codes.ts";
+import { checkHead, NativeCounters, plainResponse, runHandler, targetOf, within } from "../_native.ts";
 
 /** Bun's idle timeout is whole seconds, at most 255; 0 turns it off. */
 function idleSeconds(ms: number): number {
@@ -78,7 +71,7 @@ export function nativeEngine(_runtime: Runtime, options: ResolvedServeOptions): 
       // Bun joins a repeated Host into "a, b"; RFC 9112 §3.2 makes it a 400.
       if (request.headers.get("host")?.includes(",")) status = 400;
       if (status !== 0) {
-        counters.error(STATUS_CODES[status]);
+        counters.error(STATUS_ERROR_CODES[status]);
         counters.responded(status);
         return plainResponse(status, true);
       }

@@ -22,6 +22,7 @@ import { requestUrl } from "../../core/server/request-url.ts";
 import { NativeResponse, nativeResponse } from "../../core/fetch/light-response.ts";
 import type { Runtime, Server, ShutdownReport } from "../../core/types.ts";
 import type { Engines, ResolvedServeOptions } from "../../core/server/serve.ts";
+import { STATUS_ERROR_CODES } from "../../core/http1/codes.ts";
 import {
   AddrServeInfo,
   checkHead,
@@ -29,7 +30,6 @@ import {
   NativeCounters,
   plainResponse,
   runHandler,
-  STATUS_CODES,
   targetOf,
   within,
 } from "../_native.ts";
@@ -78,7 +78,7 @@ export function nativeEngine(_runtime: Runtime, options: ResolvedServeOptions): 
   let closing: Promise<ShutdownReport> | undefined;
 
   function refuse(status: number): Response {
-    counters.error(STATUS_CODES[status]);
+    counters.error(STATUS_ERROR_CODES[status]);
     counters.responded(status);
     return plainResponse(status, true);
   }

@@ -15,7 +15,7 @@ import { Buffer } from "node:buffer";
 import type * as http from "node:http";
 import { LightResponse, realResponse } from "../../core/fetch/light-response.ts";
 import { bodyless, type Resolved, resolveResponse } from "../../core/server/respond.ts";
-import { reasonOf } from "../_native.ts";
+import { reasonOf } from "../../core/http1/status-lines.ts";
 
 /** Bytes gathered before a body is sent as a stream rather than with Content-Length. */
 const MAX_PEEK = 64 * 1024;

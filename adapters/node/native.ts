@@ -25,15 +25,9 @@ import { installGlobals } from "../../core/fetch/globals.ts";
 import type { Runtime, Server, ShutdownReport } from "../../core/types.ts";
 import type { Limits } from "../../core/server/limits.ts";
 import type { Engines, ResolvedServeOptions } from "../../core/server/serve.ts";
-import {
-  AddrServeInfo,
-  checkHead,
-  NativeCounters,
-  reasonOf,
-  runHandler,
-  STATUS_CODES,
-  within,
-} from "../_native.ts";
+import { STATUS_ERROR_CODES } from "../../core/http1/codes.ts";
+import { reasonOf } from "../../core/http1/status-lines.ts";
+import { AddrServeInfo, checkHead, NativeCounters, runHandler, within } from "../_native.ts";
 import { writeResponse } from "./_write-response.ts";
 
 /** Per-socket state, kept on the socket so no map is needed. */
@@ -119,7 +113,7 @@ export async function nativeEngine(_runtime: Runtime, options: ResolvedServeOpti
       socket.destroy();
       return;
     }
-    counters.error(STATUS_CODES[status]);
+    counters.error(STATUS_ERROR_CODES[status]);
     const answer = () => {
       if (socket.writable) {
         counters.responded(status);
@@ -220,7 +214,7 @@ export async function nativeEngine(_runtime: Runtime, options: ResolvedServeOpti
   }
 
   function refuse(res: http.ServerResponse, status: number): void {
-    counters.error(STATUS_CODES[status] ?? "TRI_ERR_HTTP_PARSE");
+    counters.error(STATUS_ERROR_CODES[status] ?? "TRI_ERR_HTTP_PARSE");
     const socket = res.socket as TrackedSocket | null;
     if (socket !== null) socket[LAST] = true;
     if (res.headersSent) {

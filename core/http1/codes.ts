@@ -113,8 +113,13 @@ const STATUS: Record<number, number> = {
   [ParseCode.BODY_TOO_LARGE]: 413,
 };
 
-const TRI_CODE: Record<number, ErrorCode> = {
+/**
+ * The stable {@link TriloopError} code of each status a request is refused
+ * with, by either engine: what `stats().errors` counts it as.
+ */
+export const STATUS_ERROR_CODES: Readonly<Record<number, ErrorCode>> = {
   400: "TRI_ERR_HTTP_PARSE",
+  408: "TRI_ERR_HTTP_TIMEOUT",
   413: "TRI_ERR_HTTP_BODY_TOO_LARGE",
   414: "TRI_ERR_HTTP_URI_TOO_LONG",
   431: "TRI_ERR_HTTP_HEADER_OVERFLOW",
@@ -157,7 +162,10 @@ export class HttpParseError extends TriloopError {
 
   constructor(parseCode: ParseCode, reason: string, pos: number) {
     const status = statusOf(parseCode);
-    super(TRI_CODE[status] ?? "TRI_ERR_HTTP_PARSE", `${reason} (${codeName(parseCode)} at byte ${pos})`);
+    super(
+      STATUS_ERROR_CODES[status] ?? "TRI_ERR_HTTP_PARSE",
+      `${reason} (${codeName(parseCode)} at byte ${pos})`,
+    );
     this.name = "HttpParseError";
     this.parseCode = parseCode;
     this.status = status;

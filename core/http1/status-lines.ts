@@ -72,6 +72,11 @@ export const REASONS: Readonly<Record<number, string>> = {
   511: "Network Authentication Required",
 };
 
+/** The reason phrase of `status`, or `"Error"` for a code without a registered one. */
+export function reasonOf(status: number): string {
+  return REASONS[status] ?? "Error";
+}
+
 /** Status lines by code, for every code in {@link REASONS}. */
 const LINES: (string | undefined)[] = [];
 for (const [code, reason] of Object.entries(REASONS)) LINES[Number(code)] = `HTTP/1.1 ${code} ${reason}\r\n`;

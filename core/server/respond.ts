@@ -15,7 +15,7 @@
 import { TriloopError } from "../errors.ts";
 import { LightResponse, realResponse } from "../fetch/light-response.ts";
 import { HeadWriter, isFieldValue, isToken, utf8Length } from "../http1/head-writer.ts";
-import { REASONS } from "../http1/status-lines.ts";
+import { reasonOf } from "../http1/status-lines.ts";
 import type { OutBuffer } from "./out-buffer.ts";
 
 const encoder = new TextEncoder();
@@ -355,5 +355,5 @@ function headOf(r: Resolved, length: number, keepAlive: boolean, http10: boolean
 /** Appends a small error response (for parse failures, timeouts, 500s) that closes the connection. */
 export function writeErrorResponse(out: OutBuffer, status: number): void {
   const w = writer.start(status).header("content-type", TEXT_PLAIN).date().close();
-  out.bytes(w.endWith(`${status} ${REASONS[status] ?? "Error"}`).view());
+  out.bytes(w.endWith(`${status} ${reasonOf(status)}`).view());
 }
