@@ -1,41 +1,18 @@
 /**
- * The slices of Bun's and Deno's APIs the bench's raw servers and peers call,
- * typed here so one `tsc` (with Node types) and `deno check` both accept the
+ * The slices of Bun's and Deno's APIs the lab's raw servers and peers call,
+ * typed so one `tsc` (with Node types) and `deno check` both accept the
  * files, and fetched from `globalThis` so neither checker needs the other
- * runtime's types. APIs: https://bun.sh/docs/api/tcp, https://bun.sh/docs/api/http,
+ * runtime's types. Bun's slice is the Bun adapter's own (`_bun.d.ts`, one
+ * description of Bun's API in the repository); Deno's is here. APIs:
  * https://docs.deno.com/api/deno/~/Deno.listen, https://docs.deno.com/api/deno/~/Deno.serve.
  *
  * @module
  */
 
-/** A Bun TCP socket. */
-export interface BunSocket<T> {
-  data: T;
-  write(bytes: Uint8Array): number;
-  end(): void;
-  pause?(): void;
-  resume?(): void;
-}
+/// <reference path="../adapters/bun/_bun.d.ts" />
 
-/** The part of `Bun` the bench uses. */
-export interface BunApi {
-  listen<T>(options: {
-    hostname: string;
-    port: number;
-    socket: {
-      open?(s: BunSocket<T>): void;
-      data(s: BunSocket<T>, bytes: Uint8Array): void;
-      drain?(s: BunSocket<T>): void;
-      close?(s: BunSocket<T>): void;
-      error?(s: BunSocket<T>, err: Error): void;
-    };
-  }): { port: number };
-  serve(options: {
-    hostname: string;
-    port: number;
-    fetch(req: Request, server: unknown): Response | Promise<Response>;
-  }): { port: number };
-}
+/** A Bun TCP socket. */
+export type BunSocket<T> = BunShim.Socket<T>;
 
 /** A Deno TCP connection. */
 export interface DenoConn {
@@ -57,8 +34,8 @@ export interface DenoApi {
 }
 
 /** `Bun`, or a TypeError when not on Bun. */
-export function bunApi(): BunApi {
-  const api = (globalThis as unknown as { Bun?: BunApi }).Bun;
+export function bunApi(): typeof Bun {
+  const api = (globalThis as unknown as { Bun?: typeof Bun }).Bun;
   if (api === undefined) throw new TypeError("This server runs on Bun only");
   return api;
 }
