@@ -17,10 +17,18 @@
 import { listenFailed } from "../../core/listen-error.ts";
 import { serverUrl } from "../../core/_shared/server-url.ts";
 import { nativeResponse } from "../../core/fetch/light-response.ts";
-import type { Runtime, ServeInfo, Server, ShutdownReport } from "../../core/types.ts";
+import type { Runtime, ServeInfo, Server } from "../../core/types.ts";
 import type { Engines, ResolvedServeOptions } from "../../core/server/serve.ts";
-import { STATUS_ERROR_CODES } from "../../core/http1/codes.ts";
-import { checkHead, NativeCounters, plainResponse, runHandler, targetOf, within } from "../_native.ts";
+import {
+  checkHead,
+  closeAfter,
+  gracefulClose,
+  NativeCounters,
+  refusal,
+  runHandler,
+  serverFailed,
+  targetOf,
+} from "../_native.ts";
 
 /** Bun's idle timeout is whole seconds, at most 255; 0 turns it off. */
 function idleSeconds(ms: number): number {
@@ -61,7 +69,6 @@ export const AUTO: Engines["auto"] = {
 export function nativeEngine(_runtime: Runtime, options: ResolvedServeOptions): Promise<Server> {
   const { limits } = options;
   const counters = new NativeCounters();
-  let closing: Promise<ShutdownReport> | undefined;
 
   async function handle(request: Request, server: BunShim.HttpServer): Promise<Response> {
     counters.requests++;
@@ -70,11 +77,7 @@ export function nativeEngine(_runtime: Runtime, options: ResolvedServeOptions): 
       let status = checkHead(request.method, targetOf(request.url), request.headers, limits, true);
       // Bun joins a repeated Host into "a, b"; RFC 9112 §3.2 makes it a 400.
       if (request.headers.get("host")?.includes(",")) status = 400;
-      if (status !== 0) {
-        counters.error(STATUS_ERROR_CODES[status]);
-        counters.responded(status);
-        return plainResponse(status, true);
-      }
+      if (status !== 0) return refusal(counters, status);
       if (request.url.charCodeAt(0) === 47) {
         // Bun gives an HTTP/1.0 request without Host a relative url ("/path");
         // Request.url is absolute everywhere else, and routers rely on it.
@@ -89,13 +92,7 @@ export function nativeEngine(_runtime: Runtime, options: ResolvedServeOptions): 
         ),
       );
       counters.responded(response.status);
-      if (closing !== undefined) {
-        try {
-          response.headers.set("connection", "close");
-        } catch {
-          // Immutable headers (Response.redirect/error): Bun closes at stop anyway.
-        }
-      }
+      if (counters.closing) closeAfter(response);
       return response;
     } finally {
       counters.finished();
@@ -112,11 +109,7 @@ export function nativeEngine(_runtime: Runtime, options: ResolvedServeOptions): 
       idleTimeout: idleSeconds(limits.keepAliveTimeoutMs),
       development: false,
       fetch: handle,
-      error(err) {
-        counters.error("TRI_ERR_HANDLER_THREW");
-        console.error("triloop: Bun.serve failed", err);
-        return plainResponse(500, false);
-      },
+      error: serverFailed(counters, "Bun.serve"),
     });
   } catch (err) {
     return Promise.reject(listenFailed(options.hostname, options.port, err));
@@ -126,22 +119,16 @@ export function nativeEngine(_runtime: Runtime, options: ResolvedServeOptions): 
     url: serverUrl(options.hostname, server.port),
     port: server.port,
     engine: "native",
-    close({ graceMs = 10_000 } = {}) {
-      return (closing ??= (async () => {
-        const t0 = performance.now();
-        counters.closing = true;
-        // stop(false): no new connections; in-flight requests finish.
-        const drained = await within(server.stop(false), graceMs);
-        const forced = drained ? 0 : Math.max(1, server.pendingRequests);
-        if (!drained) await server.stop(true);
-        return {
-          outcome: drained ? "drained" : "forced",
-          completed: counters.completedWhileClosing,
-          forced,
-          ms: Math.round(performance.now() - t0),
-        };
-      })());
-    },
+    close: gracefulClose(
+      counters,
+      // stop(false): no new connections; in-flight requests finish.
+      () => server.stop(false),
+      async () => {
+        const cut = Math.max(1, server.pendingRequests);
+        await server.stop(true);
+        return cut;
+      },
+    ),
     stats() {
       // Bun.serve reports no connections or bytes (see UNCOUNTED in _native.ts).
       return counters.snapshot(0);

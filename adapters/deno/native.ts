@@ -20,18 +20,19 @@ import { requestFor } from "../../core/fetch/lazy-request.ts";
 import { installGlobals } from "../../core/fetch/globals.ts";
 import { requestUrl } from "../../core/server/request-url.ts";
 import { NativeResponse, nativeResponse } from "../../core/fetch/light-response.ts";
-import type { Runtime, Server, ShutdownReport } from "../../core/types.ts";
+import type { Runtime, Server } from "../../core/types.ts";
 import type { Engines, ResolvedServeOptions } from "../../core/server/serve.ts";
-import { STATUS_ERROR_CODES } from "../../core/http1/codes.ts";
 import {
   AddrServeInfo,
   checkHead,
+  closeAfter,
+  gracefulClose,
   guardBody,
   NativeCounters,
-  plainResponse,
+  refusal,
   runHandler,
+  serverFailed,
   targetOf,
-  within,
 } from "../_native.ts";
 
 /** A request whose handler is running; `gone` once the handler asked for its signal. */
@@ -75,13 +76,7 @@ export function nativeEngine(_runtime: Runtime, options: ResolvedServeOptions): 
   const counters = new NativeCounters();
   /** The requests whose handler is still running (their signals abort at a forced close). */
   const running = new Set<Running>();
-  let closing: Promise<ShutdownReport> | undefined;
-
-  function refuse(status: number): Response {
-    counters.error(STATUS_ERROR_CODES[status]);
-    counters.responded(status);
-    return plainResponse(status, true);
-  }
+  const refuse = (status: number) => refusal(counters, status);
 
   async function handle(request: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>): Promise<Response> {
     counters.requests++;
@@ -98,9 +93,8 @@ export function nativeEngine(_runtime: Runtime, options: ResolvedServeOptions): 
     let over = false;
     // The handler gets a light Request (the kernel engine's LazyRequest) over
     // Deno's: making a new Request per request, and touching Deno's own
-    // request.signal, cost most of this engine's time (measured: 130 µs per
-    // request against 15 for Hono on Deno.serve; Deno makes a DOMException,
-    // stack and all, for every signal it aborts).
+    // request.signal, would cost most of this engine's time (Deno makes a
+    // DOMException, stack and all, for every signal it aborts).
     //
     // Deno aborts request.signal when the connection closes, even after a
     // complete response (its "legacy" behaviour; with
@@ -162,13 +156,7 @@ export function nativeEngine(_runtime: Runtime, options: ResolvedServeOptions): 
       return refuse(413);
     }
     counters.responded(response.status);
-    if (closing !== undefined) {
-      try {
-        response.headers.set("connection", "close");
-      } catch {
-        // Immutable headers (Response.redirect/error): the shutdown closes it anyway.
-      }
-    }
+    if (counters.closing) closeAfter(response);
     return response;
   }
 
@@ -179,11 +167,7 @@ export function nativeEngine(_runtime: Runtime, options: ResolvedServeOptions): 
       port: options.port,
       reusePort: options.reusePort,
       onListen() {}, // Deno prints "Listening on" otherwise; the caller decides what to print.
-      onError(err) {
-        counters.error("TRI_ERR_HANDLER_THREW");
-        console.error("triloop: Deno.serve failed", err);
-        return plainResponse(500, false);
-      },
+      onError: serverFailed(counters, "Deno.serve"),
     }, handle);
   } catch (err) {
     return Promise.reject(listenFailed(options.hostname, options.port, err));
@@ -194,28 +178,16 @@ export function nativeEngine(_runtime: Runtime, options: ResolvedServeOptions): 
     url: serverUrl(options.hostname, port),
     port,
     engine: "native",
-    close({ graceMs = 10_000 } = {}) {
-      return (closing ??= (async () => {
-        const t0 = performance.now();
-        counters.closing = true;
-        const drained = await within(server.shutdown(), graceMs);
-        const forced = drained ? 0 : Math.max(1, running.size);
-        if (!drained) {
-          // Deno cannot cut connections once shutdown() began (denoland/deno#25792;
-          // aborting Deno.serve's signal then throws BadResource, uncaught): the
-          // handlers still running see their request.signal abort, and the
-          // connections close as they answer.
-          const reason = new TriloopError("TRI_ERR_FORCED_CLOSE", "The server closed");
-          for (const r of running) r.gone?.abort(reason);
-        }
-        return {
-          outcome: drained ? "drained" : "forced",
-          completed: counters.completedWhileClosing,
-          forced,
-          ms: Math.round(performance.now() - t0),
-        };
-      })());
-    },
+    close: gracefulClose(counters, () => server.shutdown(), () => {
+      const cut = Math.max(1, running.size);
+      // Deno cannot cut connections once shutdown() began (denoland/deno#25792;
+      // aborting Deno.serve's signal then throws BadResource, uncaught): the
+      // handlers still running see their request.signal abort, and the
+      // connections close as they answer.
+      const reason = new TriloopError("TRI_ERR_FORCED_CLOSE", "The server closed");
+      for (const r of running) r.gone?.abort(reason);
+      return cut;
+    }),
     stats() {
       // Deno.serve reports no connections or bytes (see UNCOUNTED in _native.ts).
       return counters.snapshot(0);

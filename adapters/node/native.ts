@@ -22,12 +22,12 @@ import { serverUrl } from "../../core/_shared/server-url.ts";
 import { requestFor } from "../../core/fetch/lazy-request.ts";
 import { requestUrl } from "../../core/server/request-url.ts";
 import { installGlobals } from "../../core/fetch/globals.ts";
-import type { Runtime, Server, ShutdownReport } from "../../core/types.ts";
+import type { Runtime, Server, ServerStats } from "../../core/types.ts";
 import type { Limits } from "../../core/server/limits.ts";
 import type { Engines, ResolvedServeOptions } from "../../core/server/serve.ts";
 import { STATUS_ERROR_CODES } from "../../core/http1/codes.ts";
 import { reasonOf } from "../../core/http1/status-lines.ts";
-import { AddrServeInfo, checkHead, NativeCounters, runHandler, within } from "../_native.ts";
+import { AddrServeInfo, checkHead, gracefulClose, NativeCounters, runHandler } from "../_native.ts";
 import { writeResponse } from "./_write-response.ts";
 
 /** Per-socket state, kept on the socket so no map is needed. */
@@ -63,9 +63,40 @@ export const AUTO: Engines["auto"] = {
 export async function nativeEngine(_runtime: Runtime, options: ResolvedServeOptions): Promise<Server> {
   // Handlers' `new Response(text)` then costs no stream (see _write-response.ts).
   if (options.overrideGlobalObjects) installGlobals();
-  const { limits } = options;
   const counters = new NativeCounters();
-  const sockets = new Set<Socket>();
+  const server = createServer(options.limits);
+  const sockets = new SocketTracker(server, counters);
+  server.on("clientError", clientErrorAnswer(counters));
+  const onRequest = requestHandler(server, options, counters);
+  server.on("request", onRequest);
+  // With a listener, node:http leaves `100 Continue` to us, so a body over
+  // the limit is refused (413) before the client sends it (H6).
+  server.on("checkContinue", onRequest);
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (err) => reject(listenFailed(options.hostname, options.port, err)));
+    server.listen(
+      { host: options.hostname, port: options.port, reusePort: options.reusePort, backlog: 511 },
+      resolve,
+    );
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: serverUrl(options.hostname, port),
+    port,
+    engine: "native",
+    close: gracefulClose(counters, () => {
+      // Stops accepting; since Node 19 it also closes idle keep-alive sockets.
+      server.close();
+      server.closeIdleConnections();
+      return sockets.drained();
+    }, () => sockets.cut(server)),
+    stats: () => sockets.stats(),
+  };
+}
+
+/** node:http's server with the limits it has knobs for. */
+function createServer(limits: Limits): http.Server {
   const server = http.createServer({
     ...timeouts(limits),
     maxHeaderSize: limits.maxHeaderBytes,
@@ -79,27 +110,72 @@ export async function nativeEngine(_runtime: Runtime, options: ResolvedServeOpti
   // silently; one more than the limit lets us see the overflow and answer 431.
   server.maxHeadersCount = limits.maxHeaderCount + 1;
   if (limits.maxConnections > 0) server.maxConnections = limits.maxConnections;
+  return server;
+}
 
-  let closing: Promise<ShutdownReport> | undefined;
-  let allClosed: (() => void) | undefined;
+/**
+ * Per-socket tracking: every socket is counted as it opens and closes (its
+ * bytes added then), so `stats()` adds only the open ones' bytes so far and
+ * `close()` can wait for the last one, or cut them.
+ */
+class SocketTracker {
+  readonly #open = new Set<Socket>();
+  readonly #counters: NativeCounters;
+  #allClosed: (() => void) | undefined;
 
-  server.on("connection", (socket: Socket) => {
-    counters.accepted++;
-    sockets.add(socket);
-    socket.once("close", () => {
-      counters.closed++;
-      counters.bytesRead += socket.bytesRead;
-      counters.bytesWritten += socket.bytesWritten;
-      sockets.delete(socket);
-      if (sockets.size === 0) allClosed?.();
+  constructor(server: http.Server, counters: NativeCounters) {
+    this.#counters = counters;
+    server.on("connection", (socket: Socket) => {
+      counters.accepted++;
+      this.#open.add(socket);
+      socket.once("close", () => {
+        counters.closed++;
+        counters.bytesRead += socket.bytesRead;
+        counters.bytesWritten += socket.bytesWritten;
+        this.#open.delete(socket);
+        if (this.#open.size === 0) this.#allClosed?.();
+      });
     });
-  });
-  server.on("drop", () => {
-    // maxConnections: node:net closed it before 'connection'.
-    counters.accepted++;
-    counters.closed++;
-  });
-  server.on("clientError", (err: Error & { code?: string }, socket: TrackedSocket) => {
+    server.on("drop", () => {
+      // maxConnections: node:net closed it before 'connection'.
+      counters.accepted++;
+      counters.closed++;
+    });
+  }
+
+  /** Settles once no socket is open. */
+  drained(): Promise<void> {
+    return this.#open.size === 0 ? Promise.resolve() : new Promise<void>((r) => (this.#allClosed = r));
+  }
+
+  /** Closes every socket still open, and says how many there were. */
+  cut(server: http.Server): number {
+    const open = this.#open.size;
+    if (open > 0) server.closeAllConnections();
+    for (const s of this.#open) s.destroy();
+    return open;
+  }
+
+  /** The server's counters, with the bytes of the sockets still open. */
+  stats(): ServerStats {
+    let read = this.#counters.bytesRead;
+    let written = this.#counters.bytesWritten;
+    for (const s of this.#open) {
+      read += s.bytesRead;
+      written += s.bytesWritten;
+    }
+    return this.#counters.snapshot(this.#open.size, read, written);
+  }
+}
+
+/**
+ * node:http's `clientError`: bytes on a socket that are not a request it can
+ * parse, or a timeout. Answered with the status the kernel gives and
+ * `Connection: close`; after the response in flight when the bad request was
+ * pipelined behind a good one (H5).
+ */
+function clientErrorAnswer(counters: NativeCounters) {
+  return (err: Error & { code?: string }, socket: TrackedSocket): void => {
     const active = socket[ACTIVE];
     if (err.code === "HPE_CLOSED_CONNECTION") {
       // Bytes after a request that ends the connection are not HTTP (RFC 9112
@@ -132,7 +208,16 @@ export async function nativeEngine(_runtime: Runtime, options: ResolvedServeOpti
       active.once("close", answer);
     } else if (!active.headersSent) answer(); // the request in flight is the bad one
     else socket.destroy(); // too late for a status: its response is half sent
-  });
+  };
+}
+
+/**
+ * The request handler: each parsed request is checked (readHead), refused
+ * or handed to the fetch handler as a light Request, and its Response is
+ * written back with backpressure (_write-response.ts).
+ */
+function requestHandler(server: http.Server, options: ResolvedServeOptions, counters: NativeCounters) {
+  const { limits } = options;
 
   async function onRequest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     counters.requests++;
@@ -150,7 +235,7 @@ export async function nativeEngine(_runtime: Runtime, options: ResolvedServeOpti
         // The reason the kernel gives (and fetch's own aborts): an AbortError DOMException.
         gone = new DOMException("The client went away", "AbortError");
         ac?.abort(gone);
-      } else if (closing !== undefined) server.closeIdleConnections();
+      } else if (counters.closing) server.closeIdleConnections();
     });
     res.once("finish", () => counters.responded(res.statusCode));
     // node:http parses pipelined requests ahead; one that follows a refusal is
@@ -166,10 +251,9 @@ export async function nativeEngine(_runtime: Runtime, options: ResolvedServeOpti
     if (head.status !== 0) return refuse(res, head.status);
     if (head.continue) res.writeContinue();
 
-    // A light Request (the kernel engine's LazyRequest): a real one per
-    // request cost more than the rest of the engine (undici's constructor
-    // validates and copies everything; measured 230 µs per request for the
-    // engine against 60 for Hono on @hono/node-server).
+    // A light Request (the kernel engine's LazyRequest): building a real one
+    // per request costs more than the rest of the engine (undici's
+    // constructor validates and copies everything).
     // Made now, not when asked for: its reader enforces the body limit (413)
     // even for a handler that never reads the body.
     const body = head.body ? bodyStream(req, limits.maxBodyBytes, () => refuse(res, 413)) : null;
@@ -188,29 +272,16 @@ export async function nativeEngine(_runtime: Runtime, options: ResolvedServeOpti
         return ac.signal;
       },
     }, options.overrideGlobalObjects);
-    const info = (socket[INFO] ??= new AddrServeInfo(
-      socket.remoteAddress ?? "",
-      socket.remotePort ?? 0,
-      socket.localAddress ?? "",
-      socket.localPort ?? 0,
-      options.loopId,
-    ));
-    const response = await runHandler(options, request, info, counters);
-    await writeResponse(
-      req,
-      res,
-      response,
-      last || closing !== undefined,
-      (err) => {
-        // Told once, as the kernel tells it (a stream that fails after the head is not a throw).
-        counters.error(res.headersSent ? "TRI_ERR_HTTP_STREAM" : "TRI_ERR_HANDLER_THREW");
-        try {
-          options.onError(err, request);
-        } catch {
-          // A throwing onError must not take the server down.
-        }
-      },
-    );
+    const response = await runHandler(options, request, serveInfoOf(socket, options.loopId), counters);
+    await writeResponse(req, res, response, last || counters.closing, (err) => {
+      // Told once, as the kernel tells it (a stream that fails after the head is not a throw).
+      counters.error(res.headersSent ? "TRI_ERR_HTTP_STREAM" : "TRI_ERR_HANDLER_THREW");
+      try {
+        options.onError(err, request);
+      } catch {
+        // A throwing onError must not take the server down.
+      }
+    });
   }
 
   function refuse(res: http.ServerResponse, status: number): void {
@@ -233,56 +304,18 @@ export async function nativeEngine(_runtime: Runtime, options: ResolvedServeOpti
     res.end(reason);
   }
 
-  server.on("request", (req, res) => void onRequest(req, res));
-  // With a listener, node:http leaves `100 Continue` to us, so a body over
-  // the limit is refused (413) before the client sends it (H6).
-  server.on("checkContinue", (req, res) => void onRequest(req, res));
+  return (req: http.IncomingMessage, res: http.ServerResponse) => void onRequest(req, res);
+}
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", (err) => reject(listenFailed(options.hostname, options.port, err)));
-    server.listen(
-      { host: options.hostname, port: options.port, reusePort: options.reusePort, backlog: 511 },
-      resolve,
-    );
-  });
-  const port = (server.address() as AddressInfo).port;
-
-  return {
-    url: serverUrl(options.hostname, port),
-    port,
-    engine: "native",
-    close({ graceMs = 10_000 } = {}) {
-      return (closing ??= (async () => {
-        const t0 = performance.now();
-        counters.closing = true;
-        // Stops accepting; since Node 19 it also closes idle keep-alive sockets.
-        server.close();
-        server.closeIdleConnections();
-        if (sockets.size > 0) {
-          const drained = new Promise<void>((r) => (allClosed = r));
-          await within(drained, graceMs);
-        }
-        const forced = sockets.size;
-        if (forced > 0) server.closeAllConnections();
-        for (const s of sockets) s.destroy();
-        return {
-          outcome: forced > 0 ? "forced" : "drained",
-          completed: counters.completedWhileClosing,
-          forced,
-          ms: Math.round(performance.now() - t0),
-        };
-      })());
-    },
-    stats() {
-      let read = counters.bytesRead;
-      let written = counters.bytesWritten;
-      for (const s of sockets) {
-        read += s.bytesRead;
-        written += s.bytesWritten;
-      }
-      return counters.snapshot(sockets.size, read, written);
-    },
-  };
+/** The `ServeInfo` of a socket's requests, made on its first. */
+function serveInfoOf(socket: TrackedSocket, loopId: number): AddrServeInfo {
+  return socket[INFO] ??= new AddrServeInfo(
+    socket.remoteAddress ?? "",
+    socket.remotePort ?? 0,
+    socket.localAddress ?? "",
+    socket.localPort ?? 0,
+    loopId,
+  );
 }
 
 /**
