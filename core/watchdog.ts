@@ -14,10 +14,8 @@
  *
  * The clock `enter` reads is `Date.now()`: its millisecond is plenty for
  * stalls of `stallMs`, and on Deno it costs half of `performance.now()`
- * (~50 vs ~95 ns a call; Node ~45 and Bun ~37 ns either way), so the
- * watchdog adds ~230 instructions to a pipelined request there instead of
- * ~700 (lab/instructions.sh, with the watchdog on). A wall clock may
- * step: a stall is never reported longer than the monotonic tick was late.
+ * (on Node and Bun the two cost the same). A wall clock may step: a stall
+ * is never reported longer than the monotonic tick was late.
  *
  * A label stays current across its handler's awaits until the next `enter`
  * or tick, so code that resumes after an await before either is still

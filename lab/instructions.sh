@@ -2,8 +2,8 @@
 # Machine instructions per request of the kernel's in-process path, counted by
 # callgrind: the one measure on a shared, noisy machine that separates changes
 # of several percent (wall and CPU time move by ±30% here; repeat counts on
-# Node agree to within about ±5%: 6,090-6,444 pipelined on 2026-11-27, and
-# fixing V8's hash and random seeds did not steady them, 6,440 and 6,580).
+# Node agree to within about ±5%, and fixing V8's hash and random seeds does
+# not steady them). Counts so far are in bench/README.md.
 #
 #   lab/instructions.sh [get|pipelined] [app] [node|deno]     (needs valgrind)
 #
@@ -13,18 +13,14 @@
 # steady state, start-up and warm-up excluded (by 20,000 requests some hot
 # functions still run Maglev code). On Node 24 (Node 20 when Node 24 is not
 # installed), or on Deno. Only the main thread, where the JS runs, is
-# counted: Deno's runtime threads add work that depends on wall time (whole-
-# process counts of the same code differed by a third; main-thread counts
-# repeat, 5,650 and 5,652).
+# counted: Deno's runtime threads add work that depends on wall time, so
+# whole-process counts of the same code differ by as much as a third.
 #
 # Deno runs with --no-code-cache, and each runtime runs the bench once,
 # uncounted, before the two counts: otherwise the first count after an edit
 # pays for transpiling the changed files, and Deno's V8 code cache (written
 # by one run, read by the next, keyed by the V8 flags) gives the two counted
-# runs different start-up work. The difference showed as two levels for the
-# same code, about 3,800 and 5,650 instructions per pipelined request
-# (2026-11-27: 3,806, 3,808, 5,653); with this, three counts gave 5,658,
-# 5,661 and 5,661.
+# runs different start-up work, so the same code counts at two levels.
 set -euo pipefail
 case="${1:-pipelined}"
 app="${2:-examples/hello-hono.ts}"

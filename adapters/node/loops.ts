@@ -5,14 +5,10 @@
  * - Node ≥ 22.12 / 23.1 has `reusePort` in `net.Server.listen`: every loop
  *   binds the port itself and the kernel spreads the accepts. A `cluster`
  *   worker that listens with `reusePort` binds its own socket too, so threads
- *   and processes balance the same way. Threads are the default: measured
- *   with wrk on hello, 2 loops, 6 interleaved rounds pinned to one core, they
- *   cost the same CPU per request (60.8 vs 59.4 µs; unpinned runs on this
- *   busy 2-core machine disagreed in direction, both within its ±30% noise),
- *   while two thread loops take 158 MiB RSS against 247 MiB for two process
- *   loops; both respawn in 1–2 s here (TypeScript loading dominates).
- *   Processes (`host: "process"`, `--loop-host process`) isolate what
- *   threads cannot: a native crash.
+ *   and processes balance the same way. Threads are the default: they cost
+ *   the same CPU per request as processes and less memory, and respawn as
+ *   fast (figures in bench/README.md). Processes (`host: "process"`,
+ *   `--loop-host process`) isolate what threads cannot: a native crash.
  * - Node 20 has no `reusePort`, and worker threads cannot share a listening
  *   socket, so loops are `cluster` processes: the primary accepts and hands
  *   connections round-robin (cluster's default `SCHED_RR` on Linux). Port 0
@@ -44,7 +40,7 @@ const ENTRY = new URL("./loop-worker.ts", import.meta.url);
 const THREADS: LoopPlan = {
   host: "thread",
   balance: "reuse-port",
-  why: "worker threads with reusePort: the same CPU per request as processes (measured, see below), " +
+  why: "worker threads with reusePort: the same CPU per request as processes (see bench/README.md), " +
     "~45 MiB a loop less, and the same shape as Bun and Deno",
 };
 const PROCESSES_REUSE: LoopPlan = {

@@ -5,10 +5,8 @@
  *
  * Why a process: the generator must not be the bottleneck (it must keep up
  * with wrk), and triloop's client connections cost the least CPU per
- * request on Bun — measured on this 2-core machine against a Bun TCP
- * responder, 64 connections, one thread on one CPU: Bun 70–88k req/s at
- * 11–14 µs of client CPU per request, Deno 62–72k at 14–16 µs, Node 24
- * 53–54k at 18–19 µs, wrk 75–80k. The bench itself stays on Node.
+ * request on Bun, about what wrk costs (figures in bench/README.md). The
+ * bench itself stays on Node.
  *
  *   bun bench/load/host.ts <threads>
  *

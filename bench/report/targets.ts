@@ -1,7 +1,7 @@
 /**
- * The targets the issues set, checked against one run's medians: triloop's
- * HTTP kernel engine against the peers a user would pick instead (issue 3),
- * and the TCP adapter's overhead against the raw runtime APIs (issue 2).
+ * The project's performance targets, checked against one run's medians:
+ * triloop's HTTP kernel engine against the peers a user would pick instead,
+ * and the TCP adapter's overhead against the raw runtime APIs.
  *
  * @module
  */

@@ -2,11 +2,11 @@
  * The `date` field line (RFC 9110 §6.6.1), formatted at most once a second.
  *
  * Formatting a date costs more than the rest of a small response head, and
- * even reading the clock (`Date.now`, a call into the engine) cost about as
- * much as encoding the whole head (measured: 76 ns against 116 ns on Node
- * 20). So a response reads one boolean: when the line is formatted, a timer
- * is set for the next second boundary to mark it stale. While responses are
- * written that is one timer a second; when idle, none.
+ * even reading the clock (`Date.now`, a call into the engine) costs nearly as
+ * much as encoding the whole head. So a response reads one boolean: when the
+ * line is formatted, a timer is set for the next second boundary to mark it
+ * stale. While responses are written that is one timer a second; when idle,
+ * none.
  *
  * @module
  */

@@ -45,8 +45,8 @@ export class OutBuffer {
     if (len === 0) return true;
     this.len = 0;
     // A view made with the constructor, not subarray(): V8's subarray looks up
-    // the species constructor and costs about twice as much (measured 80 vs
-    // 40 ns), once per batch of responses. `buf` always starts its buffer.
+    // the species constructor, which costs about as much again, once per batch
+    // of responses. `buf` always starts its buffer.
     return conn.writeTransient(new Uint8Array(this.buf.buffer, 0, len));
   }
 

@@ -262,11 +262,10 @@ let lastMissBody: string | undefined;
 /**
  * The `date` line every entry was encoded with: when the line changes, every
  * entry is stale, and the cache starts again. The line is one string object
- * for its whole second, so the check is an identity compare. (Entries that
- * each kept their own date stayed in the cache when their second ended, and
- * every response compared its date with theirs — equal lengths, different
- * only in the last digits: under pipelined load on Deno, this function's own
- * time fell from about 110 to 50–60 ns a response without them.)
+ * for its whole second, so the check is an identity compare. Entries that
+ * each kept their own date would stay in the cache when their second ended,
+ * and every response would compare its date with theirs: strings of equal
+ * length that differ only in the last digits, the slowest kind to compare.
  */
 let cacheDate = "";
 

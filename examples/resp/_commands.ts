@@ -307,8 +307,8 @@ const TABLE = new Map(COMMANDS.map((c) => [c.name, c]));
 /**
  * Command lookup on the name's bytes, with no string made: a 64-slot table
  * hashed on length and first and last letters, each slot checked byte by
- * byte. Making a lower-case string and a `Map` lookup cost ~200 ns per PING
- * on Bun (JSC), as much as all the rest of the command.
+ * byte. Making a lower-case string and a `Map` lookup would cost as much as
+ * all the rest of a PING on Bun (JSC).
  */
 const SLOTS: Array<Array<[Uint8Array, Command]>> = Array.from({ length: 64 }, () => []);
 for (const c of COMMANDS) {

@@ -6,13 +6,10 @@
  *
  * The common case, replies that fit the scratch buffer, leaves as a view of
  * it through `conn.writeTransient` (C9): the connection copies only what it
- * must keep, in its runtime's cheapest way, and on Bun copies nothing. That
- * took Bun's resp-kv from 1.11–1.2× the CPU per op of a raw Bun.listen RESP
- * server to 0.96× (`triloop bench --preset tcp --scenarios resp --rounds 5`).
+ * must keep, in its runtime's cheapest way, and on Bun copies nothing.
  * Segments that must outlive the call (`take`, with big values by
- * reference) are copied out with `slice`, which measured better than views
- * of a bump-allocated slab (callgrind, Node 20: 5,960 vs 7,260 instructions
- * per unpipelined GET).
+ * reference) are copied out with `slice`, which costs less than views of a
+ * bump-allocated slab (figures in bench/README.md).
  *
  * Invariants:
  * - **RR1 ordered**: {@link Reply.take} returns the bytes of every reply since

@@ -1,5 +1,5 @@
 /**
- * The offload scenario (issue 5): while clients saturate the heavy route, how
+ * The offload scenario: while clients saturate the heavy route, how
  * long does the cheap route take — with the heavy work in the pool, and with
  * it inline on the loop? One run per runtime, p50/p99 of the cheap route and
  * the inline/pool ratio of the p99s. Target: pool p99 under 10 ms, 20x better
