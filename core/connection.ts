@@ -12,7 +12,15 @@ import { TriloopError } from "./errors.ts";
 import type { ErrorCode } from "./errors.ts";
 import * as sweeper from "./idle-sweeper.ts";
 import type { Idle } from "./idle-sweeper.ts";
-import type { Conn, ConnOptions, ListenerStats, ShutdownReport, SocketHandler, Transport } from "./types.ts";
+import type {
+  Conn,
+  ConnOptions,
+  Listener,
+  ListenerStats,
+  ShutdownReport,
+  SocketHandler,
+  Transport,
+} from "./types.ts";
 
 // Module-level copies of imported values used on every request: V8 reads an
 // imported binding through its module cell, with a TDZ check, at every use; a
@@ -86,6 +94,26 @@ export class ConnContext<S = unknown> {
     for (const conn of this.conns) {
       conn.close(new TriloopError("TRI_ERR_FORCED_CLOSE"));
     }
+  }
+
+  /**
+   * The {@link Listener} of a bound socket, the same on every runtime:
+   * `stopAccepting` closes the socket (it resolves once no accept can
+   * follow); `close({ force })` also closes every open connection (L2), and
+   * the graceful stop and the counters are this context's.
+   */
+  listener(hostname: string, port: number, stopAccepting: () => Promise<void>): Listener {
+    return {
+      hostname,
+      port,
+      close: ({ force = false } = {}) => {
+        const stopped = stopAccepting();
+        if (force) this.closeAll();
+        return stopped;
+      },
+      shutdown: (o) => this.shutdown(stopAccepting, o),
+      stats: () => structuredClone(this.stats),
+    };
   }
 
   /**

@@ -3,7 +3,8 @@
  * runtime: Node says `listen EADDRINUSE: address already in use`, Bun
  * `Failed to listen at 127.0.0.1` (the reason only in `code`), Deno
  * `Address already in use (os error 98)`. The runtime's error stays the
- * `cause`, with its `code` (`"EADDRINUSE"` on all three).
+ * `cause`, with its `code` (`"EADDRINUSE"` on all three). And the error of a
+ * connection that could not be opened.
  *
  * @module
  */
@@ -34,4 +35,12 @@ export function listenFailed(hostname: string, port: number, cause: unknown): Tr
     (cause instanceof Error ? cause.message : String(cause));
   const host = hostname.includes(":") ? `[${hostname}]` : hostname;
   return new TriloopError("TRI_ERR_LISTEN_FAILED", `Cannot listen on ${host}:${port}: ${reason}`, { cause });
+}
+
+/** `TRI_ERR_CONNECT_FAILED` for `hostname:port`, with the runtime's error as `cause`. */
+export function connectFailed(hostname: string, port: number, cause: unknown): TriloopError {
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return new TriloopError("TRI_ERR_CONNECT_FAILED", `Cannot connect to ${hostname}:${port}: ${reason}`, {
+    cause,
+  });
 }

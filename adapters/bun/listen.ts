@@ -12,8 +12,7 @@
 /// <reference path="./_bun.d.ts" />
 
 import { ConnContext, Connection } from "../../core/connection.ts";
-import { TriloopError } from "../../core/errors.ts";
-import { listenFailed } from "../../core/listen-error.ts";
+import { connectFailed, listenFailed } from "../../core/listen-error.ts";
 import type {
   Conn,
   ConnectOptions,
@@ -122,18 +121,10 @@ export function listen<S>(options: ListenOptions, handler: SocketHandler<S>): Pr
   } catch (err) {
     return Promise.reject(listenFailed(hostname, options.port ?? 0, err));
   }
-  const close = ({ force = false } = {}) => {
+  return Promise.resolve(ctx.listener(hostname, server.port, () => {
     server.stop(false);
-    if (force) ctx.closeAll();
     return Promise.resolve();
-  };
-  return Promise.resolve({
-    hostname,
-    port: server.port,
-    close,
-    shutdown: (o) => ctx.shutdown(close, o),
-    stats: () => structuredClone(ctx.stats),
-  });
+  }));
 }
 
 /** Opens one TCP connection with Bun.connect (L3). */
@@ -149,11 +140,7 @@ export async function connect<S>(options: ConnectOptions, handler: SocketHandler
       socket: socketHandler(ctx, (conn) => (opened = conn)),
     });
   } catch (err) {
-    throw new TriloopError(
-      "TRI_ERR_CONNECT_FAILED",
-      `Cannot connect to ${hostname}:${options.port}: ${(err as Error).message}`,
-      { cause: err },
-    );
+    throw connectFailed(hostname, options.port, err);
   }
   return opened!;
 }

@@ -12,8 +12,7 @@
  */
 
 import { ConnContext, Connection } from "../../core/connection.ts";
-import { TriloopError } from "../../core/errors.ts";
-import { listenFailed } from "../../core/listen-error.ts";
+import { connectFailed, listenFailed } from "../../core/listen-error.ts";
 import type {
   Conn,
   ConnectOptions,
@@ -106,16 +105,7 @@ class DenoTransport implements Transport {
   }
 
   destroy(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#unsent = 0;
-    try {
-      this.#c.close();
-    } catch {
-      // already closed
-    }
-    this.#wake?.();
-    queueMicrotask(() => this.#conn.onClose());
+    if (this.#release()) queueMicrotask(() => this.#conn.onClose());
   }
 
   pause(): void {
@@ -199,7 +189,12 @@ class DenoTransport implements Transport {
   }
 
   #fail(err: unknown): void {
-    if (this.#closed) return;
+    if (this.#release()) this.#conn.onClose(err);
+  }
+
+  /** Closes the connection and wakes a paused read loop; false if it was closed already. */
+  #release(): boolean {
+    if (this.#closed) return false;
     this.#closed = true;
     this.#unsent = 0;
     try {
@@ -208,7 +203,7 @@ class DenoTransport implements Transport {
       // already closed
     }
     this.#wake?.();
-    this.#conn.onClose(err);
+    return true;
   }
 }
 
@@ -251,7 +246,7 @@ export function listen<S>(options: ListenOptions, handler: SocketHandler<S>): Pr
       start(c, ctx);
     }
   })();
-  const close = async ({ force = false } = {}) => {
+  return Promise.resolve(ctx.listener(hostname, (server.addr as Deno.NetAddr).port, async () => {
     if (!closed) {
       closed = true;
       try {
@@ -260,16 +255,8 @@ export function listen<S>(options: ListenOptions, handler: SocketHandler<S>): Pr
         // already closed
       }
     }
-    if (force) ctx.closeAll();
     await accepting;
-  };
-  return Promise.resolve({
-    hostname,
-    port: (server.addr as Deno.NetAddr).port,
-    close,
-    shutdown: (o) => ctx.shutdown(close, o),
-    stats: () => structuredClone(ctx.stats),
-  });
+  }));
 }
 
 /** Opens one TCP connection with Deno.connect (L3). */
@@ -280,11 +267,7 @@ export async function connect<S>(options: ConnectOptions, handler: SocketHandler
   try {
     c = await Deno.connect({ hostname, port: options.port, transport: "tcp" });
   } catch (err) {
-    throw new TriloopError(
-      "TRI_ERR_CONNECT_FAILED",
-      `Cannot connect to ${hostname}:${options.port}: ${(err as Error).message}`,
-      { cause: err },
-    );
+    throw connectFailed(hostname, options.port, err);
   }
   return start(c, ctx);
 }

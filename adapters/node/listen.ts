@@ -12,8 +12,7 @@
 import { Buffer } from "node:buffer";
 import * as net from "node:net";
 import { ConnContext, Connection } from "../../core/connection.ts";
-import { TriloopError } from "../../core/errors.ts";
-import { listenFailed } from "../../core/listen-error.ts";
+import { connectFailed, listenFailed } from "../../core/listen-error.ts";
 import type {
   Conn,
   ConnectOptions,
@@ -107,20 +106,12 @@ export function listen<S>(options: ListenOptions, handler: SocketHandler<S>): Pr
       { host: hostname, port: options.port ?? 0, reusePort: options.reusePort ?? false, backlog: 511 },
       () => {
         const port = (server.address() as net.AddressInfo).port;
-        const close = ({ force = false } = {}) => {
+        resolve(ctx.listener(hostname, port, () => {
           // server.close() stops accepting at once, but its callback waits
           // for every connection to end; L2 promises only the former.
           if (server.listening) server.close();
-          if (force) ctx.closeAll();
           return new Promise<void>((done) => setImmediate(done));
-        };
-        resolve({
-          hostname,
-          port,
-          close,
-          shutdown: (o) => ctx.shutdown(close, o),
-          stats: () => structuredClone(ctx.stats),
-        });
+        }));
       },
     );
   });
@@ -138,14 +129,7 @@ export function connect<S>(options: ConnectOptions, handler: SocketHandler<S>): 
       noDelay: true,
       highWaterMark: ctx.highWaterMark,
     } as net.NetConnectOpts);
-    const fail = (err: Error) =>
-      reject(
-        new TriloopError(
-          "TRI_ERR_CONNECT_FAILED",
-          `Cannot connect to ${hostname}:${options.port}: ${err.message}`,
-          { cause: err },
-        ),
-      );
+    const fail = (err: Error) => reject(connectFailed(hostname, options.port, err));
     socket.once("error", fail);
     socket.once("connect", () => {
       socket.off("error", fail);
