@@ -1,8 +1,8 @@
 /**
- * What the three native engines (node:http, Bun.serve, Deno.serve) share:
- * their counters, the limit checks a runtime server has no knob for, the
- * body-size guard, the answers they give themselves (a refusal, 500 for a
- * handler or server failure) and the graceful close. Web-platform
+ * What the three native engines (node:http, Bun.serve, Deno.serve) share
+ * for each request: their counters, the limit checks a runtime server has no
+ * knob for, the body-size guard, and answering a handler failure with 500
+ * (their answers as a server are in `_native-server.ts`). Web-platform
  * globals only, like `core/` (it sits beside `detect.ts` because only the
  * adapters use it; it is not part of the public API).
  *
@@ -11,9 +11,8 @@
 
 import { LightResponse, NativeResponse } from "../core/fetch/light-response.ts";
 import { type ErrorCode, TriloopError } from "../core/errors.ts";
-import { STATUS_ERROR_CODES } from "../core/http1/codes.ts";
 import { reasonOf } from "../core/http1/status-lines.ts";
-import type { ServeInfo, Server, ServerStats, ShutdownReport } from "../core/types.ts";
+import type { ServeInfo, ServerStats } from "../core/types.ts";
 import type { Limits } from "../core/server/limits.ts";
 import type { ResolvedServeOptions } from "../core/server/serve.ts";
 
@@ -95,57 +94,6 @@ export function plainResponse(status: number, close: boolean): Response {
   if (close) headers.connection = "close";
   // The runtime's own class: Bun.serve and Deno.serve take no other, and the global may be triloop's.
   return new NativeResponse(reasonOf(status), { status, headers });
-}
-
-/** A refusal the engine answers itself, counted: `status` and `Connection: close` (H3). */
-export function refusal(counters: NativeCounters, status: number): Response {
-  counters.error(STATUS_ERROR_CODES[status]);
-  counters.responded(status);
-  return plainResponse(status, true);
-}
-
-/** The runtime server's error callback: a failure outside the handler is counted, logged and answered 500. */
-export function serverFailed(counters: NativeCounters, server: string): (err: unknown) => Response {
-  return (err) => {
-    counters.error("TRI_ERR_HANDLER_THREW");
-    console.error(`triloop: ${server} failed`, err);
-    return plainResponse(500, false);
-  };
-}
-
-/** Asks the runtime server to close the connection after `response` (the server is closing). */
-export function closeAfter(response: Response): void {
-  try {
-    response.headers.set("connection", "close");
-  } catch {
-    // Immutable headers (Response.redirect/error): the shutdown closes the connection anyway.
-  }
-}
-
-/**
- * A native server's `close()`, the same on every runtime: once, however
- * often called, it sets `counters.closing`, lets `drain()` stop accepting
- * and finish what is in flight for up to `graceMs`, then has `force()` end
- * what is left and say how many requests or connections that cut.
- */
-export function gracefulClose(
-  counters: NativeCounters,
-  drain: () => Promise<unknown>,
-  force: () => number | Promise<number>,
-): Server["close"] {
-  let closing: Promise<ShutdownReport> | undefined;
-  return ({ graceMs = 10_000 } = {}) =>
-    closing ??= (async () => {
-      const t0 = performance.now();
-      counters.closing = true;
-      const forced = await within(drain(), graceMs) ? 0 : await force();
-      return {
-        outcome: forced > 0 ? "forced" : "drained",
-        completed: counters.completedWhileClosing,
-        forced,
-        ms: Math.round(performance.now() - t0),
-      };
-    })();
 }
 
 /**
@@ -273,16 +221,5 @@ export class AddrServeInfo implements ServeInfo {
   requestIP(): ReturnType<ServeInfo["requestIP"]> {
     const { hostname, port } = this.remoteAddr;
     return { address: hostname, port, family: hostname.includes(":") ? "IPv6" : "IPv4" };
-  }
-}
-
-/** True if `work` settles within `ms`, false at the deadline (the timer never outlives the race). */
-export async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<false>((r) => (timer = setTimeout(r, Math.max(0, ms), false)));
-  try {
-    return await Promise.race([work.then(() => true, () => true), deadline]);
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -19,16 +19,8 @@ import { serverUrl } from "../../core/_shared/server-url.ts";
 import { nativeResponse } from "../../core/fetch/light-response.ts";
 import type { Runtime, ServeInfo, Server } from "../../core/types.ts";
 import type { Engines, ResolvedServeOptions } from "../../core/server/serve.ts";
-import {
-  checkHead,
-  closeAfter,
-  gracefulClose,
-  NativeCounters,
-  refusal,
-  runHandler,
-  serverFailed,
-  targetOf,
-} from "../_native.ts";
+import { checkHead, NativeCounters, runHandler, targetOf } from "../_native.ts";
+import { closeAfter, gracefulClose, refusal, serverFailed } from "../_native-server.ts";
 
 /** Bun's idle timeout is whole seconds, at most 255; 0 turns it off. */
 function idleSeconds(ms: number): number {

@@ -22,18 +22,8 @@ import { requestUrl } from "../../core/server/request-url.ts";
 import { NativeResponse, nativeResponse } from "../../core/fetch/light-response.ts";
 import type { Runtime, Server } from "../../core/types.ts";
 import type { Engines, ResolvedServeOptions } from "../../core/server/serve.ts";
-import {
-  AddrServeInfo,
-  checkHead,
-  closeAfter,
-  gracefulClose,
-  guardBody,
-  NativeCounters,
-  refusal,
-  runHandler,
-  serverFailed,
-  targetOf,
-} from "../_native.ts";
+import { AddrServeInfo, checkHead, guardBody, NativeCounters, runHandler, targetOf } from "../_native.ts";
+import { closeAfter, gracefulClose, refusal, serverFailed } from "../_native-server.ts";
 
 /** A request whose handler is running; `gone` once the handler asked for its signal. */
 interface Running {

@@ -27,7 +27,8 @@ import type { Limits } from "../../core/server/limits.ts";
 import type { Engines, ResolvedServeOptions } from "../../core/server/serve.ts";
 import { STATUS_ERROR_CODES } from "../../core/http1/codes.ts";
 import { reasonOf } from "../../core/http1/status-lines.ts";
-import { AddrServeInfo, checkHead, gracefulClose, NativeCounters, runHandler } from "../_native.ts";
+import { AddrServeInfo, checkHead, NativeCounters, runHandler } from "../_native.ts";
+import { gracefulClose } from "../_native-server.ts";
 import { writeResponse } from "./_write-response.ts";
 
 /** Per-socket state, kept on the socket so no map is needed. */
