@@ -11,6 +11,8 @@
  * @module
  */
 
+import { delegateToReal } from "./_delegate.ts";
+
 /** What the server provides for one request. Called lazily, at most once each. */
 export interface RequestSource {
   readonly method: string;
@@ -123,28 +125,7 @@ export class LazyRequest {
 }
 
 // Everything else a Request has is served by the real one, built on first use.
-for (const name of Object.getOwnPropertyNames(NativeRequest.prototype)) {
-  if (name === "constructor" || Object.hasOwn(LazyRequest.prototype, name)) continue;
-  const desc = Object.getOwnPropertyDescriptor(NativeRequest.prototype, name)!;
-  if (typeof desc.value === "function") {
-    Object.defineProperty(LazyRequest.prototype, name, {
-      configurable: true,
-      writable: true,
-      value: function (this: LazyRequest, ...args: unknown[]) {
-        const real = this[REAL]() as unknown as Record<string, (...a: unknown[]) => unknown>;
-        return real[name](...args);
-      },
-    });
-  } else if (desc.get !== undefined) {
-    Object.defineProperty(LazyRequest.prototype, name, {
-      configurable: true,
-      get(this: LazyRequest) {
-        return (this[REAL]() as unknown as Record<string, unknown>)[name];
-      },
-    });
-  }
-}
-Object.setPrototypeOf(LazyRequest.prototype, NativeRequest.prototype);
+delegateToReal(LazyRequest, NativeRequest, REAL);
 
 /**
  * `bytes` as a plain Uint8Array that owns its whole buffer: the server's

@@ -13,6 +13,8 @@
  * @module
  */
 
+import { delegateToReal } from "./_delegate.ts";
+
 /** The runtime's own Response, captured before any install. */
 export const NativeResponse: typeof Response = globalThis.Response;
 
@@ -167,28 +169,7 @@ export class LightResponse {
 }
 
 // Everything else a Response has is served by the real one, built on first use.
-for (const name of Object.getOwnPropertyNames(NativeResponse.prototype)) {
-  if (name === "constructor" || Object.hasOwn(LightResponse.prototype, name)) continue;
-  const desc = Object.getOwnPropertyDescriptor(NativeResponse.prototype, name)!;
-  if (typeof desc.value === "function") {
-    Object.defineProperty(LightResponse.prototype, name, {
-      configurable: true,
-      writable: true,
-      value: function (this: LightResponse, ...args: unknown[]) {
-        const real = this[REAL]() as unknown as Record<string, (...a: unknown[]) => unknown>;
-        return real[name](...args);
-      },
-    });
-  } else if (desc.get !== undefined) {
-    Object.defineProperty(LightResponse.prototype, name, {
-      configurable: true,
-      get(this: LightResponse) {
-        return (this[REAL]() as unknown as Record<string, unknown>)[name];
-      },
-    });
-  }
-}
-Object.setPrototypeOf(LightResponse.prototype, NativeResponse.prototype);
+delegateToReal(LightResponse, NativeResponse, REAL);
 Object.setPrototypeOf(LightResponse, NativeResponse);
 
 /** The real Response behind `res` (itself when it is one). */
