@@ -26,27 +26,20 @@ import { addCounters, type Counters, mergeReports, retire } from "./aggregate.ts
 import { CrashWindow, type RespawnPolicy } from "./policy.ts";
 import { type FromLoop, isFromLoop, type LoopConfig, type LoopCounters } from "./protocol.ts";
 
-/** Options of {@link startSupervisor}, resolved. */
-export interface SupervisorOptions {
+/** What every loop gets as the supervisor got it (see {@link LoopConfig}). */
+type PassedOn = "count" | "module" | "mode" | "hostname" | "port" | "fallback" | "engine" | "statsIntervalMs";
+
+/**
+ * Options of {@link startSupervisor}, resolved: what the loops get as is (an
+ * address left undefined is the first loop's to find), and how to run and
+ * watch them.
+ */
+export interface SupervisorOptions extends Pick<LoopConfig, PassedOn> {
   hosts: LoopHosts;
   plan: LoopPlan;
-  count: number;
-  /** The module each loop loads, and how (see {@link LoopConfig}). */
-  module: string;
-  mode: "entry" | "main";
-  /**
-   * The address asked for. Undefined (entry mode only): the first loop takes
-   * the entry's exported one, else `fallback`, and the others join it.
-   */
-  hostname?: string;
-  port?: number;
-  /** For entry mode: where to serve when neither the options nor the entry say. */
-  fallback?: { hostname: string; port: number };
   /** Let other processes' SO_REUSEPORT sockets share the port: skip the claim (LP11). Default false. */
   shared?: boolean;
-  engine?: "kernel" | "native" | "auto";
   respawn: RespawnPolicy;
-  statsIntervalMs: number;
   log: (line: string) => void;
   /** A loop not ready after this long is ended (and counts as a death). Default 30 s. */
   startTimeoutMs?: number;
