@@ -52,3 +52,12 @@ export async function denoWriteAll(conn: DenoConn, bytes: Uint8Array): Promise<v
   let at = 0;
   while (at < bytes.length) at += await conn.write(at === 0 ? bytes : bytes.subarray(at));
 }
+
+/** Closes a Deno connection that may be closed already. */
+export function closeQuietly(conn: DenoConn): void {
+  try {
+    conn.close();
+  } catch {
+    // already closed
+  }
+}

@@ -244,7 +244,8 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   return out;
 }
 
-function concatAll(parts: Uint8Array[]): Uint8Array {
+/** `parts` as one array. */
+export function concatAll(parts: Uint8Array[]): Uint8Array {
   let size = 0;
   for (const p of parts) size += p.length;
   const out = new Uint8Array(size);

@@ -9,7 +9,7 @@
  */
 
 import { announce, serverArgs } from "./_args.ts";
-import { denoApi, type DenoConn, denoWriteAll } from "../_shims.ts";
+import { closeQuietly, denoApi, type DenoConn, denoWriteAll } from "../_shims.ts";
 import { Responder } from "./_responder.ts";
 
 /** Queued bytes above which `write` asks the responder to wait. */
@@ -53,13 +53,8 @@ class Sink {
       this.#ending = true; // the peer went away
     }
     this.#flushing = false;
-    if (this.#ending) {
-      try {
-        this.#conn.close();
-      } catch {
-        // already closed
-      }
-    } else this.onDrain();
+    if (this.#ending) closeQuietly(this.#conn);
+    else this.onDrain();
   }
 }
 

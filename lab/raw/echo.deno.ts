@@ -9,7 +9,7 @@
  */
 
 import { announce, serverArgs } from "../peers/_args.ts";
-import { denoApi, type DenoConn, denoWriteAll } from "../_shims.ts";
+import { closeQuietly, denoApi, type DenoConn, denoWriteAll } from "../_shims.ts";
 
 const { port, hostname } = serverArgs();
 
@@ -25,11 +25,7 @@ async function serveConn(conn: DenoConn): Promise<void> {
   } catch {
     // reset by the peer
   }
-  try {
-    conn.close();
-  } catch {
-    // already closed
-  }
+  closeQuietly(conn);
 }
 
 const listener = denoApi().listen({ hostname, port });

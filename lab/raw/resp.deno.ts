@@ -10,7 +10,8 @@
  */
 
 import { announce, serverArgs } from "../peers/_args.ts";
-import { denoApi, type DenoConn, denoWriteAll } from "../_shims.ts";
+import { closeQuietly, denoApi, type DenoConn, denoWriteAll } from "../_shims.ts";
+import { concatAll } from "../peers/_responder.ts";
 import { RespSession } from "./_resp.ts";
 
 const HIGH_WATER = 64 * 1024;
@@ -41,7 +42,7 @@ class Writer {
   async #flush(): Promise<void> {
     try {
       while (this.#queue.length > 0) {
-        const bytes = this.#queue.length === 1 ? this.#queue[0] : concat(this.#queue);
+        const bytes = this.#queue.length === 1 ? this.#queue[0] : concatAll(this.#queue);
         this.#queue = [];
         await denoWriteAll(this.#conn, bytes);
         this.queued -= bytes.length;
@@ -51,18 +52,6 @@ class Writer {
     }
     this.#flushing = undefined;
   }
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  let size = 0;
-  for (const p of parts) size += p.length;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 async function serveConn(conn: DenoConn): Promise<void> {
@@ -84,11 +73,7 @@ async function serveConn(conn: DenoConn): Promise<void> {
   } catch {
     // reset by the peer
   }
-  try {
-    conn.close();
-  } catch {
-    // already closed
-  }
+  closeQuietly(conn);
 }
 
 const listener = denoApi().listen({ hostname, port });
