@@ -4,7 +4,7 @@
 // through its imports: a cycle makes evaluation order matter and means two
 // modules are one concept split in two. And the line between the product
 // (what the package ships: core, adapters, cli, bench) and what only this
-// repository uses (lab, tests, examples) holds: the product never imports
+// repository uses (lab, api, tests, examples) holds: the product never imports
 // across it, and the lab imports the product through its entry points.
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
@@ -12,12 +12,12 @@ import ts from "typescript";
 import { describe, expect, it } from "vitest";
 
 const ROOT = join(import.meta.dirname, "..", "..");
-const DIRS = ["core", "adapters", "cli", "bench", "lab", "examples", "tests"];
+const DIRS = ["core", "adapters", "cli", "bench", "lab", "api", "examples", "tests"];
 const SKIP_DIRS = new Set(["node_modules", "dist", "corpus", "results"]);
 
 /** Imports that may not happen: importer, imported, and why. */
 const FORBIDDEN: Array<[RegExp, RegExp, string]> = [
-  [/^(core|adapters|cli|bench)\//, /^(lab|tests|examples)\//, "the package ships without them"],
+  [/^(core|adapters|cli|bench)\//, /^(lab|api|tests|examples)\//, "the package ships without them"],
   [/^core\//, /^(adapters|cli|bench)\//, "core knows no runtime and no tool"],
   [/^adapters\//, /^(cli|bench)\//, "an adapter maps core onto a runtime, nothing more"],
   [/^cli\//, /^bench\//, "the CLI starts the bench as a process of its own"],

@@ -9,7 +9,7 @@ import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 
 const ROOT = join(import.meta.dirname, "..", "..");
-const DIRS = ["core", "adapters", "cli", "bench", "examples", "tests"];
+const DIRS = ["core", "adapters", "cli", "bench", "lab", "examples", "tests"];
 const SKIP = new Set(["node_modules", "dist", "results", "corpus"]);
 
 const JSDOC = /\/\*\*[\s\S]*?\*\//g;
