@@ -9,7 +9,7 @@
 import type { Adapter, LoopChannel, Server } from "../types.ts";
 import { toWire } from "../_shared/wire-error.ts";
 import { claimPort } from "./claim.ts";
-import { enterLoop } from "./context.ts";
+import { enterLoop, type LoopContext } from "./context.ts";
 import { entryAddress, type EntryExport, type ServedEntry, servedHttp, serveEntry } from "./entry.ts";
 import { importEntry } from "./load-error.ts";
 import type { LoopConfig, ToLoop } from "./protocol.ts";
@@ -53,14 +53,7 @@ class LoopHost {
   }
 
   async #serveEntry(config: LoopConfig): Promise<ServedEntry> {
-    enterLoop({
-      id: config.id,
-      count: config.count,
-      supervised: true,
-      port: config.port,
-      reusePort: config.reusePort,
-      claim: false, // done here, right before the bind
-    });
+    enterLoop(loopOf(config, { claim: false })); // the claim is done here, right before the bind
     const exported = (await importEntry(config.module)).default as EntryExport;
     const asked = entryAddress(exported, config);
     const hostname = asked.hostname;
@@ -83,16 +76,7 @@ class LoopHost {
   /** Runs the program's main module; its `serve({ loops })` call hands over the server. */
   async #runMain(config: LoopConfig): Promise<ServedEntry> {
     const server = await new Promise<Server>((register, fail) => {
-      enterLoop({
-        id: config.id,
-        count: config.count,
-        supervised: true,
-        port: config.port,
-        reusePort: config.reusePort,
-        claim: config.claim,
-        register,
-        fail,
-      });
+      enterLoop(loopOf(config, { claim: config.claim, register, fail }));
       import(config.module).catch(fail);
     });
     return servedHttp(server, new URL(server.url).hostname.replace(/^\[(.*)\]$/, "$1"));
@@ -115,4 +99,16 @@ class LoopHost {
     this.#channel.post({ t: "closed", report, stats: s.stats() });
     this.#channel.done(0);
   }
+}
+
+/** Who this loop is, from its config; `rest` says who claims the port and how the app hands back its server. */
+function loopOf(config: LoopConfig, rest: Pick<LoopContext, "claim" | "register" | "fail">): LoopContext {
+  return {
+    id: config.id,
+    count: config.count,
+    supervised: true,
+    port: config.port,
+    reusePort: config.reusePort,
+    ...rest,
+  };
 }
