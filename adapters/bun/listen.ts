@@ -13,27 +13,16 @@
 
 import { ConnContext, Connection } from "../../core/connection.ts";
 import { connectFailed, listenFailed } from "../../core/listen-error.ts";
-import type {
-  Conn,
-  ConnectOptions,
-  Listener,
-  ListenOptions,
-  SocketHandler,
-  Transport,
-} from "../../core/types.ts";
+import type { Conn, ConnectOptions, Listener, ListenOptions, SocketHandler } from "../../core/types.ts";
+import { SocketTransport } from "../_socket-transport.ts";
 
 type Socket = BunShim.Socket<Connection<unknown>>;
 
-/** A Bun socket as a core {@link Transport}. */
-class BunTransport implements Transport {
-  #s: Socket;
-  #closed = false;
-  constructor(socket: Socket) {
-    this.#s = socket;
-  }
+/** A Bun socket as a core `Transport`. */
+class BunTransport extends SocketTransport<Socket> {
   write(bytes: Uint8Array): number {
-    if (this.#closed) return 0;
-    const n = this.#s.write(bytes);
+    if (this.destroyed) return 0;
+    const n = this.socket.write(bytes);
     return n > 0 ? n : 0;
   }
   /** Bun copies what it takes into the kernel during the call; the core copies the rest. */
@@ -44,34 +33,14 @@ class BunTransport implements Transport {
     return 0;
   }
   shutdown(): void {
-    this.#s.shutdown();
+    this.socket.shutdown();
     // Nothing is buffered in Bun: the FIN is queued behind the bytes already
     // taken. Report it on a later tick so no callback runs inside end().
-    const conn = this.#s.data;
+    const conn = this.socket.data;
     queueMicrotask(() => conn.onShutdown());
   }
-  destroy(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#s.end();
-  }
-  pause(): void {
-    this.#s.pause();
-  }
-  resume(): void {
-    this.#s.resume();
-  }
-  get remoteAddress(): string {
-    return this.#s.remoteAddress;
-  }
-  get remotePort(): number {
-    return this.#s.remotePort;
-  }
-  get localAddress(): string {
-    return this.#s.localAddress;
-  }
-  get localPort(): number {
-    return this.#s.localPort;
+  protected end(): void {
+    this.socket.end();
   }
 }
 

@@ -13,64 +13,33 @@ import { Buffer } from "node:buffer";
 import * as net from "node:net";
 import { ConnContext, Connection } from "../../core/connection.ts";
 import { connectFailed, listenFailed } from "../../core/listen-error.ts";
-import type {
-  Conn,
-  ConnectOptions,
-  Listener,
-  ListenOptions,
-  SocketHandler,
-  Transport,
-} from "../../core/types.ts";
+import type { Conn, ConnectOptions, Listener, ListenOptions, SocketHandler } from "../../core/types.ts";
+import { SocketTransport } from "../_socket-transport.ts";
 
-/** A node:net socket as a core {@link Transport}. */
-class NodeTransport implements Transport {
-  #s: net.Socket;
-  #destroyed = false;
-  constructor(socket: net.Socket) {
-    this.#s = socket;
-  }
+/** A node:net socket as a core `Transport`. */
+class NodeTransport extends SocketTransport<net.Socket> {
   write(bytes: Uint8Array): number {
-    if (this.#destroyed) return 0;
-    this.#s.write(bytes);
+    if (this.destroyed) return 0;
+    this.socket.write(bytes);
     return bytes.byteLength;
   }
   writeTransient(bytes: Uint8Array): number {
-    if (this.#destroyed) return 0;
+    if (this.destroyed) return 0;
     // node:net may keep the chunk queued, so it gets a copy; allocUnsafe
     // takes small ones from Node's shared pool (no allocation of its own).
     const copy = Buffer.allocUnsafe(bytes.byteLength);
     copy.set(bytes);
-    this.#s.write(copy);
+    this.socket.write(copy);
     return bytes.byteLength;
   }
   get buffered(): number {
-    return this.#s.writableLength;
+    return this.socket.writableLength;
   }
   shutdown(): void {
-    this.#s.end();
+    this.socket.end();
   }
-  destroy(): void {
-    if (this.#destroyed) return;
-    this.#destroyed = true;
-    this.#s.destroy();
-  }
-  pause(): void {
-    this.#s.pause();
-  }
-  resume(): void {
-    this.#s.resume();
-  }
-  get remoteAddress(): string {
-    return this.#s.remoteAddress ?? "";
-  }
-  get remotePort(): number {
-    return this.#s.remotePort ?? 0;
-  }
-  get localAddress(): string {
-    return this.#s.localAddress ?? "";
-  }
-  get localPort(): number {
-    return this.#s.localPort ?? 0;
+  protected end(): void {
+    this.socket.destroy();
   }
 }
 
