@@ -247,9 +247,7 @@ export class Http1Parser<T = unknown> implements HeadSource {
           if (this.#paused) return this.#stop(pos, ParseCode.PAUSED);
           if (pos === end) return this.#stop(end, ParseCode.OK);
           const s = pos;
-          const left = this.#remaining;
-          pos = end - pos < left ? end : pos + left;
-          this.#remaining = left - (pos - s);
+          pos = this.#take(pos, end);
           if (this.#remaining === 0) this.#phase = PH_COMPLETE;
           h.onBody?.(this, buf, s, pos);
           continue;
@@ -258,9 +256,7 @@ export class Http1Parser<T = unknown> implements HeadSource {
           if (this.#paused) return this.#stop(pos, ParseCode.PAUSED);
           if (pos === end) return this.#stop(end, ParseCode.OK);
           const s = pos;
-          const left = this.#remaining;
-          pos = end - pos < left ? end : pos + left;
-          this.#remaining = left - (pos - s);
+          pos = this.#take(pos, end);
           if (this.#remaining === 0) {
             this.#phase = PH_CHUNK_END;
             this.#dataEnd = S_DATA_CR;
@@ -545,6 +541,14 @@ export class Http1Parser<T = unknown> implements HeadSource {
     this.#offset = err.pos - this.#base;
     this.#consumed = err.pos;
     return err.parseCode;
+  }
+
+  /** Takes what `[pos, end)` holds of the body or chunk data still due; returns where that ends. */
+  #take(pos: number, end: number): number {
+    const left = this.#remaining;
+    const to = end - pos < left ? end : pos + left;
+    this.#remaining = left - (to - pos);
+    return to;
   }
 
   #stop(pos: number, code: number): number {
