@@ -39,23 +39,17 @@ export const HeadFlag = {
   HAS_EXPECT: 2048,
 } as const;
 
+/** The spans of the request line and Host a {@link RequestHead} copies from its source. */
+type Spans = "methodStart" | "methodEnd" | "targetStart" | "targetEnd" | "hostStart" | "hostEnd";
+
 /** What a {@link RequestHead} is built from (an {@link Http1Parser} after `onHeaders`). */
-export interface HeadSource {
+export interface HeadSource
+  extends Pick<RequestHead, Spans | "method" | "versionMinor" | "flags" | "contentLength"> {
   /** The bytes every span indexes. */
   readonly head: Uint8Array;
-  /** `[nameStart, nameEnd, valueStart, valueEnd]` per field line, in order. */
+  /** `[nameStart, nameEnd, valueStart, valueEnd]` per field line, in order; the first `headerCount * 4` count. */
   readonly spans: Int32Array;
   readonly headerCount: number;
-  readonly method: Method;
-  readonly methodStart: number;
-  readonly methodEnd: number;
-  readonly targetStart: number;
-  readonly targetEnd: number;
-  readonly hostStart: number;
-  readonly hostEnd: number;
-  readonly versionMinor: number;
-  readonly flags: number;
-  readonly contentLength: number;
 }
 
 /** The last target and Host decoded in this loop (see {@link Latin1Memo}). */
