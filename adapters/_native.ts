@@ -218,6 +218,16 @@ export class AddrServeInfo implements ServeInfo {
     this.localAddr = { hostname: local, port: localPort, transport: "tcp" };
     this.loopId = loopId;
   }
+  // The native engines' WebSockets are not wired yet: no request becomes one.
+  upgrade(): boolean {
+    return false;
+  }
+  publish(): number {
+    return 0;
+  }
+  subscriberCount(): number {
+    return 0;
+  }
   requestIP(): ReturnType<ServeInfo["requestIP"]> {
     const { hostname, port } = this.remoteAddr;
     return { address: hostname, port, family: hostname.includes(":") ? "IPv6" : "IPv4" };

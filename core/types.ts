@@ -7,6 +7,10 @@
  */
 
 import type { ErrorCode, TriloopError } from "./errors.ts";
+import type { UpgradeOptions, WebSocketHandler, WsData } from "./ws/types.ts";
+import type { WsRuntime } from "./ws/server.ts";
+
+export type * from "./ws/types.ts";
 
 /**
  * The reactor's handler: one static object per listener, per-connection state
@@ -289,6 +293,8 @@ export interface Runtime {
 export interface Adapter extends Runtime {
   /** How this runtime hosts loops for `serve({ loops })` and `triloop serve --loops` (LP1–LP11). */
   readonly loopHosts: LoopHosts;
+  /** What the kernel's WebSocket server needs of the runtime (raw deflate, `Buffer`). */
+  readonly ws: WsRuntime;
 }
 
 /**
@@ -330,10 +336,26 @@ export interface ServeInfo {
   readonly loopId: number;
   /** Bun's `server.requestIP(request)` shape, so Hono helpers written for Bun work too. */
   requestIP(request?: Request): { address: string; port: number; family: "IPv4" | "IPv6" } | null;
+  /**
+   * Bun's `server.upgrade(request, { data, headers })` (WS1): true when the
+   * request became a WebSocket (the handler's return value is then ignored);
+   * false when it is not an upgrade or the server has no `websocket` handler.
+   */
+  upgrade<D = unknown>(request: Request, options?: UpgradeOptions<D>): boolean;
+  /** Bun's `server.publish(topic, data)` (WS8). */
+  publish(topic: string, data: WsData, compress?: boolean): number;
+  /** Subscribers of `topic` on this loop. */
+  subscriberCount(topic: string): number;
 }
 
-/** A WHATWG fetch handler: a Hono app's `app.fetch`, or any function of this shape. */
-export type FetchHandler = (request: Request, info: ServeInfo) => Response | Promise<Response>;
+/**
+ * A WHATWG fetch handler: a Hono app's `app.fetch`, or any function of this
+ * shape. After `info.upgrade(request)` it may return nothing.
+ */
+export type FetchHandler = (
+  request: Request,
+  info: ServeInfo,
+) => Response | undefined | void | Promise<Response | undefined | void>;
 
 /**
  * Limits and timeouts of the HTTP server, the same on every runtime and
@@ -430,6 +452,8 @@ export interface ServeOptions {
    *   own.
    */
   overrideGlobalObjects?: boolean;
+  /** WebSocket handlers and options, as Bun's `websocket` (WS1–WS9). Default none. */
+  websocket?: WebSocketHandler<any>;
 }
 
 /** Counters of an HTTP server. */

@@ -46,6 +46,16 @@ class BunServeInfo implements ServeInfo {
     // unless the server listens on a wildcard address.
     return { hostname: this.#server.hostname, port: this.#server.port, transport: "tcp" };
   }
+  // The native engines' WebSockets are not wired yet: no request becomes one.
+  upgrade(): boolean {
+    return false;
+  }
+  publish(): number {
+    return 0;
+  }
+  subscriberCount(): number {
+    return 0;
+  }
   requestIP(request: Request = this.#request): ReturnType<ServeInfo["requestIP"]> {
     return this.#server.requestIP(request);
   }

@@ -17,6 +17,7 @@ import type {
   ShutdownReport,
   SocketHandler,
   WatchdogOptions,
+  WebSocketHandler,
 } from "../types.ts";
 
 /** Where and how to serve an entry. */
@@ -63,6 +64,7 @@ export type EntryExport =
       fetch: FetchHandler;
       limits: HttpLimits;
       watchdog: WatchdogOptions | false;
+      websocket: WebSocketHandler<any>;
       port: number | string;
       hostname: string;
     }
@@ -127,6 +129,7 @@ export async function serveEntry(
       engine: o.engine ?? "auto",
       limits: exported.limits,
       watchdog: exported.watchdog,
+      websocket: exported.websocket,
     });
     return servedHttp(server, at.hostname);
   }

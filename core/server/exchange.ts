@@ -13,6 +13,7 @@
 
 import type { RequestSource } from "../fetch/lazy-request.ts";
 import type { RequestHead } from "../http1/head.ts";
+import type { PendingUpgrade } from "../ws/server.ts";
 
 /** What an exchange needs from its connection. */
 export interface ExchangeHost {
@@ -47,6 +48,8 @@ export class Exchange implements RequestSource {
   closeAfter = false;
   /** The Request the handler got (for onError). */
   request: Request | undefined;
+  /** Set by `server.upgrade(request)`: the 101 replaces the handler's response (WS1). */
+  upgrade: PendingUpgrade | undefined;
 
   #host: ExchangeHost;
   /** Body chunks not yet given to a stream (allocated with the first: most requests have none). */

@@ -24,6 +24,7 @@ import * as sweeper from "../idle-sweeper.ts";
 import type { Idle } from "../idle-sweeper.ts";
 import { Exchange, type ExchangeHost } from "./exchange.ts";
 import { requestUrl } from "./request-url.ts";
+import type { UpgradeOptions } from "../ws/types.ts";
 import * as outBuffer from "./out-buffer.ts";
 import { utf8Length } from "../http1/head-writer.ts";
 import {
@@ -96,6 +97,9 @@ export class HttpConn implements ExchangeHost, Idle {
   readonly #conn: Conn<HttpConn>;
   #parser: Http1Parser<HttpConn> | undefined;
   #info: ServeInfo | undefined;
+  /** The connection became a WebSocket: this object reads nothing more. */
+  #upgraded = false;
+  #ws: { start(): void; state: { data(b: Uint8Array): void } } | undefined;
   /** Input that arrived while a response was pending (pipelining), with its offset. */
   #pending: Uint8Array[] = [];
   #pendingAt = 0;
@@ -299,6 +303,12 @@ export class HttpConn implements ExchangeHost, Idle {
         at = p.offset;
         const ex = this.exchange!;
         if (!ex.dispatched) this.#dispatch(ex);
+        if (this.#upgraded) {
+          // Bytes after the upgrade request are the socket's first frames.
+          if (at < buf.byteLength) this.#pending.unshift(buf.subarray(at));
+          this.#handOver();
+          return;
+        }
         if (code === ParseCode.CLOSED) break;
         if (ex.complete && !ex.responded) {
           // The response is still coming: keep the rest for later (in order, H5).
@@ -323,7 +333,7 @@ export class HttpConn implements ExchangeHost, Idle {
       const ms = this.#armMs;
       if (ms >= 0) {
         this.#armMs = -1;
-        this.#armNow(ms);
+        if (!this.#upgraded) this.#armNow(ms);
       }
       loopOut.flushTo(this.#conn);
     }
@@ -344,7 +354,7 @@ export class HttpConn implements ExchangeHost, Idle {
       return;
     }
     core.stats.requests++;
-    let res: Response | Promise<Response>;
+    let res: ReturnType<HttpServerCore["fetch"]>;
     const request = requestFor(ex, core.lazyRequests);
     ex.request = request;
     const watchdog = core.watchdog;
@@ -358,29 +368,92 @@ export class HttpConn implements ExchangeHost, Idle {
       watchdog.enter(ex); // names this request if it holds the loop (WD2)
     }
     try {
-      res = core.fetch(request, this.#info ??= core.info(this.#conn));
+      res = core.fetch(request, this.#info ??= core.info(this.#conn, (req, o) => this.#upgrade(req, o)));
     } catch (err) {
       this.#handlerFailed(ex, err, request);
       return;
     }
     if (res instanceof Promise || typeof (res as { then?: unknown })?.then === "function") {
       (res as Promise<Response>).then(
-        (r) => this.#respondLater(ex, r, request),
-        (err) => this.#respondLater(ex, undefined, request, err),
+        (r) => this.#respondLater(ex, r, request, false),
+        (err) => this.#respondLater(ex, undefined, request, true, err),
       );
       return;
     }
-    this.#respond(ex, res, request);
+    this.#respond(ex, res as Response, request);
   }
 
-  #respondLater(ex: Exchange, res: Response | undefined, request: Request, err?: unknown): void {
+  #respondLater(
+    ex: Exchange,
+    res: Response | undefined,
+    request: Request,
+    rejected: boolean,
+    err?: unknown,
+  ): void {
     if (this.#conn.readyState === "closed") return;
-    if (res === undefined) this.#handlerFailed(ex, err, request);
-    else this.#respond(ex, res, request);
+    if (ex.upgrade !== undefined) {
+      this.#switchToWebSocket(ex);
+      return;
+    }
+    if (rejected) this.#handlerFailed(ex, err, request);
+    else this.#respond(ex, res as Response, request);
     if (!this.#running) {
       loopOut.flushTo(this.#conn);
       if (ex.responded && ex.complete) this.#continue(ex);
     }
+  }
+
+  /** `server.upgrade(request, options)` from the handler (WS1). */
+  #upgrade(request: Request, options: UpgradeOptions<unknown> | undefined): boolean {
+    const ws = this.#core.ws;
+    const ex = this.exchange;
+    if (ws === undefined || ex === undefined || ex.request !== request || ex.headSent || ex.upgrade) {
+      return false;
+    }
+    if (!ex.complete) return false; // an upgrade request has no body
+    const target = ex.head.target;
+    const q = target.indexOf("?");
+    const up = ws.prepare(
+      ex.method,
+      ex.head.versionMinor,
+      request.headers,
+      q < 0 ? target : target.slice(0, q),
+      options,
+    );
+    if (up === null) return false;
+    ex.upgrade = up;
+    return true;
+  }
+
+  /** Writes the 101 and gives the connection to its WebSocket. */
+  #switchToWebSocket(ex: Exchange): void {
+    const ws = this.#core.ws!;
+    const up = ex.upgrade!;
+    ex.headSent = true;
+    ex.responded = true;
+    this.#core.countStatus(101);
+    this.#upgraded = true;
+    this.#disarm();
+    const conn = this.#conn;
+    loopOut.flushTo(conn);
+    conn.write(up.head);
+    const { ws: socket, state } = ws.accept(conn as Conn<unknown>, up);
+    this.#ws = { start: () => socket.start(), state };
+    (conn as Conn<unknown>).state = state;
+    if (!this.#running) this.#handOver();
+  }
+
+  /** After the 101: the socket starts, then reads what came after the request. */
+  #handOver(): void {
+    const ws = this.#ws;
+    if (ws === undefined) return;
+    this.#ws = undefined;
+    const pending = this.#pending;
+    this.#pending = [];
+    this.exchange = undefined;
+    ws.start();
+    for (const b of pending) ws.state.data(b);
+    this.#conn.resume();
   }
 
   #handlerFailed(ex: Exchange, err: unknown, request: Request): void {
@@ -398,6 +471,11 @@ export class HttpConn implements ExchangeHost, Idle {
   }
 
   #respond(ex: Exchange, res: Response, request: Request): void {
+    if (ex.upgrade !== undefined) {
+      // WS1: whatever the handler returned, the 101 goes out.
+      this.#switchToWebSocket(ex);
+      return;
+    }
     // A light response is one by construction: no walk through Response's
     // custom instanceof for the common answer.
     if (!LightResponse.isLight(res) && !(res instanceof Response)) {

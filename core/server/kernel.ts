@@ -5,11 +5,12 @@
  * @module
  */
 
-import type { Conn, Runtime, Server, ShutdownReport, SocketHandler } from "../types.ts";
+import type { Adapter, Conn, Server, ShutdownReport, SocketHandler } from "../types.ts";
 import { installGlobals } from "../fetch/globals.ts";
 import { HttpConn } from "./http-conn.ts";
 import { HttpServerCore } from "./server-core.ts";
 import { serverUrl } from "../_shared/server-url.ts";
+import { WsServer } from "../ws/server.ts";
 import type { ResolvedServeOptions } from "./serve.ts";
 
 /** The socket handler of one server: one object per listener, state on the connection. */
@@ -35,6 +36,10 @@ function socketHandler(core: HttpServerCore, conns: Set<Conn<HttpConn>>): Socket
     drain(conn) {
       conn.state?.drain();
     },
+    timeout(conn) {
+      // Only an upgraded connection arms the connection's own timer (WS7); HTTP uses the sweeper.
+      conn.state?.onIdle();
+    },
     end(conn) {
       if (conn.state === undefined) conn.end();
       else conn.state.end();
@@ -51,12 +56,26 @@ function socketHandler(core: HttpServerCore, conns: Set<Conn<HttpConn>>): Socket
 }
 
 /** Serves `options.fetch` with the kernel codec on `runtime.listen`. */
-export async function kernelEngine(runtime: Runtime, options: ResolvedServeOptions): Promise<Server> {
+export async function kernelEngine(runtime: Adapter, options: ResolvedServeOptions): Promise<Server> {
   if (options.overrideGlobalObjects) installGlobals();
   const core = new HttpServerCore(options);
+  if (options.websocket !== undefined) {
+    core.ws = new WsServer(options.websocket, runtime.ws, {
+      onError: (err) => core.onError(err, undefined),
+      enter: (label) => core.watchdog?.enter(label),
+    });
+  }
   const conns = new Set<Conn<HttpConn>>();
   const listener = await runtime.listen(
-    { hostname: options.hostname, port: options.port, reusePort: options.reusePort },
+    {
+      hostname: options.hostname,
+      port: options.port,
+      reusePort: options.reusePort,
+      // An upgraded connection may hold its whole backpressure limit (C3 would close it first).
+      ...(core.ws === undefined
+        ? {}
+        : { maxBufferedBytes: Math.max(4 * 1024 * 1024, core.ws.maxBufferedBytes) }),
+    },
     socketHandler(core, conns),
   );
   let closing: Promise<ShutdownReport> | undefined;

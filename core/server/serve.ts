@@ -6,6 +6,7 @@
  */
 
 import { TriloopError } from "../errors.ts";
+import type { WebSocketHandler } from "../ws/types.ts";
 import type { Adapter, FetchHandler, Runtime, ServeOptions, Server, WatchdogOptions } from "../types.ts";
 import { type Limits, resolveLimits } from "./limits.ts";
 import { currentLoop } from "../loops/context.ts";
@@ -24,12 +25,14 @@ export interface ResolvedServeOptions {
   loopId: number;
   /** The stall watchdog's options, or false. */
   watchdog: WatchdogOptions | false;
+  /** WebSocket handlers and options (WS1–WS9), or undefined. */
+  websocket: WebSocketHandler<unknown> | undefined;
   /** Lazy requests and the globals that go with them (G1–G4). */
   overrideGlobalObjects: boolean;
 }
 
 /** An engine: starts a server with resolved options. */
-export type Engine = (runtime: Runtime, options: ResolvedServeOptions) => Promise<Server>;
+export type Engine = (runtime: Adapter, options: ResolvedServeOptions) => Promise<Server>;
 
 /**
  * The engines of one runtime, and what `engine: "auto"` picks there with the
@@ -56,6 +59,7 @@ export function resolveServeOptions(options: ServeOptions, loopId = 0): Resolved
     reusePort: options.reusePort ?? false,
     loopId,
     watchdog: options.watchdog ?? { stallMs: 100 },
+    websocket: options.websocket,
     overrideGlobalObjects: options.overrideGlobalObjects ?? true,
   };
 }

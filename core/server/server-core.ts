@@ -8,6 +8,9 @@
 import type { ErrorCode } from "../errors.ts";
 import type { Conn, FetchHandler, ServeInfo, ServerStats, Watchdog } from "../types.ts";
 import { startWatchdog } from "../watchdog.ts";
+import type { WsServer } from "../ws/server.ts";
+import { publishFromServer } from "../ws/topics.ts";
+import type { UpgradeOptions } from "../ws/types.ts";
 import type { Limits } from "./limits.ts";
 import type { ResolvedServeOptions } from "./serve.ts";
 
@@ -18,6 +21,8 @@ export class HttpServerCore {
   readonly lazyRequests: boolean;
   readonly limits: Limits;
   readonly loopId: number;
+  /** The server's WebSockets, when it has a `websocket` handler. */
+  ws: WsServer | undefined;
   /** The loop's stall watchdog; undefined when turned off. */
   readonly watchdog: Watchdog | undefined;
   readonly #onError: ResolvedServeOptions["onError"];
@@ -68,8 +73,12 @@ export class HttpServerCore {
     else r["5xx"]++;
   }
 
-  /** The {@link ServeInfo} of a connection (made once per connection). */
-  info(conn: Conn): ServeInfo {
+  /**
+   * The {@link ServeInfo} of a connection (made once per connection): the
+   * peer, and Bun's server methods (`upgrade`, `publish`, `subscriberCount`).
+   */
+  info(conn: Conn, upgrade: (request: Request, options?: UpgradeOptions<unknown>) => boolean): ServeInfo {
+    const hub = this.ws?.ctx.hub;
     const remote = { hostname: conn.remoteAddress, port: conn.remotePort, transport: "tcp" as const };
     const local = { hostname: conn.localAddress, port: conn.localPort, transport: "tcp" as const };
     const family = remote.hostname.includes(":") ? "IPv6" as const : "IPv4" as const;
@@ -78,6 +87,9 @@ export class HttpServerCore {
       localAddr: local,
       loopId: this.loopId,
       requestIP: () => ({ address: remote.hostname, port: remote.port, family }),
+      upgrade,
+      publish: (topic, data) => hub === undefined ? 0 : publishFromServer(hub, topic, data),
+      subscriberCount: (topic) => hub?.count(topic) ?? 0,
     };
   }
 }

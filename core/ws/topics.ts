@@ -7,6 +7,9 @@
  * @module
  */
 
+import { frame, Opcode } from "./frames.ts";
+import type { WsData } from "./types.ts";
+
 /** A subscriber: a socket that takes a ready-made frame. */
 export interface Subscriber {
   /** Writes an already encoded frame; returns the bytes written, -1 queued, 0 dropped. */
@@ -54,4 +57,19 @@ export class TopicHub {
     }
     return sent;
   }
+}
+
+const encoder = new TextEncoder();
+
+/** `server.publish(topic, data)`: every subscriber on this loop, and the other loops (WS8). */
+export function publishFromServer(hub: TopicHub, topic: string, data: WsData): number {
+  const binary = typeof data !== "string";
+  const bytes = typeof data === "string"
+    ? encoder.encode(data)
+    : data instanceof ArrayBuffer
+    ? new Uint8Array(data)
+    : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  const sent = hub.deliver(topic, frame(binary ? Opcode.BINARY : Opcode.TEXT, bytes));
+  hub.relay?.forward(topic, binary, bytes);
+  return sent;
 }

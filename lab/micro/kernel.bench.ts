@@ -23,7 +23,9 @@ import { pathToFileURL } from "node:url";
 import { ConnContext, Connection } from "../../core/connection.ts";
 import { kernelEngine } from "../../core/server/kernel.ts";
 import { resolveServeOptions } from "../../core/server/serve.ts";
+import { rawZlib, toBuffer } from "../../adapters/_zlib.ts";
 import type {
+  Adapter,
   FetchHandler,
   Listener,
   ListenOptions,
@@ -77,7 +79,8 @@ const fakeRuntime = {
       stats: () => ({ ...ctx!.stats }),
     } as unknown as Listener);
   },
-} as unknown as Runtime;
+  ws: { zlib: rawZlib, toBuffer },
+} as unknown as Adapter;
 
 const entry = await import(pathToFileURL(resolve(APP)).href);
 const fetch: FetchHandler = entry.default.fetch ?? entry.default;

@@ -1,0 +1,35 @@
+/**
+ * permessage-deflate's raw deflate on node:zlib
+ * (https://nodejs.org/api/zlib.html), which Node, Bun and Deno all provide
+ * with the same synchronous one-shot API.
+ *
+ * @module
+ */
+
+import { Buffer } from "node:buffer";
+import * as zlib from "node:zlib";
+import type { RawZlib } from "../core/ws/deflate.ts";
+
+/** node:zlib as core/ws/deflate.ts takes it. */
+export const rawZlib: RawZlib = {
+  inflateRaw(data, { dictionary, maxOutputLength }) {
+    return zlib.inflateRawSync(data, {
+      finishFlush: zlib.constants.Z_SYNC_FLUSH,
+      maxOutputLength,
+      ...(dictionary === undefined ? {} : { dictionary }),
+    });
+  },
+  deflateRaw(data, { dictionary, windowBits }) {
+    return zlib.deflateRawSync(data, {
+      finishFlush: zlib.constants.Z_SYNC_FLUSH,
+      windowBits,
+      ...(dictionary === undefined ? {} : { dictionary }),
+    });
+  },
+  isTooLarge: (err) => (err as { code?: string }).code === "ERR_BUFFER_TOO_LARGE",
+};
+
+/** A `Buffer` over the same bytes, for `binaryType: "nodebuffer"`. */
+export function toBuffer(bytes: Uint8Array): Uint8Array {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}

@@ -1,0 +1,81 @@
+/**
+ * permessage-deflate's compressor and decompressor for one connection
+ * (RFC 7692 §7), over the runtime's raw deflate, one message at a time and
+ * synchronous.
+ *
+ * Context takeover is kept without a long-lived zlib stream: the LZ77 window
+ * a stream would carry from one message to the next is the last 2^bits
+ * bytes of earlier messages, so each message is (de)compressed with those
+ * bytes as its preset dictionary. This needs only the runtimes' one-shot
+ * `deflateRawSync`/`inflateRawSync` (the same on Node, Bun and Deno), and
+ * `maxOutputLength` bounds a message while it inflates (WP4).
+ *
+ * @module
+ */
+
+import type { DeflateParams } from "./handshake.ts";
+import type { Inflater } from "./parser.ts";
+import type { Deflater } from "./connection.ts";
+
+/** The runtime's raw deflate, as the adapter gives it (node:zlib on every runtime). */
+export interface RawZlib {
+  /** Inflates to at most `maxOutputLength` bytes; throws `TooLarge` past it, or on bad data. */
+  inflateRaw(data: Uint8Array, options: { dictionary?: Uint8Array; maxOutputLength: number }): Uint8Array;
+  /** Deflates, ending with a sync flush (`00 00 ff ff` last). */
+  deflateRaw(data: Uint8Array, options: { dictionary?: Uint8Array; windowBits: number }): Uint8Array;
+  /** Whether `err` is the inflater stopping at `maxOutputLength`. */
+  isTooLarge(err: unknown): boolean;
+}
+
+/** The last `size` bytes of `window` followed by `data`. */
+function slide(window: Uint8Array, data: Uint8Array, size: number): Uint8Array {
+  if (data.length >= size) return data.slice(data.length - size);
+  const keep = Math.min(window.length, size - data.length);
+  const out = new Uint8Array(keep + data.length);
+  out.set(window.subarray(window.length - keep));
+  out.set(data, keep);
+  return out;
+}
+
+const NONE: Uint8Array = new Uint8Array(0);
+
+/** The decompressor of one connection: the client's messages. */
+export function inflaterFor(zlib: RawZlib, params: DeflateParams): Inflater {
+  const size = 1 << params.clientMaxWindowBits;
+  let window: Uint8Array = NONE;
+  return {
+    inflate(compressed, limit) {
+      let out: Uint8Array;
+      try {
+        out = zlib.inflateRaw(compressed, {
+          dictionary: window.length > 0 ? window : undefined,
+          maxOutputLength: Math.max(limit, 1),
+        });
+      } catch (err) {
+        if (zlib.isTooLarge(err)) return null;
+        throw err;
+      }
+      if (out.length > limit) return null;
+      if (!params.clientNoContextTakeover) window = slide(window, out, size);
+      return out;
+    },
+  };
+}
+
+/** The compressor of one connection: the server's messages. */
+export function deflaterFor(zlib: RawZlib, params: DeflateParams): Deflater {
+  const bits = params.serverMaxWindowBits;
+  const size = 1 << bits;
+  let window: Uint8Array = NONE;
+  return {
+    deflate(message) {
+      const out = zlib.deflateRaw(message, {
+        dictionary: window.length > 0 ? window : undefined,
+        windowBits: bits,
+      });
+      if (!params.serverNoContextTakeover) window = slide(window, message, size);
+      // The sync flush's empty stored block is left off the wire (RFC 7692 §7.2.1).
+      return out.subarray(0, out.length - 4);
+    },
+  };
+}

@@ -1,0 +1,156 @@
+/**
+ * The WebSocket side of one kernel-engine server: its options and shared
+ * context, `server.upgrade` (WS1), the 101 response, and the socket that
+ * takes over the connection.
+ *
+ * @module
+ */
+
+import type { Conn } from "../types.ts";
+import { TriloopError } from "../errors.ts";
+import {
+  type ConnEvents,
+  connState,
+  WsConnection,
+  type WsOptions,
+  type WsServerContext,
+  wsStats,
+} from "./connection.ts";
+import { deflaterFor, inflaterFor, type RawZlib } from "./deflate.ts";
+import { acceptKey, type DeflateParams, negotiateDeflate, readUpgrade } from "./handshake.ts";
+import { TopicHub } from "./topics.ts";
+import type { UpgradeOptions, WebSocketHandler } from "./types.ts";
+
+/** What an adapter gives the WebSocket server (node:zlib and `Buffer` on every runtime). */
+export interface WsRuntime {
+  zlib: RawZlib;
+  toBuffer(bytes: Uint8Array): Uint8Array;
+}
+
+const MiB = 1024 * 1024;
+
+/** Fills in Bun's defaults; throws TRI_ERR_INVALID_ARG on a bad option. */
+export function resolveWsOptions(h: WebSocketHandler<unknown>): WsOptions & { deflate: boolean } {
+  if (typeof h?.message !== "function") {
+    throw new TriloopError("TRI_ERR_INVALID_ARG", "websocket needs a 'message' handler");
+  }
+  const num = (name: keyof WebSocketHandler, value: unknown, def: number): number => {
+    if (value === undefined) return def;
+    if (typeof value !== "number" || !(value >= 0) || !Number.isFinite(value)) {
+      throw new TriloopError(
+        "TRI_ERR_INVALID_ARG",
+        `websocket.${name} must be a number >= 0, got ${String(value)}`,
+      );
+    }
+    return value;
+  };
+  const pmd = h.perMessageDeflate;
+  return {
+    maxPayloadLength: num("maxPayloadLength", h.maxPayloadLength, 16 * MiB),
+    idleTimeoutMs: num("idleTimeout", h.idleTimeout, 120) * 1000,
+    backpressureLimit: num("backpressureLimit", h.backpressureLimit, 16 * MiB),
+    closeOnBackpressureLimit: h.closeOnBackpressureLimit ?? false,
+    compressByDefault: typeof pmd === "object" && pmd.compress === true,
+    publishToSelf: h.publishToSelf ?? false,
+    sendPings: h.sendPings ?? true,
+    deflate: pmd === true || (typeof pmd === "object" && pmd.decompress !== false),
+  };
+}
+
+/** An accepted upgrade, waiting for the handler to return. */
+export interface PendingUpgrade {
+  head: string;
+  data: unknown;
+  protocol: string;
+  path: string;
+  deflate: DeflateParams | undefined;
+}
+
+/** Fields the server writes itself; the handler's `headers` cannot set them. */
+const RESERVED = new Set([
+  "upgrade",
+  "connection",
+  "sec-websocket-accept",
+  "sec-websocket-extensions",
+  "content-length",
+  "transfer-encoding",
+]);
+
+/** The WebSocket state of one server on one loop. */
+export class WsServer {
+  readonly ctx: WsServerContext;
+  readonly maxBufferedBytes: number;
+  #runtime: WsRuntime;
+  #deflate: boolean;
+
+  constructor(
+    handler: WebSocketHandler<unknown>,
+    runtime: WsRuntime,
+    hooks: { onError(err: unknown): void; enter(label: string): void },
+  ) {
+    const options = resolveWsOptions(handler);
+    this.#deflate = options.deflate;
+    this.#runtime = runtime;
+    this.ctx = {
+      handler,
+      options,
+      hub: new TopicHub(),
+      toBuffer: runtime.toBuffer,
+      onError: hooks.onError,
+      enter: hooks.enter,
+      stats: wsStats(),
+    };
+    // The connection's hard output cap must leave room for a whole
+    // backpressure limit and one message more (C3 would close it first).
+    this.maxBufferedBytes = options.backpressureLimit + options.maxPayloadLength + 64 * 1024;
+  }
+
+  /** WS1: the 101 this request and these options make, or null when it is not an upgrade. */
+  prepare(
+    method: string,
+    httpMinor: number,
+    headers: Headers,
+    path: string,
+    options: UpgradeOptions<unknown> = {},
+  ): PendingUpgrade | null {
+    const req = readUpgrade(method, httpMinor, headers);
+    if (!("key" in req)) return null;
+    const extra = new Headers(options.headers);
+    let protocol = "";
+    const lines = [
+      "HTTP/1.1 101 Switching Protocols",
+      "upgrade: websocket",
+      "connection: Upgrade",
+      `sec-websocket-accept: ${acceptKey(req.key)}`,
+    ];
+    // WH3: a subprotocol only if the client offered it.
+    const chosen = extra.get("sec-websocket-protocol");
+    if (chosen !== null && req.protocols.includes(chosen.trim())) protocol = chosen.trim();
+    if (protocol !== "") lines.push(`sec-websocket-protocol: ${protocol}`);
+    let deflate: DeflateParams | undefined;
+    if (this.#deflate) {
+      const agreed = negotiateDeflate(req.extensions);
+      if (agreed !== null) {
+        deflate = agreed.params;
+        lines.push(`sec-websocket-extensions: ${agreed.response}`);
+      }
+    }
+    for (const [name, value] of extra) {
+      if (!RESERVED.has(name) && name !== "sec-websocket-protocol") lines.push(`${name}: ${value}`);
+    }
+    return { head: lines.join("\r\n") + "\r\n\r\n", data: options.data, protocol, path, deflate };
+  }
+
+  /** Makes the socket that takes over `conn` after its 101; call `start()` on it once the 101 is written. */
+  accept(conn: Conn<unknown>, up: PendingUpgrade): { ws: WsConnection<unknown>; state: ConnEvents } {
+    const zlib = this.#runtime.zlib;
+    const ws = new WsConnection(conn, this.ctx, {
+      data: up.data,
+      protocol: up.protocol,
+      path: up.path,
+      inflater: up.deflate === undefined ? undefined : inflaterFor(zlib, up.deflate),
+      deflater: up.deflate === undefined ? undefined : deflaterFor(zlib, up.deflate),
+    });
+    return { ws, state: connState(ws) };
+  }
+}
