@@ -407,7 +407,7 @@ export class HttpConn implements ExchangeHost, Idle {
   #upgrade(request: Request, options: UpgradeOptions<unknown> | undefined): boolean {
     const ws = this.#core.ws;
     const ex = this.exchange;
-    if (ws === undefined || ex === undefined || ex.request !== request || ex.headSent || ex.upgrade) {
+    if (ex === undefined || ex.request !== request || ex.headSent || ex.upgrade) {
       return false;
     }
     if (!ex.complete) return false; // an upgrade request has no body
@@ -427,7 +427,7 @@ export class HttpConn implements ExchangeHost, Idle {
 
   /** Writes the 101 and gives the connection to its WebSocket. */
   #switchToWebSocket(ex: Exchange): void {
-    const ws = this.#core.ws!;
+    const ws = this.#core.ws;
     const up = ex.upgrade!;
     ex.headSent = true;
     ex.responded = true;

@@ -11,6 +11,7 @@ import { HttpConn } from "./http-conn.ts";
 import { HttpServerCore } from "./server-core.ts";
 import { serverUrl } from "../_shared/server-url.ts";
 import { WsServer } from "../ws/server.ts";
+import type { WebSocketHandler } from "../ws/types.ts";
 import type { ResolvedServeOptions } from "./serve.ts";
 
 /** The socket handler of one server: one object per listener, state on the connection. */
@@ -59,8 +60,9 @@ function socketHandler(core: HttpServerCore, conns: Set<Conn<HttpConn>>): Socket
 export async function kernelEngine(runtime: Adapter, options: ResolvedServeOptions): Promise<Server> {
   if (options.overrideGlobalObjects) installGlobals();
   const core = new HttpServerCore(options);
-  if (options.websocket !== undefined) {
-    core.ws = new WsServer(options.websocket, runtime.ws, {
+  {
+    // Always there: an upgrade may bring its own handlers (triloop/hono) when the server has none.
+    core.ws = new WsServer(options.websocket ?? ({} as WebSocketHandler<unknown>), runtime.ws, {
       onError: (err) => core.onError(err, undefined),
       enter: (label) => core.watchdog?.enter(label),
     });

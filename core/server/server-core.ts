@@ -21,8 +21,8 @@ export class HttpServerCore {
   readonly lazyRequests: boolean;
   readonly limits: Limits;
   readonly loopId: number;
-  /** The server's WebSockets, when it has a `websocket` handler. */
-  ws: WsServer | undefined;
+  /** The server's WebSockets (set by the kernel engine). */
+  ws!: WsServer;
   /** The loop's stall watchdog; undefined when turned off. */
   readonly watchdog: Watchdog | undefined;
   readonly #onError: ResolvedServeOptions["onError"];
@@ -78,7 +78,7 @@ export class HttpServerCore {
    * peer, and Bun's server methods (`upgrade`, `publish`, `subscriberCount`).
    */
   info(conn: Conn, upgrade: (request: Request, options?: UpgradeOptions<unknown>) => boolean): ServeInfo {
-    const hub = this.ws?.ctx.hub;
+    const hub = this.ws.ctx.hub;
     const remote = { hostname: conn.remoteAddress, port: conn.remotePort, transport: "tcp" as const };
     const local = { hostname: conn.localAddress, port: conn.localPort, transport: "tcp" as const };
     const family = remote.hostname.includes(":") ? "IPv6" as const : "IPv4" as const;
@@ -88,8 +88,8 @@ export class HttpServerCore {
       loopId: this.loopId,
       requestIP: () => ({ address: remote.hostname, port: remote.port, family }),
       upgrade,
-      publish: (topic, data) => hub === undefined ? 0 : publishFromServer(hub, topic, data),
-      subscriberCount: (topic) => hub?.count(topic) ?? 0,
+      publish: (topic, data) => publishFromServer(hub, topic, data),
+      subscriberCount: (topic) => hub.count(topic),
     };
   }
 }

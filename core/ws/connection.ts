@@ -34,6 +34,7 @@ export interface WsOptions {
 
 /** What every socket of one server shares. */
 export interface WsServerContext {
+  /** The server's `websocket` handlers (an upgrade may bring its own). */
   handler: WebSocketHandler<unknown>;
   options: WsOptions;
   hub: TopicHub;
@@ -97,6 +98,8 @@ export class WsConnection<D = unknown> implements ServerWebSocket<D>, Subscriber
   readonly remoteAddress: string;
   #conn: Conn<unknown>;
   #ctx: WsServerContext;
+  /** The upgrade's own handlers, or the server's. */
+  #handler: WebSocketHandler<D>;
   #parser: WsParser;
   #deflater: Deflater | undefined;
   #state = OPEN;
@@ -115,10 +118,18 @@ export class WsConnection<D = unknown> implements ServerWebSocket<D>, Subscriber
   constructor(
     conn: Conn<unknown>,
     ctx: WsServerContext,
-    init: { data: D; protocol: string; path: string; inflater?: Inflater; deflater?: Deflater },
+    init: {
+      data: D;
+      protocol: string;
+      path: string;
+      handler?: WebSocketHandler<D>;
+      inflater?: Inflater;
+      deflater?: Deflater;
+    },
   ) {
     this.#conn = conn;
     this.#ctx = ctx;
+    this.#handler = init.handler ?? (ctx.handler as WebSocketHandler<D>);
     this.data = init.data;
     this.protocol = init.protocol;
     this.remoteAddress = conn.remoteAddress;
@@ -136,7 +147,7 @@ export class WsConnection<D = unknown> implements ServerWebSocket<D>, Subscriber
     s.open++;
     s.opened++;
     if (this.#ctx.options.idleTimeoutMs > 0) this.#conn.setTimeout(this.#ctx.options.idleTimeoutMs);
-    this.#call(() => this.#ctx.handler.open?.(this), false);
+    this.#call(() => this.#handler.open?.(this), false);
   }
 
   // ---- ServerWebSocket ------------------------------------------------------
@@ -253,20 +264,20 @@ export class WsConnection<D = unknown> implements ServerWebSocket<D>, Subscriber
       else if (this.binaryType === "arraybuffer") msg = data.slice().buffer;
     }
     this.#ctx.enter(this.#label);
-    this.#call(() => this.#ctx.handler.message(this, msg), true);
+    this.#call(() => this.#handler.message(this, msg), true);
   }
 
   /** @internal A ping: answered with a pong of the same payload (RFC 6455 §5.5.2). */
   onPing(payload: Uint8Array): void {
     this.#control(Opcode.PONG, payload);
-    const h = this.#ctx.handler.ping;
-    if (h !== undefined) this.#call(() => h.call(this.#ctx.handler, this, payload), false);
+    const h = this.#handler.ping;
+    if (h !== undefined) this.#call(() => h.call(this.#handler, this, payload), false);
   }
 
   /** @internal */
   onPong(payload: Uint8Array): void {
-    const h = this.#ctx.handler.pong;
-    if (h !== undefined) this.#call(() => h.call(this.#ctx.handler, this, payload), false);
+    const h = this.#handler.pong;
+    if (h !== undefined) this.#call(() => h.call(this.#handler, this, payload), false);
   }
 
   /** @internal The peer's close frame: answered (if we did not start), then the connection ends. */
@@ -295,7 +306,7 @@ export class WsConnection<D = unknown> implements ServerWebSocket<D>, Subscriber
   writable(): void {
     if (!this.#wantDrain || this.#state !== OPEN) return;
     this.#wantDrain = false;
-    this.#call(() => this.#ctx.handler.drain?.(this), false);
+    this.#call(() => this.#handler.drain?.(this), false);
   }
 
   /** @internal */
@@ -313,7 +324,7 @@ export class WsConnection<D = unknown> implements ServerWebSocket<D>, Subscriber
     this.#reported = true;
     this.#ctx.stats.open--;
     this.#ctx.stats.closed++;
-    this.#call(() => this.#ctx.handler.close?.(this, this.#code, this.#reason), false);
+    this.#call(() => this.#handler.close?.(this, this.#code, this.#reason), false);
   }
 
   /** The idle timeout fired (WS7): ping a silent peer, then end it if it stays silent. */

@@ -31,7 +31,10 @@ const MiB = 1024 * 1024;
 
 /** Fills in Bun's defaults; throws TRI_ERR_INVALID_ARG on a bad option. */
 export function resolveWsOptions(h: WebSocketHandler<unknown>): WsOptions & { deflate: boolean } {
-  if (typeof h?.message !== "function") {
+  if (typeof h !== "object" || h === null) {
+    throw new TriloopError("TRI_ERR_INVALID_ARG", "websocket must be an object of handlers and options");
+  }
+  if (h.message !== undefined && typeof h.message !== "function") {
     throw new TriloopError("TRI_ERR_INVALID_ARG", "websocket needs a 'message' handler");
   }
   const num = (name: keyof WebSocketHandler, value: unknown, def: number): number => {
@@ -61,6 +64,7 @@ export function resolveWsOptions(h: WebSocketHandler<unknown>): WsOptions & { de
 export interface PendingUpgrade {
   head: string;
   data: unknown;
+  handler: WebSocketHandler<unknown> | undefined;
   protocol: string;
   path: string;
   deflate: DeflateParams | undefined;
@@ -115,6 +119,8 @@ export class WsServer {
   ): PendingUpgrade | null {
     const req = readUpgrade(method, httpMinor, headers);
     if (!("key" in req)) return null;
+    // Someone must take the messages: the server's `websocket`, or the upgrade's own.
+    if (typeof (options.handler ?? this.ctx.handler).message !== "function") return null;
     const extra = new Headers(options.headers);
     let protocol = "";
     const lines = [
@@ -138,7 +144,14 @@ export class WsServer {
     for (const [name, value] of extra) {
       if (!RESERVED.has(name) && name !== "sec-websocket-protocol") lines.push(`${name}: ${value}`);
     }
-    return { head: lines.join("\r\n") + "\r\n\r\n", data: options.data, protocol, path, deflate };
+    return {
+      head: lines.join("\r\n") + "\r\n\r\n",
+      data: options.data,
+      handler: options.handler,
+      protocol,
+      path,
+      deflate,
+    };
   }
 
   /** Makes the socket that takes over `conn` after its 101; call `start()` on it once the 101 is written. */
@@ -146,6 +159,7 @@ export class WsServer {
     const zlib = this.#runtime.zlib;
     const ws = new WsConnection(conn, this.ctx, {
       data: up.data,
+      handler: up.handler,
       protocol: up.protocol,
       path: up.path,
       inflater: up.deflate === undefined ? undefined : inflaterFor(zlib, up.deflate),

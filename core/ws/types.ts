@@ -88,6 +88,7 @@ export interface PerMessageDeflate {
 /** The `websocket` part of an entry or of `serve()`: handlers and options, as Bun's. */
 export interface WebSocketHandler<D = unknown> {
   open?(ws: ServerWebSocket<D>): void | Promise<void>;
+  /** Every message (required in a server's `websocket`, as on Bun). */
   message(ws: ServerWebSocket<D>, message: WsMessage): void | Promise<void>;
   close?(ws: ServerWebSocket<D>, code: number, reason: string): void | Promise<void>;
   drain?(ws: ServerWebSocket<D>): void | Promise<void>;
@@ -114,6 +115,12 @@ export interface UpgradeOptions<D = unknown> {
   data?: D;
   /** Extra fields of the 101 response (a `Sec-WebSocket-Protocol` picks the subprotocol). */
   headers?: HeadersInit;
+  /**
+   * Handlers for this socket alone, in place of the server's `websocket`
+   * (a triloop extension: how `triloop/hono` runs Hono's per-route events).
+   * The server's options (limits, deflate) still apply.
+   */
+  handler?: WebSocketHandler<D>;
 }
 
 /** The server a fetch handler gets as its second argument (with `websocket` set), as Bun's. */
