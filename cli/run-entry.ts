@@ -117,7 +117,10 @@ async function stop(): Promise<void> {
   }
   closing = running.close(graceMs);
   const r = await closing;
-  console.log(`shutdown ${r.outcome}: ${r.completed} completed, ${r.forced} forced, ${r.ms} ms`);
+  const ws = r.websockets === undefined
+    ? ""
+    : `; websockets: ${r.websockets.closed} closed, ${r.websockets.forced} ended`;
+  console.log(`shutdown ${r.outcome}: ${r.completed} completed, ${r.forced} forced, ${r.ms} ms${ws}`);
   process.exit(forced || r.outcome === "forced" ? EXIT.forced : EXIT.drained);
 }
 

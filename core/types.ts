@@ -9,6 +9,7 @@
 import type { ErrorCode, TriloopError } from "./errors.ts";
 import type { UpgradeOptions, WebSocketHandler, WsData } from "./ws/types.ts";
 import type { WsRuntime } from "./ws/server.ts";
+import type { WsStats } from "./ws/connection.ts";
 
 export type * from "./ws/types.ts";
 
@@ -470,6 +471,8 @@ export interface ServerStats {
   bytesWritten: number;
   /** Errors by code (parse errors, handler throws, timeouts, resets). */
   errors: Partial<Record<ErrorCode, number>>;
+  /** The server's WebSockets (kernel engine), when any were opened. */
+  websockets?: WsStats;
   /** With `loops`: the supervisor's view, loop by loop (the fields above are their sum). */
   loops?: LoopsStats;
 }
@@ -488,6 +491,8 @@ export interface ShutdownReport {
   forced: number;
   /** How long the close took, in ms. */
   ms: number;
+  /** WebSockets open when the stop began: how many closed by their handshake, how many were ended (WS9). */
+  websockets?: { closed: number; forced: number };
 }
 
 /**

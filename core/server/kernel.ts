@@ -90,6 +90,7 @@ export async function kernelEngine(runtime: Adapter, options: ResolvedServeOptio
       const s = structuredClone(core.stats);
       const l = listener.stats();
       s.bytesWritten = l.bytesWritten;
+      if (core.ws.ctx.stats.opened > 0) s.websockets = { ...core.ws.ctx.stats };
       return s;
     },
   };
@@ -108,6 +109,8 @@ async function shutdown(
 ): Promise<ShutdownReport> {
   const t0 = performance.now();
   const completed0 = core.completed;
+  const ws = core.ws.ctx.stats;
+  const wsOpen0 = ws.open;
   core.closing = true;
   await listener.close();
   for (const conn of conns) conn.state.shutdown();
@@ -121,13 +124,16 @@ async function shutdown(
     for (const conn of conns) conn.state.shutdown();
   }
   const forced = busy();
+  const wsForced = ws.open;
   // Idle ones got our FIN already; whatever still lingers is closed now.
   for (const conn of conns) conn.close();
   core.watchdog?.stop();
-  return {
+  const report: ShutdownReport = {
     outcome: forced > 0 ? "forced" : "drained",
     completed: core.completed - completed0,
     forced,
     ms: Math.round(performance.now() - t0),
   };
+  if (wsOpen0 > 0) report.websockets = { closed: wsOpen0 - wsForced, forced: wsForced };
+  return report;
 }

@@ -29,7 +29,6 @@ import type {
   FetchHandler,
   Listener,
   ListenOptions,
-  Runtime,
   SocketHandler,
   Transport,
 } from "../../core/types.ts";
