@@ -22,6 +22,17 @@ export { currentLoop } from "./loops/context.ts";
 export { withTransfer } from "./pool/transfer.ts";
 export { startWatchdog } from "./watchdog.ts";
 export type {
+  BinaryType,
+  PerMessageDeflate,
+  ServerWebSocket,
+  UpgradeOptions,
+  WebSocketHandler,
+  WebSocketServer,
+  WsData,
+  WsMessage,
+} from "./ws/types.ts";
+export type { WsStats } from "./ws/connection.ts";
+export type {
   Capabilities,
   Conn,
   ConnectOptions,

@@ -11,8 +11,6 @@ import type { UpgradeOptions, WebSocketHandler, WsData } from "./ws/types.ts";
 import type { WsRuntime } from "./ws/server.ts";
 import type { WsStats } from "./ws/connection.ts";
 
-export type * from "./ws/types.ts";
-
 /**
  * The reactor's handler: one static object per listener, per-connection state
  * on `conn.state`, so a protocol is written as a state machine, not a stack.

@@ -17,8 +17,8 @@ import type {
   ShutdownReport,
   SocketHandler,
   WatchdogOptions,
-  WebSocketHandler,
 } from "../types.ts";
+import type { WebSocketHandler } from "../ws/types.ts";
 
 /** Where and how to serve an entry. */
 export interface EntryOptions {

@@ -49,12 +49,19 @@ export interface WsServerContext {
 
 /** Counters of a server's WebSockets. */
 export interface WsStats {
+  /** Sockets open now. */
   open: number;
+  /** Sockets opened since the start. */
   opened: number;
+  /** Sockets closed since the start. */
   closed: number;
+  /** Messages received. */
   messagesIn: number;
+  /** Messages sent (published ones once per receiver). */
   messagesOut: number;
+  /** Payload bytes received (text counted in UTF-16 units). */
   bytesIn: number;
+  /** Frame bytes sent. */
   bytesOut: number;
   /** Sends that found more than the high-water mark waiting (returned -1). */
   backpressure: number;

@@ -56,16 +56,23 @@ export interface ServerWebSocket<D = unknown> {
   readonly protocol: string;
   /** Sends a text (string) or binary message (WS3). */
   send(data: WsData, compress?: boolean): number;
+  /** Sends a text message (WS3). */
   sendText(data: string, compress?: boolean): number;
+  /** Sends a binary message (WS3). */
   sendBinary(data: ArrayBuffer | ArrayBufferView, compress?: boolean): number;
   /** Starts the close handshake (default code 1000). */
   close(code?: number, reason?: string): void;
   /** Ends the connection at once, without a close handshake. */
   terminate(): void;
+  /** Sends a ping (at most 125 bytes of payload). */
   ping(data?: WsData): number;
+  /** Sends an unsolicited pong (at most 125 bytes of payload). */
   pong(data?: WsData): number;
+  /** Receives what is published to `topic` from now on (WS8). */
   subscribe(topic: string): void;
+  /** Stops receiving `topic`. */
   unsubscribe(topic: string): void;
+  /** Whether this socket receives `topic`. */
   isSubscribed(topic: string): boolean;
   /** The topics this socket is subscribed to. */
   readonly subscriptions: string[];
@@ -87,12 +94,17 @@ export interface PerMessageDeflate {
 
 /** The `websocket` part of an entry or of `serve()`: handlers and options, as Bun's. */
 export interface WebSocketHandler<D = unknown> {
+  /** A socket opened (after its 101 went out). */
   open?(ws: ServerWebSocket<D>): void | Promise<void>;
   /** Every message (required in a server's `websocket`, as on Bun). */
   message(ws: ServerWebSocket<D>, message: WsMessage): void | Promise<void>;
+  /** A socket closed: once, last (WS6). */
   close?(ws: ServerWebSocket<D>, code: number, reason: string): void | Promise<void>;
+  /** A send that returned -1 can go on: the queued bytes went out (WS3). */
   drain?(ws: ServerWebSocket<D>): void | Promise<void>;
+  /** The peer pinged (the pong is sent already). */
   ping?(ws: ServerWebSocket<D>, data: Uint8Array): void;
+  /** The peer ponged. */
   pong?(ws: ServerWebSocket<D>, data: Uint8Array): void;
   /** Largest message accepted, in bytes (WS5). Default 16 MiB. */
   maxPayloadLength?: number;
@@ -112,6 +124,7 @@ export interface WebSocketHandler<D = unknown> {
 
 /** What `server.upgrade` takes. */
 export interface UpgradeOptions<D = unknown> {
+  /** The socket's `ws.data`. */
   data?: D;
   /** Extra fields of the 101 response (a `Sec-WebSocket-Protocol` picks the subprotocol). */
   headers?: HeadersInit;
@@ -125,6 +138,7 @@ export interface UpgradeOptions<D = unknown> {
 
 /** The server a fetch handler gets as its second argument (with `websocket` set), as Bun's. */
 export interface WebSocketServer {
+  /** Makes `request` a WebSocket (WS1): true when it did. */
   upgrade<D = unknown>(request: Request, options?: UpgradeOptions<D>): boolean;
   /** Sends to every subscriber of `topic`, on every loop (WS8). Returns the bytes sent on this loop. */
   publish(topic: string, data: WsData, compress?: boolean): number;
