@@ -24,7 +24,8 @@
 
 import type { Context } from "hono";
 import { defineWebSocketHelper, WSContext, type WSEvents } from "hono/ws";
-import type { ServeInfo, ServerWebSocket, WebSocketHandler } from "../../core/types.ts";
+import type { ServeInfo } from "../../core/types.ts";
+import type { ServerWebSocket, WebSocketHandler } from "../../core/ws/types.ts";
 
 type Events = WSEvents<ServerWebSocket<HonoSocketData>>;
 
