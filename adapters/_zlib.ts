@@ -8,7 +8,7 @@
 
 import { Buffer } from "node:buffer";
 import * as zlib from "node:zlib";
-import type { RawZlib } from "../core/ws/deflate.ts";
+import type { RawZlib } from "../core/ws/types.ts";
 
 /** node:zlib as core/ws/deflate.ts takes it. */
 export const rawZlib: RawZlib = {

@@ -30,8 +30,8 @@ export type {
   WebSocketServer,
   WsData,
   WsMessage,
+  WsStats,
 } from "./ws/types.ts";
-export type { WsStats } from "./ws/connection.ts";
 export type {
   Capabilities,
   Conn,

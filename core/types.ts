@@ -7,9 +7,7 @@
  */
 
 import type { ErrorCode, TriloopError } from "./errors.ts";
-import type { UpgradeOptions, WebSocketHandler, WsData } from "./ws/types.ts";
-import type { WsRuntime } from "./ws/server.ts";
-import type { WsStats } from "./ws/connection.ts";
+import type { UpgradeOptions, WebSocketHandler, WsData, WsRuntime, WsStats } from "./ws/types.ts";
 
 /**
  * The reactor's handler: one static object per listener, per-connection state

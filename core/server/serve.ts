@@ -7,7 +7,7 @@
 
 import { TriloopError } from "../errors.ts";
 import type { WebSocketHandler } from "../ws/types.ts";
-import type { Adapter, FetchHandler, Runtime, ServeOptions, Server, WatchdogOptions } from "../types.ts";
+import type { Adapter, FetchHandler, ServeOptions, Server, WatchdogOptions } from "../types.ts";
 import { type Limits, resolveLimits } from "./limits.ts";
 import { currentLoop } from "../loops/context.ts";
 import { serveLoops } from "../loops/serve-loops.ts";

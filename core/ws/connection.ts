@@ -13,7 +13,7 @@ import { CloseCode } from "./codes.ts";
 import { closePayload, frame, Opcode, textFrame } from "./frames.ts";
 import { type Inflater, WsParser, type WsParserHandler } from "./parser.ts";
 import type { Subscriber, TopicHub } from "./topics.ts";
-import type { BinaryType, ServerWebSocket, WebSocketHandler, WsData, WsMessage } from "./types.ts";
+import type { BinaryType, ServerWebSocket, WebSocketHandler, WsData, WsMessage, WsStats } from "./types.ts";
 
 /** Compresses one message for permessage-deflate, context kept as agreed. */
 export interface Deflater {
@@ -45,28 +45,6 @@ export interface WsServerContext {
   /** Names the code about to run, for the stall watchdog. */
   enter(label: string): void;
   stats: WsStats;
-}
-
-/** Counters of a server's WebSockets. */
-export interface WsStats {
-  /** Sockets open now. */
-  open: number;
-  /** Sockets opened since the start. */
-  opened: number;
-  /** Sockets closed since the start. */
-  closed: number;
-  /** Messages received. */
-  messagesIn: number;
-  /** Messages sent (published ones once per receiver). */
-  messagesOut: number;
-  /** Payload bytes received (text counted in UTF-16 units). */
-  bytesIn: number;
-  /** Frame bytes sent. */
-  bytesOut: number;
-  /** Sends that found more than the high-water mark waiting (returned -1). */
-  backpressure: number;
-  /** Sends dropped past `backpressureLimit`. */
-  dropped: number;
 }
 
 /** A fresh set of counters. */

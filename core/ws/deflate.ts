@@ -16,16 +16,7 @@
 import type { DeflateParams } from "./handshake.ts";
 import type { Inflater } from "./parser.ts";
 import type { Deflater } from "./connection.ts";
-
-/** The runtime's raw deflate, as the adapter gives it (node:zlib on every runtime). */
-export interface RawZlib {
-  /** Inflates to at most `maxOutputLength` bytes; throws `TooLarge` past it, or on bad data. */
-  inflateRaw(data: Uint8Array, options: { dictionary?: Uint8Array; maxOutputLength: number }): Uint8Array;
-  /** Deflates, ending with a sync flush (`00 00 ff ff` last). */
-  deflateRaw(data: Uint8Array, options: { dictionary?: Uint8Array; windowBits: number }): Uint8Array;
-  /** Whether `err` is the inflater stopping at `maxOutputLength`. */
-  isTooLarge(err: unknown): boolean;
-}
+import type { RawZlib } from "./types.ts";
 
 /** The last `size` bytes of `window` followed by `data`. */
 function slide(window: Uint8Array, data: Uint8Array, size: number): Uint8Array {

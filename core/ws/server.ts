@@ -16,16 +16,10 @@ import {
   type WsServerContext,
   wsStats,
 } from "./connection.ts";
-import { deflaterFor, inflaterFor, type RawZlib } from "./deflate.ts";
+import { deflaterFor, inflaterFor } from "./deflate.ts";
 import { acceptKey, type DeflateParams, negotiateDeflate, readUpgrade } from "./handshake.ts";
 import { TopicHub } from "./topics.ts";
-import type { UpgradeOptions, WebSocketHandler } from "./types.ts";
-
-/** What an adapter gives the WebSocket server (node:zlib and `Buffer` on every runtime). */
-export interface WsRuntime {
-  zlib: RawZlib;
-  toBuffer(bytes: Uint8Array): Uint8Array;
-}
+import type { UpgradeOptions, WebSocketHandler, WsRuntime } from "./types.ts";
 
 const MiB = 1024 * 1024;
 

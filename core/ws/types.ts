@@ -145,3 +145,41 @@ export interface WebSocketServer {
   /** Subscribers of `topic` on this loop. */
   subscriberCount(topic: string): number;
 }
+
+/** Counters of a server's WebSockets. */
+export interface WsStats {
+  /** Sockets open now. */
+  open: number;
+  /** Sockets opened since the start. */
+  opened: number;
+  /** Sockets closed since the start. */
+  closed: number;
+  /** Messages received. */
+  messagesIn: number;
+  /** Messages sent (published ones once per receiver). */
+  messagesOut: number;
+  /** Payload bytes received (text counted in UTF-16 units). */
+  bytesIn: number;
+  /** Frame bytes sent. */
+  bytesOut: number;
+  /** Sends that found more than the high-water mark waiting (returned -1). */
+  backpressure: number;
+  /** Sends dropped past `backpressureLimit`. */
+  dropped: number;
+}
+
+/** The runtime's raw deflate, as the adapter gives it (node:zlib on every runtime). */
+export interface RawZlib {
+  /** Inflates to at most `maxOutputLength` bytes; throws `TooLarge` past it, or on bad data. */
+  inflateRaw(data: Uint8Array, options: { dictionary?: Uint8Array; maxOutputLength: number }): Uint8Array;
+  /** Deflates, ending with a sync flush (`00 00 ff ff` last). */
+  deflateRaw(data: Uint8Array, options: { dictionary?: Uint8Array; windowBits: number }): Uint8Array;
+  /** Whether `err` is the inflater stopping at `maxOutputLength`. */
+  isTooLarge(err: unknown): boolean;
+}
+
+/** What an adapter gives the WebSocket server (node:zlib and `Buffer` on every runtime). */
+export interface WsRuntime {
+  zlib: RawZlib;
+  toBuffer(bytes: Uint8Array): Uint8Array;
+}

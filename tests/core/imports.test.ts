@@ -34,7 +34,7 @@ const LAB_ENTRY =
   /^(adapters\/(node|bun|deno)\/mod\.ts|core\/(mod|types)\.ts|core\/http1\/mod\.ts|cli\/runtimes\.mjs|bench\/.*|tests\/(fixtures|e2e)\/.*)$/;
 const LAB_BELOW: Record<string, { files: string[]; why: string }> = {
   "lab/micro/kernel.bench.ts": {
-    files: ["core/connection.ts", "core/server/kernel.ts", "core/server/serve.ts"],
+    files: ["core/connection.ts", "core/server/kernel.ts", "core/server/serve.ts", "adapters/_zlib.ts"],
     why: "it runs the kernel engine in-process over a transport that takes every byte: below any entry point",
   },
   "lab/micro/pool.bench.ts": {

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 
 const EXAMPLES = join(import.meta.dirname, "..", "..", "examples");
 const SPECIFIER = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)["']([^"']+)["']/g;
-const PUBLIC = new Set(["triloop", "triloop/node", "triloop/bun", "triloop/deno"]);
+const PUBLIC = new Set(["triloop", "triloop/node", "triloop/bun", "triloop/deno", "triloop/hono"]);
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
