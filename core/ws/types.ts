@@ -29,6 +29,9 @@
  *   order per publisher.
  * - **WS9 shutdown**: a graceful stop sends 1001 to every socket, waits for
  *   their close handshakes within the grace, then ends the rest.
+ * - **WS10 control frames**: a ping is answered with a pong of its payload,
+ *   in the order the frames came (between the fragments of a message too); a
+ *   pong is never answered; both reach the `ping` and `pong` handlers.
  *
  * @module
  */

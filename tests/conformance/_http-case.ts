@@ -30,12 +30,7 @@ export interface HttpCase {
   run(t: HttpTarget): Promise<void>;
 }
 
-/** Thrown by a case that cannot run here (a tool is missing); shown as a skip with the reason. */
-export class CaseSkip extends Error {
-  constructor(readonly reason: string) {
-    super(reason);
-  }
-}
+export { CaseSkip } from "./_engine-suite.ts";
 
 let counter = 0;
 

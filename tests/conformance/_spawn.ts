@@ -7,7 +7,7 @@
  * @module
  */
 
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { resolve } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { findRuntimes, ROOT } from "../../cli/runtimes.mjs";
@@ -100,5 +100,67 @@ export function conformance(id: RuntimeId, suite: string, caseNames: string[], s
         expect(r.ok, r.error).toBe(true);
       });
     }
+  });
+}
+
+/** A fixture server process started by {@link startFixtureProcess}. */
+export interface FixtureProcess {
+  /** The JSON of its ready line. */
+  ready: { pid: number; ports: Record<string, number>; version?: string };
+  child: ChildProcess;
+  /** Everything the server printed besides the ready line. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `script` under `id` and waits for its `<ready>{json}` line (ports
+ * and pid); rejects with the server's output if it fails or is silent 30 s.
+ */
+export function startFixtureProcess(
+  id: RuntimeId,
+  script: string,
+  args: string[],
+  ready: string,
+): Promise<FixtureProcess> {
+  const [bin, ...argv] = runtime(id).argv(resolve(ROOT, script), args);
+  const child = spawn(bin, argv, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  const exited = new Promise<void>((r) => child.once("exit", () => r()));
+  return new Promise((done, fail) => {
+    let pending = "";
+    const timer = setTimeout(() => fail(new Error(`fixture did not start in 30 s:\n${output}`)), 30_000);
+    child.stderr!.setEncoding("utf8").on("data", (text: string) => (output += text));
+    child.stdout!.setEncoding("utf8").on("data", (text: string) => {
+      pending += text;
+      let nl: number;
+      while ((nl = pending.indexOf("\n")) >= 0) {
+        const line = pending.slice(0, nl);
+        pending = pending.slice(nl + 1);
+        if (!line.startsWith(ready)) {
+          output += line + "\n";
+          continue;
+        }
+        clearTimeout(timer);
+        const json = JSON.parse(line.slice(ready.length));
+        if (json.error !== undefined) {
+          fail(new Error(`fixture failed to start: ${json.error}\n${output}`));
+          continue;
+        }
+        done({
+          ready: json,
+          child,
+          output: () => output,
+          async stop() {
+            if (child.exitCode === null) child.kill("SIGKILL");
+            await exited;
+          },
+        });
+      }
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      fail(new Error(`fixture exited (${code}):\n${output}`));
+    });
   });
 }

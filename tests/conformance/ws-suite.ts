@@ -1,0 +1,20 @@
+/**
+ * The WebSocket conformance suite: the Autobahn testsuite's sections (1–7,
+ * 9, 12, 13) as this project's own cases, and the API's invariants
+ * (WS1–WS10 in `core/ws/types.ts`, WP in `core/ws/parser.ts`, WH in
+ * `core/ws/handshake.ts`), run black-box against the fixture
+ * (`ws-fixture.ts`) on every runtime and engine by `_ws.ts`. The kernel's
+ * same bytes on every runtime are compared by `ws.same-bytes.test.ts`.
+ *
+ * @module
+ */
+
+import type { WsCase } from "./_ws-case.ts";
+import { framingCases } from "./_ws-cases-framing.ts";
+
+export type { WsCase, WsTarget } from "./_ws-case.ts";
+
+/** Every case; serial ones first. */
+export const wsSuite: WsCase[] = [...framingCases].sort(
+  (a, b) => Number(b.serial ?? false) - Number(a.serial ?? false),
+);
