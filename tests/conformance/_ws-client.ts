@@ -86,8 +86,17 @@ export class RawWs {
     );
   }
 
-  /** Connects and sends `request` (default: an upgrade of `path`); resolves once the answer's head came. */
-  static async open(port: number, path: string, extra: Record<string, string> = {}): Promise<RawWs> {
+  /**
+   * Connects and sends an upgrade of `path` with `extra` fields (an empty
+   * value leaves a field out), or `request` as it is; resolves once the
+   * answer's head came.
+   */
+  static async open(
+    port: number,
+    path: string,
+    extra: Record<string, string> = {},
+    request?: string,
+  ): Promise<RawWs> {
     const socket = await new Promise<net.Socket>((resolve, reject) => {
       const s = net.connect({ port, host: "127.0.0.1", noDelay: true });
       s.once("error", reject);
@@ -97,7 +106,7 @@ export class RawWs {
       });
     });
     const c = new RawWs(socket);
-    socket.write(upgradeRequest(path, extra));
+    socket.write(request ?? upgradeRequest(path, extra));
     await c.readHead();
     return c;
   }

@@ -10,11 +10,23 @@
  */
 
 import type { WsCase } from "./_ws-case.ts";
+import { apiCases } from "./_ws-cases-api.ts";
+import { closeCases } from "./_ws-cases-close.ts";
+import { deflateCases } from "./_ws-cases-deflate.ts";
 import { framingCases } from "./_ws-cases-framing.ts";
+import { limitCases } from "./_ws-cases-limits.ts";
+import { utf8Cases } from "./_ws-cases-utf8.ts";
 
 export type { WsCase, WsTarget } from "./_ws-case.ts";
 
 /** Every case; serial ones first. */
-export const wsSuite: WsCase[] = [...framingCases].sort(
+export const wsSuite: WsCase[] = [
+  ...framingCases,
+  ...utf8Cases,
+  ...closeCases,
+  ...limitCases,
+  ...deflateCases,
+  ...apiCases,
+].sort(
   (a, b) => Number(b.serial ?? false) - Number(a.serial ?? false),
 );
