@@ -50,6 +50,8 @@ export class Exchange implements RequestSource {
   request: Request | undefined;
   /** Set by `server.upgrade(request)`: the 101 replaces the handler's response (WS1). */
   upgrade: PendingUpgrade | undefined;
+  /** `server.upgrade(request)` found a WebSocket version other than 13: the server answers 426 (WH1). */
+  badVersion = false;
 
   #host: ExchangeHost;
   /** Body chunks not yet given to a stream (allocated with the first: most requests have none). */

@@ -421,6 +421,10 @@ export class HttpConn implements ExchangeHost, Idle {
       options,
     );
     if (up === null) return false;
+    if (up === 426) {
+      ex.badVersion = true;
+      return false;
+    }
     ex.upgrade = up;
     return true;
   }
@@ -475,6 +479,11 @@ export class HttpConn implements ExchangeHost, Idle {
       // WS1: whatever the handler returned, the 101 goes out.
       this.#switchToWebSocket(ex);
       return;
+    }
+    if (ex.badVersion) {
+      // RFC 6455 §4.4: a version the server does not speak is answered with
+      // the versions it does, whatever the handler made of the failed upgrade.
+      res = new Response("Upgrade Required", { status: 426, headers: { "sec-websocket-version": "13" } });
     }
     // A light response is one by construction: no walk through Response's
     // custom instanceof for the common answer.

@@ -103,16 +103,19 @@ export class WsServer {
     this.maxBufferedBytes = options.backpressureLimit + options.maxPayloadLength + 64 * 1024;
   }
 
-  /** WS1: the 101 this request and these options make, or null when it is not an upgrade. */
+  /**
+   * WS1: the 101 this request and these options make; null when it is not an
+   * upgrade, 426 when it is one of a version other than 13 (WH1).
+   */
   prepare(
     method: string,
     httpMinor: number,
     headers: Headers,
     path: string,
     options: UpgradeOptions<unknown> = {},
-  ): PendingUpgrade | null {
+  ): PendingUpgrade | 426 | null {
     const req = readUpgrade(method, httpMinor, headers);
-    if (!("key" in req)) return null;
+    if (!("key" in req)) return req.status ?? null;
     // Someone must take the messages: the server's `websocket`, or the upgrade's own.
     if (typeof (options.handler ?? this.ctx.handler).message !== "function") return null;
     const extra = new Headers(options.headers);
