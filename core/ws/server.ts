@@ -45,7 +45,8 @@ export function resolveWsOptions(h: WebSocketHandler<unknown>): WsOptions & { de
   return {
     maxPayloadLength: num("maxPayloadLength", h.maxPayloadLength, 16 * MiB),
     idleTimeoutMs: num("idleTimeout", h.idleTimeout, 120) * 1000,
-    backpressureLimit: num("backpressureLimit", h.backpressureLimit, 16 * MiB),
+    // As Bun's: 0 is no limit.
+    backpressureLimit: num("backpressureLimit", h.backpressureLimit, 16 * MiB) || Number.MAX_SAFE_INTEGER,
     closeOnBackpressureLimit: h.closeOnBackpressureLimit ?? false,
     compressByDefault: typeof pmd === "object" && pmd.compress === true,
     publishToSelf: h.publishToSelf ?? false,
@@ -100,7 +101,10 @@ export class WsServer {
     };
     // The connection's hard output cap must leave room for a whole
     // backpressure limit and one message more (C3 would close it first).
-    this.maxBufferedBytes = options.backpressureLimit + options.maxPayloadLength + 64 * 1024;
+    this.maxBufferedBytes = Math.min(
+      options.backpressureLimit + options.maxPayloadLength + 64 * 1024,
+      Number.MAX_SAFE_INTEGER,
+    );
   }
 
   /**
