@@ -76,7 +76,7 @@ export interface DeflateParams {
   serverNoContextTakeover: boolean;
   /** The client resets its compressor after each message (so the server's inflater may too). */
   clientNoContextTakeover: boolean;
-  /** LZ77 window of the server's compressor, 8–15 (zlib takes 9–15: 8 is used as 9). */
+  /** LZ77 window of the server's compressor, 9–15 (an offer of 8 is declined: zlib has no 8-bit raw window). */
   serverMaxWindowBits: number;
   /** LZ77 window of the client's compressor. */
   clientMaxWindowBits: number;
@@ -143,8 +143,10 @@ function readOffer(items: string[]): DeflateParams | null {
         break;
       case "server_max_window_bits": {
         if (value === null || !/^(8|9|1[0-5])$/.test(value)) return null;
-        // zlib cannot make an 8-bit raw window; 9 is within what the client allows to read.
-        out.serverMaxWindowBits = Math.max(9, Number(value));
+        // zlib cannot make an 8-bit raw window, and the answer may not name a
+        // larger one than asked (RFC 7692 §7.1.2.1): such an offer is declined.
+        if (value === "8") return null;
+        out.serverMaxWindowBits = Number(value);
         break;
       }
       case "client_max_window_bits":
