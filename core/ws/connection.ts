@@ -10,7 +10,7 @@
 
 import type { Conn } from "../types.ts";
 import { CloseCode } from "./codes.ts";
-import { closePayload, frame, Opcode, textFrame } from "./frames.ts";
+import { closePayload, frame, headSizeOf, Opcode, textFrame } from "./frames.ts";
 import { type Inflater, WsParser, type WsParserHandler } from "./parser.ts";
 import type { Subscriber, TopicHub } from "./topics.ts";
 import type { BinaryType, ServerWebSocket, WebSocketHandler, WsData, WsMessage, WsStats } from "./types.ts";
@@ -150,14 +150,19 @@ export class WsConnection<D = unknown> implements ServerWebSocket<D>, Subscriber
   }
 
   sendText(data: string, compress?: boolean): number {
-    if (this.#compress(compress)) return this.sendFrame(this.#deflated(Opcode.TEXT, encoder.encode(data)));
-    return this.sendFrame(textFrame(data));
+    if (this.#compress(compress)) {
+      const bytes = encoder.encode(data);
+      return this.sendFrame(this.#deflated(Opcode.TEXT, bytes), bytes.length);
+    }
+    const out = textFrame(data);
+    return this.sendFrame(out, out.length - headSizeOf(out));
   }
 
   sendBinary(data: ArrayBuffer | ArrayBufferView, compress?: boolean): number {
     const bytes = bytesOf(data);
     return this.sendFrame(
       this.#compress(compress) ? this.#deflated(Opcode.BINARY, bytes) : frame(Opcode.BINARY, bytes),
+      bytes.length,
     );
   }
 
@@ -203,7 +208,8 @@ export class WsConnection<D = unknown> implements ServerWebSocket<D>, Subscriber
     // One frame for every subscriber: a compressed frame would depend on each
     // receiver's context, so published frames go uncompressed.
     const out = frame(binary ? Opcode.BINARY : Opcode.TEXT, bytes);
-    const sent = this.#ctx.hub.deliver(topic, out, this.#ctx.options.publishToSelf ? undefined : this);
+    const skip = this.#ctx.options.publishToSelf ? undefined : this;
+    const sent = this.#ctx.hub.deliver(topic, out, bytes.length, skip);
     this.#ctx.hub.relay?.forward(topic, binary, bytes);
     return sent;
   }
@@ -218,8 +224,12 @@ export class WsConnection<D = unknown> implements ServerWebSocket<D>, Subscriber
 
   // ---- Subscriber -------------------------------------------------------------
 
-  /** Writes a whole frame (WS3). */
-  sendFrame(out: Uint8Array): number {
+  /**
+   * Writes a whole frame of a `size`-byte message (WS3). Returns what Bun's
+   * `send` does: the message's bytes (so 0 for an empty one, which still
+   * goes out), -1 when queued behind backpressure, 0 when dropped.
+   */
+  sendFrame(out: Uint8Array, size: number): number {
     if (this.#state !== OPEN) return 0;
     const stats = this.#ctx.stats;
     const opts = this.#ctx.options;
@@ -230,7 +240,7 @@ export class WsConnection<D = unknown> implements ServerWebSocket<D>, Subscriber
     }
     stats.messagesOut++;
     stats.bytesOut += out.length;
-    if (this.#conn.write(out)) return out.length;
+    if (this.#conn.write(out)) return size;
     stats.backpressure++;
     this.#wantDrain = true;
     return -1;
@@ -365,9 +375,9 @@ export class WsConnection<D = unknown> implements ServerWebSocket<D>, Subscriber
     if (bytes.length > 125) {
       throw new RangeError(`A ping or pong payload must be at most 125 bytes, got ${bytes.length}`);
     }
-    const out = frame(opcode, bytes);
-    this.#conn.write(out);
-    return out.length;
+    this.#conn.write(frame(opcode, bytes));
+    // As Bun: the payload's bytes (0 for an empty ping, which still goes out).
+    return bytes.length;
   }
 
   /** Calls a handler; a throw or rejection closes this socket with 1011 (WS5). */

@@ -14,6 +14,12 @@ export function headSize(length: number): number {
   return length < 126 ? 2 : length < 0x10000 ? 4 : 10;
 }
 
+/** The size of the head of the server frame `frame` (from its length field). */
+export function headSizeOf(frame: Uint8Array): number {
+  const len7 = frame[1] & 0x7f;
+  return len7 < 126 ? 2 : len7 === 126 ? 4 : 10;
+}
+
 /** Writes a frame head at `out[at]`; returns its size. */
 export function writeHead(out: Uint8Array, at: number, opcode: number, length: number, rsv1 = false): number {
   out[at] = 0x80 | (rsv1 ? 0x40 : 0) | opcode;

@@ -12,8 +12,11 @@ import type { WsData } from "./types.ts";
 
 /** A subscriber: a socket that takes a ready-made frame. */
 export interface Subscriber {
-  /** Writes an already encoded frame; returns the bytes written, -1 queued, 0 dropped. */
-  sendFrame(frame: Uint8Array): number;
+  /**
+   * Writes an already encoded frame of a `size`-byte message; returns `size`
+   * when it went out, -1 when queued behind backpressure, 0 when dropped.
+   */
+  sendFrame(frame: Uint8Array, size: number): number;
 }
 
 /** Carries publishes to the other loops of a server. */
@@ -45,17 +48,20 @@ export class TopicHub {
     return this.#topics.get(topic)?.size ?? 0;
   }
 
-  /** Writes `frame` to the topic's subscribers on this loop, except `skip`; returns the bytes written. */
-  deliver(topic: string, frame: Uint8Array, skip?: Subscriber): number {
+  /**
+   * Writes `frame` (a `size`-byte message) to the topic's subscribers on this
+   * loop, except `skip`. Returns `size` when at least one took it, else 0: as
+   * Bun's `publish`, the message's bytes once, not once per subscriber.
+   */
+  deliver(topic: string, frame: Uint8Array, size: number, skip?: Subscriber): number {
     const set = this.#topics.get(topic);
     if (set === undefined) return 0;
-    let sent = 0;
+    let took = false;
     for (const s of set) {
       if (s === skip) continue;
-      const n = s.sendFrame(frame);
-      if (n > 0) sent += n;
+      if (s.sendFrame(frame, size) !== 0) took = true;
     }
-    return sent;
+    return took ? size : 0;
   }
 }
 
@@ -69,7 +75,7 @@ export function publishFromServer(hub: TopicHub, topic: string, data: WsData): n
     : data instanceof ArrayBuffer
     ? new Uint8Array(data)
     : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  const sent = hub.deliver(topic, frame(binary ? Opcode.BINARY : Opcode.TEXT, bytes));
+  const sent = hub.deliver(topic, frame(binary ? Opcode.BINARY : Opcode.TEXT, bytes), bytes.length);
   hub.relay?.forward(topic, binary, bytes);
   return sent;
 }
