@@ -255,8 +255,16 @@ export class WsConnection<D = unknown> implements ServerWebSocket<D>, Subscriber
     stats.bytesIn += typeof data === "string" ? data.length : data.byteLength;
     let msg: WsMessage = data;
     if (typeof data !== "string") {
-      if (this.binaryType === "nodebuffer") msg = this.#ctx.toBuffer(data);
-      else if (this.binaryType === "arraybuffer") msg = data.slice().buffer;
+      // The parser may hand on a view of the runtime's own chunk, a Buffer:
+      // "uint8array" makes it a plain view, and "arraybuffer" copies just its
+      // bytes (`slice` on a Buffer would make a view, not a copy).
+      const type = this.binaryType;
+      if (type === "nodebuffer") msg = this.#ctx.toBuffer(data);
+      else if (type === "arraybuffer") {
+        msg = data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer;
+      } else if (Object.getPrototypeOf(data) !== Uint8Array.prototype) {
+        msg = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+      }
     }
     this.#ctx.enter(this.#label);
     this.#call(() => this.#handler.message(this, msg), true);
