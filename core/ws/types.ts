@@ -113,7 +113,7 @@ export interface WebSocketHandler<D = unknown> {
   maxPayloadLength?: number;
   /** Seconds without a frame before a socket is pinged, then closed (WS7). Default 120; 0 never. */
   idleTimeout?: number;
-  /** Bytes that may wait behind backpressure (WS3). Default 16 MiB. */
+  /** Bytes that may wait behind backpressure (WS3); 0 for no limit, as on Bun. Default 16 MiB. */
   backpressureLimit?: number;
   /** Close with 1008 rather than drop past `backpressureLimit`. Default false. */
   closeOnBackpressureLimit?: boolean;
