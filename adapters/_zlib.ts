@@ -27,7 +27,15 @@ export const rawZlib: RawZlib = {
     });
   },
   isTooLarge: (err) => (err as { code?: string }).code === "ERR_BUFFER_TOO_LARGE",
+  dictionary: honoursDictionary(),
 };
+
+/** Whether deflateRawSync uses a preset dictionary: a text deflated with itself as one shrinks. */
+function honoursDictionary(): boolean {
+  const text = new TextEncoder().encode("triloop permessage-deflate dictionary probe ".repeat(4));
+  const plain = zlib.deflateRawSync(text).length;
+  return zlib.deflateRawSync(text, { dictionary: text }).length < plain;
+}
 
 /** A `Buffer` over the same bytes, for `binaryType: "nodebuffer"`. */
 export function toBuffer(bytes: Uint8Array): Uint8Array {

@@ -18,6 +18,24 @@ import type { Inflater } from "./parser.ts";
 import type { Deflater } from "./connection.ts";
 import type { RawZlib } from "./types.ts";
 
+/**
+ * `window` as a non-final stored deflate block (RFC 1951 §3.2.4): inflated in
+ * front of a message, it is the history the message's back-references reach
+ * into, as a preset dictionary would be.
+ */
+function storedBlock(window: Uint8Array, message: Uint8Array): Uint8Array {
+  const n = window.length; // at most 2^15, within a stored block's 65535
+  const out = new Uint8Array(5 + n + message.length);
+  out[0] = 0; // BFINAL 0, BTYPE 00, then padding to the byte
+  out[1] = n & 0xff;
+  out[2] = n >>> 8;
+  out[3] = ~n & 0xff;
+  out[4] = (~n >>> 8) & 0xff;
+  out.set(window, 5);
+  out.set(message, 5 + n);
+  return out;
+}
+
 /** The last `size` bytes of `window` followed by `data`. */
 function slide(window: Uint8Array, data: Uint8Array, size: number): Uint8Array {
   if (data.length >= size) return data.slice(data.length - size);
@@ -37,11 +55,15 @@ export function inflaterFor(zlib: RawZlib, params: DeflateParams): Inflater {
   return {
     inflate(compressed, limit) {
       let out: Uint8Array;
+      const prefix = zlib.dictionary ? 0 : window.length;
       try {
-        out = zlib.inflateRaw(compressed, {
-          dictionary: window.length > 0 ? window : undefined,
-          maxOutputLength: Math.max(limit, 1),
-        });
+        out = prefix > 0
+          ? zlib.inflateRaw(storedBlock(window, compressed), { maxOutputLength: prefix + Math.max(limit, 1) })
+            .subarray(prefix)
+          : zlib.inflateRaw(compressed, {
+            dictionary: window.length > 0 ? window : undefined,
+            maxOutputLength: Math.max(limit, 1),
+          });
       } catch (err) {
         if (zlib.isTooLarge(err)) return null;
         throw err;

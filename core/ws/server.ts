@@ -136,7 +136,11 @@ export class WsServer {
     if (protocol !== "") lines.push(`sec-websocket-protocol: ${protocol}`);
     let deflate: DeflateParams | undefined;
     if (this.#deflate) {
-      const agreed = negotiateDeflate(req.extensions);
+      // Without a preset dictionary the compressor cannot carry its context: say so.
+      const agreed = negotiateDeflate(
+        req.extensions,
+        this.#runtime.zlib.dictionary ? undefined : { serverNoContextTakeover: true },
+      );
       if (agreed !== null) {
         deflate = agreed.params;
         lines.push(`sec-websocket-extensions: ${agreed.response}`);

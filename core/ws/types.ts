@@ -179,6 +179,13 @@ export interface RawZlib {
   deflateRaw(data: Uint8Array, options: { dictionary?: Uint8Array; windowBits: number }): Uint8Array;
   /** Whether `err` is the inflater stopping at `maxOutputLength`. */
   isTooLarge(err: unknown): boolean;
+  /**
+   * Whether `dictionary` is honoured. Deno's node:zlib (2.9) ignores it in
+   * the one-shot functions: the inflater then puts the window in front of
+   * the message as a stored block, and the server keeps no compression
+   * context (it answers `server_no_context_takeover`).
+   */
+  readonly dictionary: boolean;
 }
 
 /** What an adapter gives the WebSocket server (node:zlib and `Buffer` on every runtime). */
