@@ -106,7 +106,7 @@ export function conformance(id: RuntimeId, suite: string, caseNames: string[], s
 /** A fixture server process started by {@link startFixtureProcess}. */
 export interface FixtureProcess {
   /** The JSON of its ready line. */
-  ready: { pid: number; ports: Record<string, number>; version?: string };
+  ready: { pid: number; ports: Record<string, number>; version?: string; [more: string]: unknown };
   child: ChildProcess;
   /** Everything the server printed besides the ready line. */
   output(): string;

@@ -18,6 +18,20 @@ export interface WsTarget {
   engine: "kernel" | "native";
   ports: Record<WsFixtureServer, number>;
   pid: number;
+  /**
+   * The server can carry its compression context from one message to the
+   * next (RawZlib.dictionary): where it cannot, it adds
+   * `server_no_context_takeover` to every permessage-deflate answer.
+   */
+  deflateContext: boolean;
+}
+
+/** The permessage-deflate answer `t`'s server gives when it agrees to `params` (in its order). */
+export function agreed(t: WsTarget, ...params: string[]): string {
+  const all = t.deflateContext || params.includes("server_no_context_takeover")
+    ? params
+    : ["server_no_context_takeover", ...params];
+  return ["permessage-deflate", ...all].join("; ");
 }
 
 /** One case: `"<invariant> <Autobahn section, where one> <what it proves>"`. */

@@ -189,13 +189,15 @@ export const apiCases: WsCase[] = [
         { kind: "text", size: 5 },
         { kind: "text", size: 200 },
         { kind: "binary", size: 3 },
-        { kind: "arraybuffer", size: 70000 },
         { kind: "dataview", size: 10 },
         { kind: "sendText", size: 3 },
         { kind: "sendBinary", size: 4 },
         { kind: "text", size: 1000, compress: true },
         { kind: "text", size: 0 },
         { kind: "binary", size: 0 },
+        // Over the 64 KiB high-water mark: -1 where the runtime's socket takes
+        // nothing at once (Deno's writes are asynchronous), then drain.
+        { kind: "arraybuffer", size: 70000 },
       ];
       c.send(JSON.stringify({ op: "send", sends }));
       for (const s of sends) {
@@ -203,7 +205,9 @@ export const apiCases: WsCase[] = [
         assert.equal(m.data.length, s.size, s.kind);
         assert.equal(m.binary, !/text/i.test(s.kind), s.kind);
       }
-      assert.deepEqual((await c.json()).rets, [5, 200, 3, 70000, 10, 3, 4, 1000, 0, 0]);
+      const rets = (await c.json()).rets;
+      assert.deepEqual(rets.slice(0, -1), [5, 200, 3, 10, 3, 4, 1000, 0, 0]);
+      assert.ok(rets.at(-1) === 70000 || rets.at(-1) === -1, `the 70000-byte message: ${rets.at(-1)}`);
       await c.close(1000);
     },
   },

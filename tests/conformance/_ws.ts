@@ -25,10 +25,15 @@ export async function startWsFixture(id: RuntimeId, engine: "kernel" | "native")
     ["--engine", engine],
     "TRILOOP-WS ",
   );
-  return {
-    ...p,
-    target: { runtime: id, engine, ports: p.ready.ports as WsTarget["ports"], pid: p.ready.pid },
+  const { ports, pid, deflateContext } = p.ready;
+  const target = {
+    runtime: id,
+    engine,
+    ports: ports as WsTarget["ports"],
+    pid,
+    deflateContext: deflateContext !== false,
   };
+  return { ...p, target };
 }
 
 /** Registers the whole WebSocket suite for runtime `id` and `engine`. */

@@ -4,6 +4,7 @@
 // Usage: <runtime> ws.runner.ts --engine kernel|native
 import process from "node:process";
 import { currentRuntime } from "../../adapters/detect.ts";
+import { rawZlib } from "../../adapters/_zlib.ts";
 import type { Server } from "../../core/types.ts";
 import { fetch, honoApp, recordError, setServers, websocketFor, wsServers } from "./ws-fixture.ts";
 
@@ -22,4 +23,6 @@ try {
 }
 setServers(servers);
 const ports = Object.fromEntries(Object.entries(servers).map(([name, s]) => [name, s.port]));
-console.log(`TRILOOP-WS ${JSON.stringify({ pid: process.pid, ports, version: rt.version })}`);
+// Whether the kernel's compressor can keep its context (see RawZlib.dictionary).
+const deflateContext = rawZlib.dictionary;
+console.log(`TRILOOP-WS ${JSON.stringify({ pid: process.pid, ports, version: rt.version, deflateContext })}`);
