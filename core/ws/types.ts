@@ -32,6 +32,7 @@
  * - **WS10 control frames**: a ping is answered with a pong of its payload,
  *   in the order the frames came (between the fragments of a message too); a
  *   pong is never answered; both reach the `ping` and `pong` handlers.
+ *   `ws.ping` and `ws.pong` take at most 125 bytes (a RangeError past it, as on Bun).
  *
  * @module
  */

@@ -180,6 +180,21 @@ export const apiCases: WsCase[] = [
     },
   },
 
+  {
+    name: "WS2 a binary message is the handler's to keep: later reads do not change it",
+    async run(t) {
+      const c = await client(t, "cmd");
+      await c.cmd("keep");
+      const kept = Buffer.alloc(3000, 0xab);
+      c.send(kept);
+      for (let i = 0; i < 20; i++) c.send(Buffer.alloc(3000, i));
+      for (let i = 0; i < 20; i++) assert.equal((await c.json()).bytes, 3000);
+      c.send(JSON.stringify({ op: "flush" }));
+      assert.ok((await c.message()).data.equals(kept));
+      await c.close(1000);
+    },
+  },
+
   // ---- WS3 send --------------------------------------------------------------------------
   {
     name: "WS3 send returns the payload's bytes for each kind of data, and 0 for an empty message",

@@ -65,6 +65,9 @@ export interface Data {
   fail?: "throw" | "reject";
   /** Set when a flood is under way: `drain` reports there. */
   flooding?: boolean;
+  /** `keep`: the next binary message is kept as it came, and `flush` sends it back later (WS2). */
+  keep?: boolean;
+  kept?: WsMessage;
   /** The upgrade's own fields, echoed by `info`. */
   extra?: unknown;
   /** The server the socket belongs to (its `publish` and `subscriberCount`). */
@@ -178,6 +181,12 @@ function command(ws: ServerWebSocket<Data>, cmd: Record<string, any>): unknown {
     case "binaryType":
       ws.binaryType = cmd.type;
       return reply({ binaryType: ws.binaryType });
+    case "keep":
+      ws.data.keep = true;
+      return reply({});
+    case "flush":
+      ws.send(ws.data.kept as Uint8Array);
+      return;
     case "slow":
       ws.data.slowMs = cmd.ms;
       return reply({});
@@ -236,6 +245,12 @@ const handlers: WebSocketHandler<Data> = {
           done();
         }, ms)
       );
+    }
+    if (typeof msg !== "string" && d.keep) {
+      // No copy: the bytes are the handler's to keep (WS2).
+      d.keep = false;
+      d.kept = msg;
+      return;
     }
     if (typeof msg !== "string") {
       const bytes = msg instanceof ArrayBuffer ? msg.byteLength : msg.length;
