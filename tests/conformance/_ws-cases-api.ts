@@ -10,7 +10,7 @@
 
 import assert from "node:assert/strict";
 import { client, closeClean, log, logUntil, raw, serverClose, sleep, uid, type WsCase } from "./_ws-case.ts";
-import { clientFrame, closeOf, OP, RawWs, type ServerFrame, WsClient } from "./_ws-client.ts";
+import { clientFrame, closeBody, closeOf, OP, RawWs, type ServerFrame, WsClient } from "./_ws-client.ts";
 
 /** A request to `path` on `port`, as written; the answer's head. */
 async function answer(port: number, request: string): Promise<RawWs> {
@@ -195,6 +195,33 @@ export const apiCases: WsCase[] = [
     },
   },
 
+  {
+    name: "WS2 stats count sockets, messages and bytes each way",
+    async run(t) {
+      const c = await client(t, "echo", { server: "stats" });
+      for (const m of ["abc", "de", "f"]) {
+        c.send(m);
+        await c.message();
+      }
+      await c.close(1000);
+      const stats =
+        async () => (await (await fetch(`http://127.0.0.1:${t.ports.main}/admin/stats/stats`)).json());
+      let s = await stats();
+      for (let i = 0; i < 100 && s.websockets?.closed !== 1; i++) s = await sleep(20).then(stats);
+      assert.deepEqual(s.websockets, {
+        open: 0,
+        opened: 1,
+        closed: 1,
+        messagesIn: 3,
+        messagesOut: 3,
+        bytesIn: 6,
+        bytesOut: 12, // three 2-byte heads and 6 bytes of text
+        backpressure: 0,
+        dropped: 0,
+      });
+    },
+  },
+
   // ---- WS3 send --------------------------------------------------------------------------
   {
     name: "WS3 send returns the payload's bytes for each kind of data, and 0 for an empty message",
@@ -255,6 +282,7 @@ export const apiCases: WsCase[] = [
       const last = await readFlood(c, f.sent + f.queued);
       assert.ok(last !== undefined, "a close frame after the accepted messages");
       assert.equal(closeOf(last).code, 1008);
+      await c.send(clientFrame(OP.CLOSE, closeBody(1008)));
       assert.equal((await serverClose(t, c.id)).close, 1008);
       c.destroy();
     },

@@ -95,6 +95,7 @@ const WS_NEEDS_NATIVE_UPGRADE: Skip = {
     "WS1 open runs first and may send; ws.data, remoteAddress and readyState are set",
     "WS2 binaryType: a Buffer by default, a Uint8Array or an ArrayBuffer on request",
     "WS2 a binary message is the handler's to keep: later reads do not change it",
+    "WS2 stats count sockets, messages and bytes each way",
     "WS3 send returns the payload's bytes for each kind of data, and 0 for an empty message",
     "WS3 a flood returns -1 past the high-water mark, 0 past backpressureLimit; drain follows; nothing accepted is lost",
     "WS3 closeOnBackpressureLimit: past the limit the socket closes with 1008",

@@ -48,6 +48,8 @@ export const wsServers = {
   compress: { perMessageDeflate: { compress: true } },
   /** WS8: `publish` reaches the sender too. */
   self: { publishToSelf: true },
+  /** Its stats are read by one case alone. */
+  stats: {},
   /** WS9: stopped by its case (`/admin/close/stop/<graceMs>`). */
   stop: {},
 } satisfies Record<string, Omit<WebSocketHandler<Data>, "message">>;
