@@ -4,7 +4,8 @@
 import { constants, createDeflateRaw } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { rawZlib } from "../../adapters/_zlib.ts";
-import { inflaterFor, type RawZlib } from "../../core/ws/deflate.ts";
+import { inflaterFor } from "../../core/ws/deflate.ts";
+import type { RawZlib } from "../../core/ws/types.ts";
 
 const params = {
   serverNoContextTakeover: false,
