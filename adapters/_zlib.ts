@@ -41,3 +41,6 @@ function honoursDictionary(): boolean {
 export function toBuffer(bytes: Uint8Array): Uint8Array {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
+
+/** What every adapter gives the kernel's WebSocket server. */
+export const wsRuntime = { zlib: rawZlib, toBuffer };

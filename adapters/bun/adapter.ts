@@ -8,7 +8,7 @@
 import type { Adapter } from "../../core/types.ts";
 import { defineAdapter } from "../../core/adapter.ts";
 import { AUTO, nativeEngine } from "./native.ts";
-import { rawZlib, toBuffer } from "../_zlib.ts";
+import { wsRuntime as ws } from "../_zlib.ts";
 import { connect, listen } from "./listen.ts";
 import { createPool, parentPort, spawnWorker } from "./pool.ts";
 import { loopHosts } from "./loops.ts";
@@ -18,14 +18,4 @@ export const adapter: Adapter = defineAdapter({
   name: "bun",
   version: Bun.version,
   capabilities: { reusePort: true, terminateBusyWorker: true },
-}, {
-  listen,
-  connect,
-  createPool,
-  spawnWorker,
-  parentPort,
-  loopHosts,
-  native: nativeEngine,
-  auto: AUTO,
-  ws: { zlib: rawZlib, toBuffer },
-});
+}, { listen, connect, createPool, spawnWorker, parentPort, loopHosts, native: nativeEngine, auto: AUTO, ws });

@@ -8,7 +8,7 @@
 import type { Adapter } from "../../core/types.ts";
 import { defineAdapter } from "../../core/adapter.ts";
 import { AUTO, nativeEngine } from "./native.ts";
-import { rawZlib, toBuffer } from "../_zlib.ts";
+import { wsRuntime as ws } from "../_zlib.ts";
 import { connect, listen } from "./listen.ts";
 import { createPool, parentPort, spawnWorker } from "./pool.ts";
 import { loopHosts } from "./loops.ts";
@@ -26,14 +26,4 @@ export const adapter: Adapter = defineAdapter({
         "its thread keeps a core busy until the process exits (measured; see denoland/deno#35657)",
     },
   },
-}, {
-  listen,
-  connect,
-  createPool,
-  spawnWorker,
-  parentPort,
-  loopHosts,
-  native: nativeEngine,
-  auto: AUTO,
-  ws: { zlib: rawZlib, toBuffer },
-});
+}, { listen, connect, createPool, spawnWorker, parentPort, loopHosts, native: nativeEngine, auto: AUTO, ws });

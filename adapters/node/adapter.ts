@@ -9,7 +9,7 @@ import process from "node:process";
 import type { Adapter } from "../../core/types.ts";
 import { defineAdapter } from "../../core/adapter.ts";
 import { AUTO, nativeEngine } from "./native.ts";
-import { rawZlib, toBuffer } from "../_zlib.ts";
+import { wsRuntime as ws } from "../_zlib.ts";
 import { connect, listen } from "./listen.ts";
 import { createPool, parentPort, spawnWorker } from "./pool.ts";
 import { loopHosts } from "./loops.ts";
@@ -24,17 +24,7 @@ export const adapter: Adapter = defineAdapter({
     },
     terminateBusyWorker: true,
   },
-}, {
-  listen,
-  connect,
-  createPool,
-  spawnWorker,
-  parentPort,
-  loopHosts,
-  native: nativeEngine,
-  auto: AUTO,
-  ws: { zlib: rawZlib, toBuffer },
-});
+}, { listen, connect, createPool, spawnWorker, parentPort, loopHosts, native: nativeEngine, auto: AUTO, ws });
 
 function reusePortSupported(): boolean {
   const [major, minor] = process.versions.node.split(".").map(Number);

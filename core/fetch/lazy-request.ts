@@ -12,6 +12,7 @@
  */
 
 import { delegateToReal } from "./_delegate.ts";
+import { concat } from "../_shared/concat.ts";
 
 /** What the server provides for one request. Called lazily, at most once each. */
 export interface RequestSource {
@@ -171,12 +172,5 @@ export async function readAll(stream: ReadableStream<Uint8Array> | null): Promis
     chunks.push(value);
     size += value.byteLength;
   }
-  if (chunks.length === 1) return own(chunks[0]);
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
+  return chunks.length === 1 ? own(chunks[0]) : concat(chunks, size);
 }

@@ -11,6 +11,7 @@
  * @module
  */
 
+import { concat } from "../_shared/concat.ts";
 import type { RequestSource } from "../fetch/lazy-request.ts";
 import type { RequestHead } from "../http1/head.ts";
 import type { PendingUpgrade } from "../ws/server.ts";
@@ -106,13 +107,7 @@ export class Exchange implements RequestSource {
     this.#held = NONE;
     if (held.length === 0) return EMPTY;
     if (held.length === 1) return held[0];
-    const out = new Uint8Array(this.#heldBytes);
-    let at = 0;
-    for (const c of held) {
-      out.set(c, at);
-      at += c.byteLength;
-    }
-    return out;
+    return concat(held, this.#heldBytes);
   }
 
   bodyStream(): ReadableStream<Uint8Array> | null {

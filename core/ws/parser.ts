@@ -25,6 +25,7 @@
  * @module
  */
 
+import { concat } from "../_shared/concat.ts";
 import { CloseCode, sendableCode } from "./codes.ts";
 
 /** What the parser tells its connection. */
@@ -329,12 +330,5 @@ export class WsParser {
 
 /** `parts` as one array of `size` bytes. */
 function join(parts: Uint8Array[], size: number): Uint8Array {
-  if (parts.length === 0) return EMPTY;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return parts.length === 0 ? EMPTY : concat(parts, size);
 }
