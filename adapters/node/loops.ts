@@ -96,7 +96,13 @@ class ClusterLoop<S> implements WorkerHandle<S> {
     if (!clusterReady) {
       clusterReady = true;
       // The loop entry, with this process's flags (the tsx loader among them).
-      cluster.setupPrimary({ exec: fileURLToPath(ENTRY), args: [], execArgv: process.execArgv });
+      // "advanced" IPC (structured clone) carries a publish's bytes as bytes (WS8), as threads do.
+      cluster.setupPrimary({
+        exec: fileURLToPath(ENTRY),
+        args: [],
+        execArgv: process.execArgv,
+        serialization: "advanced",
+      });
     }
     this.#w = cluster.fork();
     this.#w.on("message", (data: unknown) => {

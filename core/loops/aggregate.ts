@@ -46,10 +46,23 @@ export function mergeReports(reports: ShutdownReport[], ms: number, extraForced 
   let completed = 0;
   let forced = extraForced;
   let drained = extraForced === 0;
+  let websockets: ShutdownReport["websockets"];
   for (const r of reports) {
     completed += r.completed;
     forced += r.forced;
     if (r.outcome !== "drained") drained = false;
+    if (r.websockets !== undefined) {
+      websockets ??= { closed: 0, forced: 0 };
+      websockets.closed += r.websockets.closed;
+      websockets.forced += r.websockets.forced;
+    }
   }
-  return { outcome: drained ? "drained" : "forced", completed, forced, ms: Math.round(ms) };
+  const report: ShutdownReport = {
+    outcome: drained ? "drained" : "forced",
+    completed,
+    forced,
+    ms: Math.round(ms),
+  };
+  if (websockets !== undefined) report.websockets = websockets;
+  return report;
 }

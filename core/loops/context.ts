@@ -8,6 +8,23 @@
  */
 
 import type { LoopInfo, Server } from "../types.ts";
+import type { TopicRelay } from "../ws/topics.ts";
+
+/** Delivers another loop's publish to this loop's subscribers of one server. */
+export type TopicSink = (topic: string, binary: boolean, payload: Uint8Array) => void;
+
+/** Where the servers of a loop meet the other loops' publishes (WS8). */
+export interface LoopTopics {
+  /** Sends a publish of the server on `port` to every other loop. */
+  forward(port: number, topic: string, binary: boolean, payload: Uint8Array): void;
+  /** This loop's servers, by port. */
+  readonly sinks: Map<number, TopicSink>;
+}
+
+/** A server's link to the other loops: its hub's relay, and how to leave. */
+export interface TopicLink extends TopicRelay {
+  leave(): void;
+}
 
 /** What a loop host records before it loads the app. */
 export interface LoopContext extends LoopInfo {
@@ -20,6 +37,8 @@ export interface LoopContext extends LoopInfo {
   register?(server: Server): void;
   /** For `"main"` loops: the app's `serve({ loops })` failed. */
   fail?(err: unknown): void;
+  /** With more than one loop: the supervisor's channel for publishes (WS8). */
+  topics?: LoopTopics;
 }
 
 const KEY = Symbol.for("triloop.loop");
@@ -54,4 +73,21 @@ export function loopContext(): LoopContext | undefined {
 /** Records who this loop is (the loop host calls it once, before loading the app). */
 export function enterLoop(ctx: LoopContext): void {
   (globalThis as Record<symbol, LoopContext | undefined>)[KEY] = ctx;
+}
+
+/**
+ * Joins the server on `port` to its twins on the other loops (WS8): what it
+ * publishes goes to them, and `sink` gets what they publish. Undefined
+ * outside a supervised loop, or with one loop.
+ */
+export function joinLoopTopics(port: number, sink: TopicSink): TopicLink | undefined {
+  const topics = loopContext()?.topics;
+  if (topics === undefined) return undefined;
+  topics.sinks.set(port, sink);
+  return {
+    forward: (topic, binary, payload) => topics.forward(port, topic, binary, payload),
+    leave() {
+      if (topics.sinks.get(port) === sink) topics.sinks.delete(port);
+    },
+  };
 }

@@ -9,10 +9,10 @@
 import type { Adapter, LoopChannel, Server } from "../types.ts";
 import { toWire } from "../_shared/wire-error.ts";
 import { claimPort } from "./claim.ts";
-import { enterLoop, type LoopContext } from "./context.ts";
+import { enterLoop, type LoopContext, type LoopTopics } from "./context.ts";
 import { entryAddress, type EntryExport, type ServedEntry, servedHttp, serveEntry } from "./entry.ts";
 import { importEntry } from "./load-error.ts";
-import type { LoopConfig, ToLoop } from "./protocol.ts";
+import type { LoopConfig, PublishMessage, ToLoop } from "./protocol.ts";
 
 /** Serves as loop host on the far end of `channel` until the supervisor closes it. */
 export function hostLoop(runtime: Adapter, channel: LoopChannel): void {
@@ -27,14 +27,32 @@ class LoopHost {
   #served: ServedEntry | undefined;
   #timer: ReturnType<typeof setInterval> | undefined;
   #closing = false;
+  /** The servers' link to the other loops' topics (WS8). */
+  readonly #topics: LoopTopics;
 
   constructor(runtime: Adapter, channel: LoopChannel) {
     this.#runtime = runtime;
     this.#channel = channel;
+    this.#topics = {
+      sinks: new Map(),
+      forward(port, topic, binary, payload) {
+        // The message's bytes alone: a view clones its whole buffer (a Buffer's 8 KiB pool slab).
+        const whole = payload.byteOffset === 0 && payload.byteLength === payload.buffer.byteLength;
+        const msg: PublishMessage = {
+          t: "publish",
+          port,
+          topic,
+          binary,
+          payload: whole ? payload : payload.slice(),
+        };
+        channel.post(msg);
+      },
+    };
   }
 
   receive(msg: ToLoop): void {
-    if (msg.t === "start") void this.#start(msg.config);
+    if (msg.t === "publish") this.#topics.sinks.get(msg.port)?.(msg.topic, msg.binary, msg.payload);
+    else if (msg.t === "start") void this.#start(msg.config);
     else if (msg.t === "stats") this.#sendStats();
     else if (msg.t === "close") void this.#close(msg.graceMs);
   }
@@ -53,7 +71,8 @@ class LoopHost {
   }
 
   async #serveEntry(config: LoopConfig): Promise<ServedEntry> {
-    enterLoop(loopOf(config, { claim: false })); // the claim is done here, right before the bind
+    // The claim is done here, right before the bind.
+    enterLoop(loopOf(config, { claim: false, topics: this.#topicsFor(config) }));
     const exported = (await importEntry(config.module)).default as EntryExport;
     const asked = entryAddress(exported, config);
     const hostname = asked.hostname;
@@ -76,10 +95,15 @@ class LoopHost {
   /** Runs the program's main module; its `serve({ loops })` call hands over the server. */
   async #runMain(config: LoopConfig): Promise<ServedEntry> {
     const server = await new Promise<Server>((register, fail) => {
-      enterLoop(loopOf(config, { claim: config.claim, register, fail }));
+      enterLoop(loopOf(config, { claim: config.claim, register, fail, topics: this.#topicsFor(config) }));
       import(config.module).catch(fail);
     });
     return servedHttp(server, new URL(server.url).hostname.replace(/^\[(.*)\]$/, "$1"));
+  }
+
+  /** Publishes cross loops only when there are others. */
+  #topicsFor(config: LoopConfig): LoopTopics | undefined {
+    return config.count > 1 ? this.#topics : undefined;
   }
 
   #sendStats(): void {
@@ -102,7 +126,10 @@ class LoopHost {
 }
 
 /** Who this loop is, from its config; `rest` says who claims the port and how the app hands back its server. */
-function loopOf(config: LoopConfig, rest: Pick<LoopContext, "claim" | "register" | "fail">): LoopContext {
+function loopOf(
+  config: LoopConfig,
+  rest: Pick<LoopContext, "claim" | "register" | "fail" | "topics">,
+): LoopContext {
   return {
     id: config.id,
     count: config.count,

@@ -12,6 +12,10 @@
  * sup   → host  stats                          asks for counters now
  * sup   → host  close { graceMs }              graceful close; again with 0 forces
  * host  → sup   closed { report, stats }       then the host ends (or is ended)
+ * host  → sup   publish { port, topic,         a WebSocket publish of the server on
+ *                        binary, payload }      `port`, for the other loops (WS8)
+ * sup   → host  publish { … }                  another loop's publish, in the order
+ *                                               its loop sent them
  * ```
  *
  * The supervisor speaks only after `hello`, so no message reaches a host
@@ -55,11 +59,25 @@ export interface LoopConfig {
 /** A loop's counters: HTTP or TCP. */
 export type LoopCounters = ServerStats | ListenerStats;
 
+/**
+ * A WebSocket publish crossing loops (WS8): the server is named by its port,
+ * which is the same on every loop. `payload` holds the message's bytes
+ * alone (a view of a larger buffer would clone all of it).
+ */
+export interface PublishMessage {
+  t: "publish";
+  port: number;
+  topic: string;
+  binary: boolean;
+  payload: Uint8Array;
+}
+
 /** Supervisor → host. */
 export type ToLoop =
   | { t: "start"; config: LoopConfig }
   | { t: "stats" }
-  | { t: "close"; graceMs: number };
+  | { t: "close"; graceMs: number }
+  | PublishMessage;
 
 /** Host → supervisor. */
 export type FromLoop =
@@ -67,7 +85,8 @@ export type FromLoop =
   | { t: "ready"; hostname: string; port: number; kind: "http" | "tcp"; engine?: "kernel" | "native" }
   | { t: "failed"; error: WireError }
   | { t: "stats"; stats: LoopCounters }
-  | { t: "closed"; report: ShutdownReport; stats: LoopCounters };
+  | { t: "closed"; report: ShutdownReport; stats: LoopCounters }
+  | PublishMessage;
 
 /** True when `data` is a {@link FromLoop} message (anything else on the channel is ignored). */
 export function isFromLoop(data: unknown): data is FromLoop {

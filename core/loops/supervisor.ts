@@ -200,6 +200,14 @@ class LoopSupervisor implements Supervisor {
         slot.latest = msg.stats;
         slot.handle!.terminate();
         return;
+      case "publish":
+        // WS8: to every other loop that serves, in the order this loop sent them.
+        for (const other of this.#slots) {
+          if (other !== slot && (other.state === "ready" || other.state === "closing")) {
+            other.handle?.post(msg);
+          }
+        }
+        return;
     }
   }
 

@@ -10,7 +10,9 @@ import { installGlobals } from "../fetch/globals.ts";
 import { HttpConn } from "./http-conn.ts";
 import { HttpServerCore } from "./server-core.ts";
 import { serverUrl } from "../_shared/server-url.ts";
+import { joinLoopTopics } from "../loops/context.ts";
 import { WsServer } from "../ws/server.ts";
+import { deliverHere } from "../ws/topics.ts";
 import type { WebSocketHandler } from "../ws/types.ts";
 import type { ResolvedServeOptions } from "./serve.ts";
 
@@ -80,12 +82,22 @@ export async function kernelEngine(runtime: Adapter, options: ResolvedServeOptio
     },
     socketHandler(core, conns),
   );
+  // WS8: with loops, publishes reach the subscribers of this server's twins on the other loops.
+  const hub = core.ws.ctx.hub;
+  const link = joinLoopTopics(
+    listener.port,
+    (topic, binary, payload) => deliverHere(hub, topic, binary, payload),
+  );
+  hub.relay = link;
   let closing: Promise<ShutdownReport> | undefined;
   return {
     url: serverUrl(options.hostname, listener.port),
     port: listener.port,
     engine: "kernel",
-    close: ({ graceMs = 10_000 } = {}) => (closing ??= shutdown(core, conns, listener, graceMs)),
+    close: ({ graceMs = 10_000 } = {}) => {
+      link?.leave();
+      return (closing ??= shutdown(core, conns, listener, graceMs));
+    },
     stats() {
       const s = structuredClone(core.stats);
       const l = listener.stats();

@@ -25,19 +25,23 @@ export interface TopicRelay {
   forward(topic: string, binary: boolean, payload: Uint8Array): void;
 }
 
-/** The topics of one server on one loop. */
-export class TopicHub {
-  #topics = new Map<string, Set<Subscriber>>();
+/**
+ * The topics of one server on one loop. The kernel's sockets are
+ * {@link Subscriber}s that take a ready-made frame; a native engine's may be
+ * anything it can send to (`S`), delivered by the engine itself.
+ */
+export class TopicHub<S = Subscriber> {
+  #topics = new Map<string, Set<S>>();
   /** Set when the server has other loops. */
   relay: TopicRelay | undefined;
 
-  subscribe(topic: string, s: Subscriber): void {
+  subscribe(topic: string, s: S): void {
     let set = this.#topics.get(topic);
     if (set === undefined) this.#topics.set(topic, set = new Set());
     set.add(s);
   }
 
-  unsubscribe(topic: string, s: Subscriber): void {
+  unsubscribe(topic: string, s: S): void {
     const set = this.#topics.get(topic);
     if (set === undefined) return;
     set.delete(s);
@@ -48,12 +52,23 @@ export class TopicHub {
     return this.#topics.get(topic)?.size ?? 0;
   }
 
+  /** The topic's subscribers on this loop (none: undefined). */
+  subscribers(topic: string): ReadonlySet<S> | undefined {
+    return this.#topics.get(topic);
+  }
+
   /**
    * Writes `frame` (a `size`-byte message) to the topic's subscribers on this
    * loop, except `skip`. Returns `size` when at least one took it, else 0: as
    * Bun's `publish`, the message's bytes once, not once per subscriber.
    */
-  deliver(topic: string, frame: Uint8Array, size: number, skip?: Subscriber): number {
+  deliver(
+    this: TopicHub<Subscriber>,
+    topic: string,
+    frame: Uint8Array,
+    size: number,
+    skip?: Subscriber,
+  ): number {
     const set = this.#topics.get(topic);
     if (set === undefined) return 0;
     let took = false;
@@ -67,15 +82,23 @@ export class TopicHub {
 
 const encoder = new TextEncoder();
 
+/** The bytes of a message to send or publish. */
+export function bytesOf(data: WsData): Uint8Array {
+  if (typeof data === "string") return encoder.encode(data);
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
+/** Delivers a message to the topic's kernel subscribers on this loop (another loop's publish lands here). */
+export function deliverHere(hub: TopicHub, topic: string, binary: boolean, payload: Uint8Array): number {
+  return hub.deliver(topic, frame(binary ? Opcode.BINARY : Opcode.TEXT, payload), payload.length);
+}
+
 /** `server.publish(topic, data)`: every subscriber on this loop, and the other loops (WS8). */
 export function publishFromServer(hub: TopicHub, topic: string, data: WsData): number {
   const binary = typeof data !== "string";
-  const bytes = typeof data === "string"
-    ? encoder.encode(data)
-    : data instanceof ArrayBuffer
-    ? new Uint8Array(data)
-    : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  const sent = hub.deliver(topic, frame(binary ? Opcode.BINARY : Opcode.TEXT, bytes), bytes.length);
+  const bytes = bytesOf(data);
+  const sent = deliverHere(hub, topic, binary, bytes);
   hub.relay?.forward(topic, binary, bytes);
   return sent;
 }

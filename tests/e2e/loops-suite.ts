@@ -19,6 +19,7 @@ import {
   serveFixture,
   tryConnect,
 } from "./_loops-server.ts";
+import { wsLoopsCases } from "./_loops-ws.ts";
 
 /** One case: an invariant and its proof against a server under `t.rt`. */
 export interface LoopsCase {
@@ -436,4 +437,5 @@ export const loopsSuite: LoopsCase[] = [
         assert.deepEqual(stats, { requests: 40, loops: 2 });
       }),
   },
+  ...wsLoopsCases,
 ];

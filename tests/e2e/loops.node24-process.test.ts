@@ -9,4 +9,6 @@ loopsE2E("node24", ["--loop-host", "process"], [
   "LP7 SIGTERM",
   "LP8 a second signal",
   "LP11",
+  "WS8 WS9 kernel",
+  "WS8 WS9 native",
 ]);

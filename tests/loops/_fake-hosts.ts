@@ -32,6 +32,8 @@ export interface FakeLoop extends WorkerHandle<unknown> {
   terminated: boolean;
   /** Kills it from outside (exit code 137). */
   kill(code?: number): void;
+  /** Sends `msg` to the supervisor, as a loop host does. */
+  say(msg: unknown): void;
 }
 
 export const counters = (open: number, requests: number): LoopCounters => ({
@@ -102,6 +104,7 @@ export function fakeHosts(behave: (index: number) => Behaviour = () => ({})) {
         kill(code = 137) {
           exit(code);
         },
+        say: (msg) => tell(msg),
       };
       loops.push(loop);
       tell({ t: "hello" });

@@ -52,6 +52,22 @@ describe("aggregate", () => {
     expect(mergeReports([d], 10, 4)).toEqual({ outcome: "forced", completed: 3, forced: 4, ms: 10 });
   });
 
+  it("LP7 WS9 merges the WebSockets of the loops that had any", () => {
+    const d = { outcome: "drained" as const, completed: 0, forced: 0, ms: 100 };
+    const w = (closed: number, forced: number) => ({ ...d, websockets: { closed, forced } });
+    expect(mergeReports([w(3, 0), d, w(2, 1)], 100).websockets).toEqual({ closed: 5, forced: 1 });
+    expect(mergeReports([d, d], 100)).not.toHaveProperty("websockets");
+  });
+
+  it("LP9 WS sums the loops' WebSocket counters; a dead loop's open sockets are gone", () => {
+    const ws = (open: number) => ({
+      ...http(1, 1),
+      websockets: { open, opened: open + 1, closed: 1, messagesIn: 4 },
+    });
+    const sum = addCounters(addCounters({}, ws(2)), retire(ws(3))) as any;
+    expect(sum.websockets).toEqual({ open: 2, opened: 7, closed: 2, messagesIn: 8 });
+  });
+
   it("resolves loops: auto is the core count; counts must be integers ≥ 1", () => {
     expect(resolveLoops("auto", 8).count).toBe(8);
     expect(resolveLoops(3, 8).count).toBe(3);

@@ -255,4 +255,31 @@ describe("supervisor", () => {
     expect([loops[1], loops[2]].map((l) => l.received.at(-1)?.t)).toEqual(["stats", "stats"]);
     await sup.close({ graceMs: 100 });
   });
+
+  it("WS8 a loop's publish goes to every other serving loop, in the order it was sent", async () => {
+    const { hosts, loops } = fakeHosts();
+    const sup = await startSupervisor(options(hosts, { count: 3 }));
+    const pub = (i: number) => ({
+      t: "publish",
+      port: sup.port,
+      topic: "room",
+      binary: false,
+      payload: new Uint8Array([i]),
+    });
+    for (let i = 0; i < 5; i++) loops[1].say(pub(i));
+    await until(() => loops[0].received.filter((m) => m.t === "publish").length === 5);
+    await until(() => loops[2].received.filter((m) => m.t === "publish").length === 5);
+    for (const l of [loops[0], loops[2]]) {
+      const got = l.received.flatMap((m) => (m.t === "publish" ? [m.payload[0]] : []));
+      expect(got).toEqual([0, 1, 2, 3, 4]);
+    }
+    expect(loops[1].received.some((m) => m.t === "publish")).toBe(false);
+    // A loop that is not serving (dead, respawning) gets none.
+    loops[2].kill(1);
+    await until(() => sup.stats().loops.live === 2);
+    loops[0].say(pub(9));
+    await until(() => loops[1].received.some((m) => m.t === "publish"));
+    expect(loops[2].received.filter((m) => m.t === "publish").length).toBe(5);
+    await sup.close({ graceMs: 100 });
+  });
 });
