@@ -73,8 +73,17 @@ export async function raw(
 
 /** What the fixture logged for socket `id`. */
 export async function log(t: WsTarget, id: string, server: WsFixtureServer = "main"): Promise<any[]> {
-  const res = await fetch(`http://127.0.0.1:${t.ports[server]}/log/${id}`);
+  const res = await get(`http://127.0.0.1:${t.ports[server]}/log/${id}`);
   return await res.json() as any[];
+}
+
+/**
+ * A GET by fetch. fetch reuses keep-alive connections, and one the server
+ * closed for idleness just as it was reused fails before any answer; a GET
+ * is safe to send again, as browsers do.
+ */
+export function get(url: string): Promise<Response> {
+  return fetch(url).catch(() => fetch(url));
 }
 
 /** Polls the log of `id` until `ok(log)` holds (or `ms` pass); returns the last log. */

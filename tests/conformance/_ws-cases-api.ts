@@ -9,7 +9,18 @@
  */
 
 import assert from "node:assert/strict";
-import { client, closeClean, log, logUntil, raw, serverClose, sleep, uid, type WsCase } from "./_ws-case.ts";
+import {
+  client,
+  closeClean,
+  get,
+  log,
+  logUntil,
+  raw,
+  serverClose,
+  sleep,
+  uid,
+  type WsCase,
+} from "./_ws-case.ts";
 import { clientFrame, closeBody, closeOf, OP, RawWs, type ServerFrame, WsClient } from "./_ws-client.ts";
 
 /** A request to `path` on `port`, as written; the answer's head. */
@@ -205,7 +216,7 @@ export const apiCases: WsCase[] = [
       }
       await c.close(1000);
       const stats =
-        async () => (await (await fetch(`http://127.0.0.1:${t.ports.main}/admin/stats/stats`)).json());
+        async () => (await (await get(`http://127.0.0.1:${t.ports.main}/admin/stats/stats`)).json());
       let s = await stats();
       for (let i = 0; i < 100 && s.websockets?.closed !== 1; i++) s = await sleep(20).then(stats);
       assert.deepEqual(s.websockets, {

@@ -139,6 +139,7 @@ export const utf8Cases: WsCase[] = [
   },
   {
     name: "WS2 6.2 6.5 valid UTF-8 comes back: in one frame, split at a code point, in 1-byte fragments",
+    timeoutMs: 30_000,
     async run(t) {
       const c = await raw(t);
       const split = Buffer.from("Hello-µ@ßöäüàá-UTF-8!!");
