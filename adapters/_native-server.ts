@@ -39,26 +39,34 @@ export function closeAfter(response: Response): void {
 /**
  * A native server's `close()`, the same on every runtime: once, however
  * often called, it sets `counters.closing`, lets `drain()` stop accepting
- * and finish what is in flight for up to `graceMs`, then has `force()` end
- * what is left and say how many requests or connections that cut.
+ * and finish what is in flight for up to `graceMs` (its WebSockets get 1001
+ * and close their handshakes, WS9), then has `force()` end what is left and
+ * say how many requests or connections that cut. `openSockets` tells how
+ * many WebSockets are open, for the report.
  */
 export function gracefulClose(
   counters: NativeCounters,
   drain: () => Promise<unknown>,
   force: () => number | Promise<number>,
+  openSockets: () => number = () => 0,
 ): Server["close"] {
   let closing: Promise<ShutdownReport> | undefined;
   return ({ graceMs = 10_000 } = {}) =>
     closing ??= (async () => {
       const t0 = performance.now();
       counters.closing = true;
-      const forced = await within(drain(), graceMs) ? 0 : await force();
-      return {
+      const ws0 = openSockets();
+      const drained = await within(drain(), graceMs);
+      const wsLeft = openSockets();
+      const forced = drained ? 0 : await force();
+      const report: ShutdownReport = {
         outcome: forced > 0 ? "forced" : "drained",
         completed: counters.completedWhileClosing,
         forced,
         ms: Math.round(performance.now() - t0),
       };
+      if (ws0 > 0) report.websockets = { closed: ws0 - wsLeft, forced: wsLeft };
+      return report;
     })();
 }
 

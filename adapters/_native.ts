@@ -13,6 +13,7 @@ import { LightResponse, NativeResponse } from "../core/fetch/light-response.ts";
 import { type ErrorCode, TriloopError } from "../core/errors.ts";
 import { reasonOf } from "../core/http1/status-lines.ts";
 import type { ServeInfo, ServerStats } from "../core/types.ts";
+import type { UpgradeOptions, WsData } from "../core/ws/types.ts";
 import type { Limits } from "../core/server/limits.ts";
 import type { ResolvedServeOptions } from "../core/server/serve.ts";
 
@@ -178,16 +179,20 @@ export function guardBody(
 
 /**
  * Runs the handler; a throw, a rejection or something that is not a Response
- * is reported to `onError` and answered 500 (H10).
+ * is reported to `onError` and answered 500 (H10). Undefined when the
+ * request became a WebSocket (`upgraded`): the handler's return value is
+ * then ignored, whatever it is (WS1).
  */
 export async function runHandler(
   options: ResolvedServeOptions,
   request: Request,
   info: ServeInfo,
   counters: NativeCounters,
-): Promise<Response> {
+  upgraded?: () => boolean,
+): Promise<Response | undefined> {
   try {
     const res = await options.fetch(request, info);
+    if (upgraded?.()) return undefined;
     if (!(res instanceof Response)) {
       throw new TypeError(`The fetch handler returned ${typeof res}, not a Response`);
     }
@@ -198,14 +203,38 @@ export async function runHandler(
     }
     return res;
   } catch (err) {
-    counters.error("TRI_ERR_HANDLER_THREW");
-    try {
-      options.onError(err, request);
-    } catch {
-      // A throwing onError must not take the server down either.
+    if (upgraded?.()) {
+      // The socket is open: the throw is the handler's, reported; nothing more to answer.
+      report(options, err, request);
+      return undefined;
     }
+    counters.error("TRI_ERR_HANDLER_THREW");
+    report(options, err, request);
     return plainResponse(500, false);
   }
+}
+
+function report(options: ResolvedServeOptions, err: unknown, request: Request): void {
+  try {
+    options.onError(err, request);
+  } catch {
+    // A throwing onError must not take the server down either.
+  }
+}
+
+/** A native server's WebSocket side, as its {@link ServeInfo} offers it (WS1, WS8). */
+export interface WsMethods {
+  upgrade(request: Request, options?: UpgradeOptions<unknown>): boolean;
+  publish(topic: string, data: WsData, compress?: boolean): number;
+  subscriberCount(topic: string): number;
+}
+
+/** The WebSocket side of a server that upgrades nothing. */
+export const NO_WS: WsMethods = { upgrade: () => false, publish: () => 0, subscriberCount: () => 0 };
+
+/** The answer to an upgrade of a version other than 13 (WH1, RFC 6455 §4.4), whatever the handler made. */
+export function versionRequired(): Response {
+  return new NativeResponse("Upgrade Required", { status: 426, headers: { "sec-websocket-version": "13" } });
 }
 
 /** A {@link ServeInfo} over fixed addresses (Node, Deno). */
@@ -213,20 +242,25 @@ export class AddrServeInfo implements ServeInfo {
   readonly remoteAddr: ServeInfo["remoteAddr"];
   readonly localAddr: ServeInfo["localAddr"];
   readonly loopId: number;
-  constructor(remote: string, remotePort: number, local: string, localPort: number, loopId: number) {
-    this.remoteAddr = { hostname: remote, port: remotePort, transport: "tcp" };
-    this.localAddr = { hostname: local, port: localPort, transport: "tcp" };
+  readonly #ws: WsMethods;
+  constructor(
+    remote: { hostname: string; port: number },
+    local: { hostname: string; port: number },
+    { loopId, ws }: { loopId: number; ws: WsMethods },
+  ) {
+    this.remoteAddr = { hostname: remote.hostname, port: remote.port, transport: "tcp" };
+    this.localAddr = { hostname: local.hostname, port: local.port, transport: "tcp" };
     this.loopId = loopId;
+    this.#ws = ws;
   }
-  // The native engines' WebSockets are not wired yet: no request becomes one.
-  upgrade(): boolean {
-    return false;
+  upgrade<D>(request: Request, options?: UpgradeOptions<D>): boolean {
+    return this.#ws.upgrade(request, options as UpgradeOptions<unknown>);
   }
-  publish(): number {
-    return 0;
+  publish(topic: string, data: WsData, compress?: boolean): number {
+    return this.#ws.publish(topic, data, compress);
   }
-  subscriberCount(): number {
-    return 0;
+  subscriberCount(topic: string): number {
+    return this.#ws.subscriberCount(topic);
   }
   requestIP(): ReturnType<ServeInfo["requestIP"]> {
     const { hostname, port } = this.remoteAddr;

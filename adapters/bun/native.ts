@@ -86,12 +86,7 @@ export function nativeEngine(_runtime: Runtime, options: ResolvedServeOptions): 
         request = new Request(`http://${server.hostname}:${server.port}${request.url}`, request);
       }
       const response = nativeResponse(
-        await runHandler(
-          options,
-          request,
-          new BunServeInfo(server, request, options.loopId),
-          counters,
-        ),
+        (await runHandler(options, request, new BunServeInfo(server, request, options.loopId), counters))!,
       );
       counters.responded(response.status);
       if (counters.closing) closeAfter(response);

@@ -22,7 +22,15 @@ import { requestUrl } from "../../core/server/request-url.ts";
 import { NativeResponse, nativeResponse } from "../../core/fetch/light-response.ts";
 import type { Runtime, Server } from "../../core/types.ts";
 import type { Engines, ResolvedServeOptions } from "../../core/server/serve.ts";
-import { AddrServeInfo, checkHead, guardBody, NativeCounters, runHandler, targetOf } from "../_native.ts";
+import {
+  AddrServeInfo,
+  checkHead,
+  guardBody,
+  NativeCounters,
+  NO_WS,
+  runHandler,
+  targetOf,
+} from "../_native.ts";
 import { closeAfter, gracefulClose, refusal, serverFailed } from "../_native-server.ts";
 
 /** A request whose handler is running; `gone` once the handler asked for its signal. */
@@ -126,14 +134,8 @@ export function nativeEngine(_runtime: Runtime, options: ResolvedServeOptions): 
       },
     }, options.overrideGlobalObjects);
     const local = server.addr;
-    const serveInfo = new AddrServeInfo(
-      info.remoteAddr.hostname,
-      info.remoteAddr.port,
-      local.hostname,
-      local.port,
-      options.loopId,
-    );
-    let response = nativeResponse(await runHandler(options, wrapped, serveInfo, counters));
+    const serveInfo = new AddrServeInfo(info.remoteAddr, local, { loopId: options.loopId, ws: NO_WS });
+    let response = nativeResponse((await runHandler(options, wrapped, serveInfo, counters))!);
     run.answered = true;
     const gone = run.gone;
     if (gone !== undefined && response.body !== null && !gone.signal.aborted) {

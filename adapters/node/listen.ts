@@ -43,8 +43,8 @@ class NodeTransport extends SocketTransport<net.Socket> {
   }
 }
 
-/** Wires a connected socket to a core connection. */
-function attach<S>(socket: net.Socket, ctx: ConnContext<S>): Connection<S> {
+/** Wires a connected socket to a core connection (an accepted one, or one node:http upgraded). */
+export function attach<S>(socket: net.Socket, ctx: ConnContext<S>): Connection<S> {
   const conn = new Connection(ctx);
   socket.setNoDelay(true);
   socket.on("data", (bytes: Uint8Array) => conn.onData(bytes));

@@ -22,14 +22,15 @@ import { serverUrl } from "../../core/_shared/server-url.ts";
 import { requestFor } from "../../core/fetch/lazy-request.ts";
 import { requestUrl } from "../../core/server/request-url.ts";
 import { installGlobals } from "../../core/fetch/globals.ts";
-import type { Runtime, Server, ServerStats } from "../../core/types.ts";
+import type { Adapter, Server, ServerStats } from "../../core/types.ts";
 import type { Limits } from "../../core/server/limits.ts";
 import type { Engines, ResolvedServeOptions } from "../../core/server/serve.ts";
 import { STATUS_ERROR_CODES } from "../../core/http1/codes.ts";
 import { reasonOf } from "../../core/http1/status-lines.ts";
-import { AddrServeInfo, checkHead, NativeCounters, runHandler } from "../_native.ts";
+import { AddrServeInfo, checkHead, NativeCounters, runHandler, versionRequired } from "../_native.ts";
 import { gracefulClose } from "../_native-server.ts";
 import { writeResponse } from "./_write-response.ts";
+import { NodeWebSockets } from "./native-ws.ts";
 
 /** Per-socket state, kept on the socket so no map is needed. */
 const INFO = Symbol("triloop.serveInfo");
@@ -37,12 +38,15 @@ const ACTIVE = Symbol("triloop.activeResponse");
 /** Set once a request on the socket ends it (a refusal, the last allowed): nothing after is acted on (H2). */
 const LAST = Symbol("triloop.lastRequest");
 const SERVED = Symbol("triloop.requestsServed");
+/** An upgrade request's socket: the bytes that came after the request (the first frames). */
+const HEAD = Symbol("triloop.upgradeHead");
 
 type TrackedSocket = Socket & {
   [INFO]?: AddrServeInfo;
   [ACTIVE]?: http.ServerResponse;
   [LAST]?: boolean;
   [SERVED]?: number;
+  [HEAD]?: Uint8Array;
 };
 
 /** The node:http error codes we answer with something other than 400 (others: 400, or nothing). */
@@ -61,18 +65,30 @@ export const AUTO: Engines["auto"] = {
 };
 
 /** Serves `options.fetch` with node:http. */
-export async function nativeEngine(_runtime: Runtime, options: ResolvedServeOptions): Promise<Server> {
+export async function nativeEngine(runtime: Adapter, options: ResolvedServeOptions): Promise<Server> {
   // Handlers' `new Response(text)` then costs no stream (see _write-response.ts).
   if (options.overrideGlobalObjects) installGlobals();
   const counters = new NativeCounters();
   const server = createServer(options.limits);
   const sockets = new SocketTracker(server, counters);
+  const ws = new NodeWebSockets(runtime, options);
   server.on("clientError", clientErrorAnswer(counters));
-  const onRequest = requestHandler(server, options, counters);
+  const onRequest = requestHandler(server, options, counters, ws);
   server.on("request", onRequest);
   // With a listener, node:http leaves `100 Continue` to us, so a body over
   // the limit is refused (413) before the client sends it (H6).
   server.on("checkContinue", onRequest);
+  // A request with `Connection: upgrade` comes here instead, its socket
+  // detached from node:http: answered on a response of our own, unless the
+  // handler upgrades it (WS1).
+  server.on("upgrade", (req: http.IncomingMessage, socket: Socket, head: Uint8Array) => {
+    const res = new http.ServerResponse(req);
+    res.shouldKeepAlive = false;
+    res.assignSocket(socket);
+    res.once("finish", () => socket.destroySoon());
+    (socket as TrackedSocket)[HEAD] = head;
+    onRequest(req, res);
+  });
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", (err) => reject(listenFailed(options.hostname, options.port, err)));
@@ -82,17 +98,24 @@ export async function nativeEngine(_runtime: Runtime, options: ResolvedServeOpti
     );
   });
   const port = (server.address() as AddressInfo).port;
+  ws.listening(port);
   return {
     url: serverUrl(options.hostname, port),
     port,
     engine: "native",
-    close: gracefulClose(counters, () => {
-      // Stops accepting; since Node 19 it also closes idle keep-alive sockets.
-      server.close();
-      server.closeIdleConnections();
-      return sockets.drained();
-    }, () => sockets.cut(server)),
-    stats: () => sockets.stats(),
+    close: gracefulClose(
+      counters,
+      () => {
+        // Stops accepting; since Node 19 it also closes idle keep-alive sockets.
+        server.close();
+        server.closeIdleConnections();
+        ws.shutdown();
+        return sockets.drained();
+      },
+      () => sockets.cut(server),
+      () => ws.open,
+    ),
+    stats: () => ws.addStats(sockets.stats()),
   };
 }
 
@@ -217,7 +240,12 @@ function clientErrorAnswer(counters: NativeCounters) {
  * or handed to the fetch handler as a light Request, and its Response is
  * written back with backpressure (_write-response.ts).
  */
-function requestHandler(server: http.Server, options: ResolvedServeOptions, counters: NativeCounters) {
+function requestHandler(
+  server: http.Server,
+  options: ResolvedServeOptions,
+  counters: NativeCounters,
+  ws: NodeWebSockets,
+) {
   const { limits } = options;
 
   async function onRequest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -251,6 +279,9 @@ function requestHandler(server: http.Server, options: ResolvedServeOptions, coun
     const head = readHead(req, limits);
     if (head.status !== 0) return refuse(res, head.status);
     if (head.continue) res.writeContinue();
+    // An upgrade request's bytes after its head are not a body: they are the socket's (WS1).
+    const upgrading = socket[HEAD] !== undefined;
+    if (upgrading) head.body = false;
 
     // A light Request (the kernel engine's LazyRequest): building a real one
     // per request costs more than the rest of the engine (undici's
@@ -273,8 +304,26 @@ function requestHandler(server: http.Server, options: ResolvedServeOptions, coun
         return ac.signal;
       },
     }, options.overrideGlobalObjects);
-    const response = await runHandler(options, request, serveInfoOf(socket, options.loopId), counters);
-    await writeResponse(req, res, response, last || counters.closing, (err) => {
+    if (upgrading) ws.offer(request, req);
+    const upgraded = () => upgrading && ws.outcome(request) === "upgraded";
+    let response = await runHandler(
+      options,
+      request,
+      serveInfoOf(socket, options.loopId, ws),
+      counters,
+      upgraded,
+    );
+    if (response === undefined) {
+      // The 101 goes out on the socket node:http let go of; it is the WebSocket's now.
+      res.detachSocket(socket);
+      counters.responded(101);
+      counters.finished();
+      ws.accept(request, socket, socket[HEAD] ?? new Uint8Array(0));
+      socket[HEAD] = undefined;
+      return;
+    }
+    if (upgrading && ws.outcome(request) === "426") response = versionRequired();
+    await writeResponse(req, res, response, last || counters.closing || upgrading, (err) => {
       // Told once, as the kernel tells it (a stream that fails after the head is not a throw).
       counters.error(res.headersSent ? "TRI_ERR_HTTP_STREAM" : "TRI_ERR_HANDLER_THREW");
       try {
@@ -309,13 +358,11 @@ function requestHandler(server: http.Server, options: ResolvedServeOptions, coun
 }
 
 /** The `ServeInfo` of a socket's requests, made on its first. */
-function serveInfoOf(socket: TrackedSocket, loopId: number): AddrServeInfo {
+function serveInfoOf(socket: TrackedSocket, loopId: number, ws: NodeWebSockets): AddrServeInfo {
   return socket[INFO] ??= new AddrServeInfo(
-    socket.remoteAddress ?? "",
-    socket.remotePort ?? 0,
-    socket.localAddress ?? "",
-    socket.localPort ?? 0,
-    loopId,
+    { hostname: socket.remoteAddress ?? "", port: socket.remotePort ?? 0 },
+    { hostname: socket.localAddress ?? "", port: socket.localPort ?? 0 },
+    { loopId, ws },
   );
 }
 

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Conn } from "../types.ts";
+import type { Conn, SocketHandler } from "../types.ts";
 import { TriloopError } from "../errors.ts";
 import {
   type ConnEvents,
@@ -17,7 +17,13 @@ import {
   wsStats,
 } from "./connection.ts";
 import { deflaterFor, inflaterFor } from "./deflate.ts";
-import { acceptKey, type DeflateParams, negotiateDeflate, readUpgrade } from "./handshake.ts";
+import {
+  acceptKey,
+  type DeflateParams,
+  negotiateDeflate,
+  readUpgrade,
+  type UpgradeRequest,
+} from "./handshake.ts";
 import { TopicHub } from "./topics.ts";
 import type { UpgradeOptions, WebSocketHandler, WsRuntime } from "./types.ts";
 
@@ -75,6 +81,39 @@ const RESERVED = new Set([
   "transfer-encoding",
 ]);
 
+/**
+ * WH1, and someone to take the messages (the upgrade's own handler or the
+ * server's): the upgrade request read, 426 for a version other than 13, null
+ * when it is not an upgrade. Every engine decides by it.
+ */
+export function checkUpgrade(
+  method: string,
+  httpMinor: number,
+  headers: Headers,
+  handler: WebSocketHandler<unknown> | undefined,
+): UpgradeRequest | 426 | null {
+  const req = readUpgrade(method, httpMinor, headers);
+  if (!("key" in req)) return req.status ?? null;
+  return typeof handler?.message === "function" ? req : null;
+}
+
+/**
+ * The handler's own fields of a 101: the subprotocol it named, only if the
+ * client offered it (WH3), and its other fields but those the server writes.
+ */
+export function handlerFields(
+  offered: string[],
+  headers: HeadersInit | undefined,
+): { protocol: string; fields: Array<[string, string]> } {
+  const extra = new Headers(headers);
+  const chosen = extra.get("sec-websocket-protocol")?.trim() ?? "";
+  const fields: Array<[string, string]> = [];
+  for (const [name, value] of extra) {
+    if (!RESERVED.has(name) && name !== "sec-websocket-protocol") fields.push([name, value]);
+  }
+  return { protocol: offered.includes(chosen) ? chosen : "", fields };
+}
+
 /** The WebSocket state of one server on one loop. */
 export class WsServer {
   readonly ctx: WsServerContext;
@@ -118,21 +157,15 @@ export class WsServer {
     path: string,
     options: UpgradeOptions<unknown> = {},
   ): PendingUpgrade | 426 | null {
-    const req = readUpgrade(method, httpMinor, headers);
-    if (!("key" in req)) return req.status ?? null;
-    // Someone must take the messages: the server's `websocket`, or the upgrade's own.
-    if (typeof (options.handler ?? this.ctx.handler).message !== "function") return null;
-    const extra = new Headers(options.headers);
-    let protocol = "";
+    const req = checkUpgrade(method, httpMinor, headers, options.handler ?? this.ctx.handler);
+    if (req === null || req === 426) return req;
     const lines = [
       "HTTP/1.1 101 Switching Protocols",
       "upgrade: websocket",
       "connection: Upgrade",
       `sec-websocket-accept: ${acceptKey(req.key)}`,
     ];
-    // WH3: a subprotocol only if the client offered it.
-    const chosen = extra.get("sec-websocket-protocol");
-    if (chosen !== null && req.protocols.includes(chosen.trim())) protocol = chosen.trim();
+    const { protocol, fields } = handlerFields(req.protocols, options.headers);
     if (protocol !== "") lines.push(`sec-websocket-protocol: ${protocol}`);
     let deflate: DeflateParams | undefined;
     if (this.#deflate) {
@@ -146,9 +179,7 @@ export class WsServer {
         lines.push(`sec-websocket-extensions: ${agreed.response}`);
       }
     }
-    for (const [name, value] of extra) {
-      if (!RESERVED.has(name) && name !== "sec-websocket-protocol") lines.push(`${name}: ${value}`);
-    }
+    for (const [name, value] of fields) lines.push(`${name}: ${value}`);
     return {
       head: lines.join("\r\n") + "\r\n\r\n",
       data: options.data,
@@ -173,3 +204,30 @@ export class WsServer {
     return { ws, state: connState(ws) };
   }
 }
+
+/**
+ * The socket handler of connections that are WebSockets from their first
+ * byte on: a native engine's upgraded sockets (node:http hands them over
+ * after the 101). The kernel engine's own connections start as HTTP and
+ * switch (server/http-conn.ts).
+ */
+export const upgradedSockets: SocketHandler<ConnEvents> = {
+  data(conn, bytes) {
+    conn.state.data(bytes);
+  },
+  drain(conn) {
+    conn.state.drain();
+  },
+  end(conn) {
+    conn.state.end();
+  },
+  timeout(conn) {
+    conn.state.onIdle();
+  },
+  shutdown(conn) {
+    conn.state.shutdown();
+  },
+  close(conn) {
+    conn.state.closed();
+  },
+};

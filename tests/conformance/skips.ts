@@ -127,8 +127,6 @@ const WS_LOOPS_NEEDS_NATIVE_UPGRADE: Skip = {
 export const skips: Record<string, Partial<Record<RuntimeId, Skip[]>>> = {
   tcp: {},
   loops: {
-    node: [WS_LOOPS_NEEDS_NATIVE_UPGRADE],
-    node24: [WS_LOOPS_NEEDS_NATIVE_UPGRADE],
     bun: [WS_LOOPS_NEEDS_NATIVE_UPGRADE],
     deno: [WS_LOOPS_NEEDS_NATIVE_UPGRADE],
   },
@@ -137,8 +135,6 @@ export const skips: Record<string, Partial<Record<RuntimeId, Skip[]>>> = {
   pool: {},
   watchdog: {},
   ws: {
-    node: [WS_NEEDS_NATIVE_UPGRADE],
-    node24: [WS_NEEDS_NATIVE_UPGRADE],
     bun: [WS_NEEDS_NATIVE_UPGRADE],
     deno: [
       WS_NEEDS_NATIVE_UPGRADE,
