@@ -50,6 +50,37 @@ declare namespace BunShim {
     readonly pendingRequests: number;
     requestIP(request: Request): { address: string; port: number; family: "IPv4" | "IPv6" } | null;
     stop(closeActiveConnections?: boolean): Promise<void>;
+    upgrade(request: Request, options?: { data?: unknown; headers?: HeadersInit }): boolean;
+    publish(topic: string, data: string | ArrayBuffer | ArrayBufferView, compress?: boolean): number;
+    subscriberCount(topic: string): number;
+  }
+  // Bun.serve's websocket (https://bun.sh/docs/api/websockets).
+  interface ServerWebSocket<T = unknown> {
+    data: T;
+    readonly readyState: 0 | 1 | 2 | 3;
+    readonly remoteAddress: string;
+    binaryType: "nodebuffer" | "arraybuffer" | "uint8array";
+    sendText(data: string, compress?: boolean): number;
+    sendBinary(data: ArrayBuffer | ArrayBufferView, compress?: boolean): number;
+    close(code?: number, reason?: string): void;
+    terminate(): void;
+    ping(data?: string | ArrayBuffer | ArrayBufferView): number;
+    pong(data?: string | ArrayBuffer | ArrayBufferView): number;
+    publish(topic: string, data: string | ArrayBuffer | ArrayBufferView, compress?: boolean): number;
+    subscribe(topic: string): void;
+    unsubscribe(topic: string): void;
+    isSubscribed(topic: string): boolean;
+    cork<R>(callback: (ws: ServerWebSocket<T>) => R): R;
+    getBufferedAmount(): number;
+  }
+  interface WebSocketHandler<T = unknown> {
+    open?(ws: ServerWebSocket<T>): void;
+    message(ws: ServerWebSocket<T>, message: string | Uint8Array | ArrayBuffer): void;
+    close?(ws: ServerWebSocket<T>, code: number, reason: string): void;
+    drain?(ws: ServerWebSocket<T>): void;
+    ping?(ws: ServerWebSocket<T>, data: Uint8Array): void;
+    pong?(ws: ServerWebSocket<T>, data: Uint8Array): void;
+    [option: string]: unknown;
   }
   interface ServeOptions {
     hostname: string;
@@ -58,7 +89,8 @@ declare namespace BunShim {
     maxRequestBodySize?: number;
     idleTimeout?: number;
     development?: boolean;
-    fetch(request: Request, server: HttpServer): Response | Promise<Response>;
+    fetch(request: Request, server: HttpServer): Response | undefined | Promise<Response | undefined>;
+    websocket?: WebSocketHandler;
     error?(error: Error): Response | Promise<Response>;
   }
 }

@@ -19,8 +19,10 @@ import { serverUrl } from "../../core/_shared/server-url.ts";
 import { nativeResponse } from "../../core/fetch/light-response.ts";
 import type { Runtime, ServeInfo, Server } from "../../core/types.ts";
 import type { Engines, ResolvedServeOptions } from "../../core/server/serve.ts";
-import { checkHead, NativeCounters, runHandler, targetOf } from "../_native.ts";
+import type { UpgradeOptions, WsData } from "../../core/ws/types.ts";
+import { checkHead, NativeCounters, runHandler, targetOf, versionRequired } from "../_native.ts";
 import { closeAfter, gracefulClose, refusal, serverFailed } from "../_native-server.ts";
+import { BunSocket, BunWebSockets } from "./native-ws.ts";
 
 /** Bun's idle timeout is whole seconds, at most 255; 0 turns it off. */
 function idleSeconds(ms: number): number {
@@ -31,11 +33,15 @@ function idleSeconds(ms: number): number {
 class BunServeInfo implements ServeInfo {
   #server: BunShim.HttpServer;
   #request: Request;
+  #ws: BunWebSockets;
   readonly loopId: number;
-  constructor(server: BunShim.HttpServer, request: Request, loopId: number) {
+  /** What `upgrade` made of the request: Bun upgraded it (its socket), or its version is not 13 (WH1). */
+  outcome: BunSocket | 426 | undefined;
+  constructor(server: BunShim.HttpServer, request: Request, loopId: number, ws: BunWebSockets) {
     this.#server = server;
     this.#request = request;
     this.loopId = loopId;
+    this.#ws = ws;
   }
   get remoteAddr(): ServeInfo["remoteAddr"] {
     const ip = this.#server.requestIP(this.#request);
@@ -46,15 +52,16 @@ class BunServeInfo implements ServeInfo {
     // unless the server listens on a wildcard address.
     return { hostname: this.#server.hostname, port: this.#server.port, transport: "tcp" };
   }
-  // The native engines' WebSockets are not wired yet: no request becomes one.
-  upgrade(): boolean {
-    return false;
+  upgrade<D>(request: Request, options?: UpgradeOptions<D>): boolean {
+    if (this.outcome instanceof BunSocket) return false;
+    this.outcome = this.#ws.upgrade(request, options as UpgradeOptions<unknown>);
+    return this.outcome instanceof BunSocket;
   }
-  publish(): number {
-    return 0;
+  publish(topic: string, data: WsData, compress?: boolean): number {
+    return this.#ws.publish(topic, data, compress);
   }
-  subscriberCount(): number {
-    return 0;
+  subscriberCount(topic: string): number {
+    return this.#ws.count(topic);
   }
   requestIP(request: Request = this.#request): ReturnType<ServeInfo["requestIP"]> {
     return this.#server.requestIP(request);
@@ -71,8 +78,9 @@ export const AUTO: Engines["auto"] = {
 export function nativeEngine(_runtime: Runtime, options: ResolvedServeOptions): Promise<Server> {
   const { limits } = options;
   const counters = new NativeCounters();
+  const ws = new BunWebSockets(options);
 
-  async function handle(request: Request, server: BunShim.HttpServer): Promise<Response> {
+  async function handle(request: Request, server: BunShim.HttpServer): Promise<Response | undefined> {
     counters.requests++;
     counters.inFlight++;
     try {
@@ -85,9 +93,16 @@ export function nativeEngine(_runtime: Runtime, options: ResolvedServeOptions): 
         // Request.url is absolute everywhere else, and routers rely on it.
         request = new Request(`http://${server.hostname}:${server.port}${request.url}`, request);
       }
-      const response = nativeResponse(
-        (await runHandler(options, request, new BunServeInfo(server, request, options.loopId), counters))!,
-      );
+      const info = new BunServeInfo(server, request, options.loopId, ws);
+      const upgraded = () => info.outcome instanceof BunSocket;
+      const returned = await runHandler(options, request, info, counters, upgraded);
+      if (info.outcome instanceof BunSocket) {
+        // Bun wrote the 101; the handler's return value is ignored (WS1).
+        counters.responded(101);
+        info.outcome.start();
+        return undefined;
+      }
+      const response = info.outcome === 426 ? versionRequired() : nativeResponse(returned!);
       counters.responded(response.status);
       if (counters.closing) closeAfter(response);
       return response;
@@ -106,11 +121,13 @@ export function nativeEngine(_runtime: Runtime, options: ResolvedServeOptions): 
       idleTimeout: idleSeconds(limits.keepAliveTimeoutMs),
       development: false,
       fetch: handle,
+      websocket: ws.bunHandler(),
       error: serverFailed(counters, "Bun.serve"),
     });
   } catch (err) {
     return Promise.reject(listenFailed(options.hostname, options.port, err));
   }
+  ws.listen(server);
 
   return Promise.resolve({
     url: serverUrl(options.hostname, server.port),
@@ -118,17 +135,20 @@ export function nativeEngine(_runtime: Runtime, options: ResolvedServeOptions): 
     engine: "native",
     close: gracefulClose(
       counters,
-      // stop(false): no new connections; in-flight requests finish.
-      () => server.stop(false),
+      // stop(false): no new connections; in-flight requests finish; the
+      // WebSockets get 1001 and close by their handshakes (WS9).
+      () => Promise.all([server.stop(false), ws.shutdown()]).then(() => ws.stop()),
       async () => {
-        const cut = Math.max(1, server.pendingRequests);
+        const cut = Math.max(1, server.pendingRequests + ws.stats.open);
         await server.stop(true);
+        ws.stop();
         return cut;
       },
+      () => ws.stats.open,
     ),
     stats() {
       // Bun.serve reports no connections or bytes (see UNCOUNTED in _native.ts).
-      return counters.snapshot(0);
+      return ws.addStats(counters.snapshot(0));
     },
   });
 }

@@ -19,6 +19,7 @@ import { type PendingUpgrade, upgradedSockets, WsServer } from "../../core/ws/se
 import { deliverHere, publishFromServer } from "../../core/ws/topics.ts";
 import type { UpgradeOptions, WebSocketHandler, WsData } from "../../core/ws/types.ts";
 import type { WsMethods } from "../_native.ts";
+import { reportWsError, type WsWatchdog, wsWatchdog } from "../_native-ws.ts";
 import { attach } from "./listen.ts";
 
 /** What became of one `'upgrade'` request: the 101 to send, or 426 to answer. */
@@ -34,19 +35,15 @@ export class NodeWebSockets implements WsMethods {
   readonly #ctx: ConnContext<ConnEvents>;
   /** Requests made from `'upgrade'` events, while their handler runs. */
   readonly #slots = new WeakMap<Request, Slot>();
+  readonly #watchdog: WsWatchdog;
   #link: TopicLink | undefined;
 
   constructor(runtime: Adapter, options: ResolvedServeOptions) {
     // Always there: an upgrade may bring its own handlers (triloop/hono) when the server has none.
+    this.#watchdog = wsWatchdog(options);
     this.#server = new WsServer(options.websocket ?? ({} as WebSocketHandler<unknown>), runtime.ws, {
-      onError(err) {
-        try {
-          options.onError(err, new Request("http://unknown/"));
-        } catch {
-          // A throwing onError must not take the socket's neighbours with it.
-        }
-      },
-      enter() {},
+      onError: (err) => reportWsError(options, err),
+      enter: (label) => this.#watchdog.enter(label),
     });
     // An upgraded socket may hold its whole backpressure limit (C3 would close it first).
     this.#ctx = new ConnContext(upgradedSockets, {
@@ -117,6 +114,11 @@ export class NodeWebSockets implements WsMethods {
   shutdown(): void {
     this.#link?.leave();
     for (const conn of this.#ctx.conns) conn.onStop();
+  }
+
+  /** The server is gone. */
+  stop(): void {
+    this.#watchdog.stop();
   }
 
   /** Sockets open now. */

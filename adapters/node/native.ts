@@ -110,9 +110,12 @@ export async function nativeEngine(runtime: Adapter, options: ResolvedServeOptio
         server.close();
         server.closeIdleConnections();
         ws.shutdown();
-        return sockets.drained();
+        return sockets.drained().then(() => ws.stop());
       },
-      () => sockets.cut(server),
+      () => {
+        ws.stop();
+        return sockets.cut(server);
+      },
       () => ws.open,
     ),
     stats: () => ws.addStats(sockets.stats()),
