@@ -229,9 +229,6 @@ export interface WsMethods {
   subscriberCount(topic: string): number;
 }
 
-/** The WebSocket side of a server that upgrades nothing. */
-export const NO_WS: WsMethods = { upgrade: () => false, publish: () => 0, subscriberCount: () => 0 };
-
 /** The answer to an upgrade of a version other than 13 (WH1, RFC 6455 §4.4), whatever the handler made. */
 export function versionRequired(): Response {
   return new NativeResponse("Upgrade Required", { status: 426, headers: { "sec-websocket-version": "13" } });

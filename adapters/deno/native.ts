@@ -20,18 +20,19 @@ import { requestFor } from "../../core/fetch/lazy-request.ts";
 import { installGlobals } from "../../core/fetch/globals.ts";
 import { requestUrl } from "../../core/server/request-url.ts";
 import { NativeResponse, nativeResponse } from "../../core/fetch/light-response.ts";
-import type { Runtime, Server } from "../../core/types.ts";
+import type { Adapter, Server } from "../../core/types.ts";
 import type { Engines, ResolvedServeOptions } from "../../core/server/serve.ts";
 import {
   AddrServeInfo,
   checkHead,
   guardBody,
   NativeCounters,
-  NO_WS,
   runHandler,
   targetOf,
+  versionRequired,
 } from "../_native.ts";
 import { closeAfter, gracefulClose, refusal, serverFailed } from "../_native-server.ts";
+import { DenoRequestWs, DenoWebSockets } from "./native-ws.ts";
 
 /** A request whose handler is running; `gone` once the handler asked for its signal. */
 interface Running {
@@ -68,10 +69,11 @@ export const AUTO: Engines["auto"] = {
 };
 
 /** Serves `options.fetch` with Deno.serve. */
-export function nativeEngine(_runtime: Runtime, options: ResolvedServeOptions): Promise<Server> {
+export function nativeEngine(runtime: Adapter, options: ResolvedServeOptions): Promise<Server> {
   if (options.overrideGlobalObjects) installGlobals();
   const { limits } = options;
   const counters = new NativeCounters();
+  const ws = new DenoWebSockets(options, runtime.ws);
   /** The requests whose handler is still running (their signals abort at a forced close). */
   const running = new Set<Running>();
   const refuse = (status: number) => refusal(counters, status);
@@ -134,9 +136,18 @@ export function nativeEngine(_runtime: Runtime, options: ResolvedServeOptions): 
       },
     }, options.overrideGlobalObjects);
     const local = server.addr;
-    const serveInfo = new AddrServeInfo(info.remoteAddr, local, { loopId: options.loopId, ws: NO_WS });
-    let response = nativeResponse((await runHandler(options, wrapped, serveInfo, counters))!);
+    const wsSide = new DenoRequestWs(ws, original, info.remoteAddr.hostname);
+    const serveInfo = new AddrServeInfo(info.remoteAddr, local, { loopId: options.loopId, ws: wsSide });
+    const upgraded = () => wsSide.outcome instanceof Response;
+    const returned = await runHandler(options, wrapped, serveInfo, counters, upgraded);
     run.answered = true;
+    if (wsSide.outcome instanceof Response) {
+      // Deno's 101; the handler's return value is ignored (WS1).
+      running.delete(run);
+      counters.responded(101);
+      return wsSide.outcome;
+    }
+    let response = wsSide.outcome === 426 ? versionRequired() : nativeResponse(returned!);
     const gone = run.gone;
     if (gone !== undefined && response.body !== null && !gone.signal.aborted) {
       // Only a handler that asked for its signal pays for this wrapper.
@@ -165,12 +176,18 @@ export function nativeEngine(_runtime: Runtime, options: ResolvedServeOptions): 
     return Promise.reject(listenFailed(options.hostname, options.port, err));
   }
   const port = server.addr.port;
+  ws.listen(port);
 
   return Promise.resolve({
     url: serverUrl(options.hostname, port),
     port,
     engine: "native",
-    close: gracefulClose(counters, () => server.shutdown(), () => {
+    close: gracefulClose(counters, async () => {
+      // The WebSockets get 1001 and close by their handshakes (WS9).
+      await Promise.all([server.shutdown(), ws.shutdown()]);
+      ws.stop();
+    }, () => {
+      ws.stop();
       const cut = Math.max(1, running.size);
       // Deno cannot cut connections once shutdown() began (denoland/deno#25792;
       // aborting Deno.serve's signal then throws BadResource, uncaught): the
@@ -179,10 +196,10 @@ export function nativeEngine(_runtime: Runtime, options: ResolvedServeOptions): 
       const reason = new TriloopError("TRI_ERR_FORCED_CLOSE", "The server closed");
       for (const r of running) r.gone?.abort(reason);
       return cut;
-    }),
+    }, () => ws.stats.open),
     stats() {
       // Deno.serve reports no connections or bytes (see UNCOUNTED in _native.ts).
-      return counters.snapshot(0);
+      return ws.addStats(counters.snapshot(0));
     },
   });
 }

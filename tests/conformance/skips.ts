@@ -18,112 +18,6 @@ export interface Skip {
 }
 
 /**
- * The WebSocket cases that need a native engine to upgrade. The native
- * engines do not map `server.upgrade` yet (Bun.serve's `websocket`,
- * `Deno.upgradeWebSocket`, node:http's `upgrade` event): it returns false and
- * the handler's own response goes out. Whoever maps an engine removes its
- * entry below, then lists what that runtime's server really cannot do, case
- * by case, with the reason.
- */
-const WS_NEEDS_NATIVE_UPGRADE: Skip = {
-  engine: "native",
-  reason: "the native engine does not map server.upgrade yet: it returns false",
-  tests: [
-    "WS9 a graceful stop sends 1001, waits for the close handshakes, and counts them",
-    "WS2 1.1 text messages of 0 to 65536 bytes come back whole",
-    "WS2 1.2 binary messages of 0 to 65536 bytes come back whole",
-    "WS2 1.1.8 1.2.8 a 65536-byte message written in 997-byte chops comes back whole",
-    "WS2 server frames are unmasked, final, with the shortest length encoding",
-    "WS10 2.1-2.4 a ping of 0, 13, 8 binary or 125 bytes gets a pong with its payload",
-    "WP2 2.5 a ping of 126 bytes fails the connection with 1002",
-    "WS10 2.6 a 125-byte ping written byte by byte gets its pong",
-    "WS10 2.7-2.9 an unsolicited pong gets no answer and reaches the pong handler",
-    "WS10 2.10-2.11 ten pings in a row get ten pongs in order, whole or byte by byte",
-    "WP2 3.1-3.7 a reserved bit on a text, binary, ping or close frame fails with 1002",
-    "WP2 4.1-4.2 a reserved opcode (3-7, 11-15) fails with 1002 after the echo of the message before",
-    "WP2 5.1-5.2 a fragmented ping or pong fails with 1002",
-    "WS2 5.3-5.5 a text message in two fragments arrives whole, in one write, frame-wise or byte-wise",
-    "WS10 5.6-5.8 a ping between two fragments is answered first, then the message arrives whole",
-    "WP2 5.9-5.17 a continuation frame with nothing to continue fails with 1002",
-    "WP2 5.18 a new text frame inside a fragmented message fails with 1002",
-    "WS10 5.19-5.20 fragments over time with pings between: each ping answered when it comes",
-    "WS2 a binary message in 100 fragments, some empty, arrives whole",
-    "WS2 6.1 empty text: one frame, three empty fragments, empty first and last fragments",
-    "WS2 6.2 6.5 valid UTF-8 comes back: in one frame, split at a code point, in 1-byte fragments",
-    "WP3 6.3 6.6-6.21 invalid UTF-8 fails with 1007, in one frame and in 1-byte fragments",
-    "WP3 6.4.1-6.4.2 fail fast: the fragment that makes the text invalid fails it, before the message ends",
-    "WP3 6.4.3-6.4.4 fail fast: a frame fails at its invalid byte, before the rest of the frame arrives",
-    "WP3 a fragmented text message valid in its parts but cut inside a code point at its end fails with 1007",
-    "WS6 7.1.1 a message then a close: the echo, then the close answered with its code",
-    "WP5 7.1.2-7.1.4 after a close nothing is read: a second close, a ping, a message get no answer",
-    "WP5 7.1.5 a fragment, a close, the last fragment: the close is answered, the message never arrives",
-    "WP5 7.1.6 a 256 KiB message, a close, a ping: the echo, the close, no pong",
-    "WS6 7.3.1 a close without payload is answered without one; the handler gets 1005",
-    "WP2 7.3.2 a close payload of 1 byte fails with 1002",
-    "WS6 7.3.3-7.3.5 a close with a code, a reason, a 123-byte reason: the code comes back, the handler gets both",
-    "WP2 7.3.6 a close reason of 124 bytes (a 126-byte control frame) fails with 1002",
-    "WP3 7.5.1 a close reason that is not UTF-8 fails with 1007",
-    "WS6 7.7 every valid close code is answered and reaches the close handler",
-    "WP2 7.9 7.13 a close code no peer may send fails with 1002",
-    "WS6 the client's close code and reason reach the close handler (ws client)",
-    "WS6 a connection that ends without a close frame: the close handler gets 1006",
-    "WS6 ws.close(code, reason): the client gets both; then readyState is 2 and send returns 0",
-    "WS6 a close handshake the peer never answers ends the connection within 5 s",
-    "WS6 terminate ends the connection without a close frame; both sides see 1006",
-    "WS5 9.1-9.2 text and binary messages of 64 KiB to 4 MiB come back whole",
-    "WS5 9.3-9.4 a 4 MiB message in fragments of 64 B to 1 MiB comes back whole",
-    "WS5 9.5-9.6 a 1 MiB message written in chops of 64 or 2048 bytes comes back whole",
-    "WS5 9.7-9.8 a thousand small messages in a row come back in order",
-    "WS5 a message of maxPayloadLength bytes passes; one byte more closes with 1009",
-    "WP4 a frame announcing more than maxPayloadLength closes with 1009 before its payload comes",
-    "WP4 fragments adding up to more than maxPayloadLength close with 1009",
-    "WP4 a compressed message that inflates past maxPayloadLength closes with 1009; one within it passes",
-    "WH4 12 permessage-deflate is agreed on the default offer, and only where the server has it",
-    "WS2 12.1-12.5 compressed messages both ways: text and binary of 16 B to 128 KiB",
-    "WS2 12.x a compressed message in fragments of 256 B to 32 KiB comes back whole",
-    "WS2 the server's compressed frames carry RSV1 and use the window of the messages before",
-    "WS2 send(data, compress) decides per message: off on a compressing server, on where it only inflates",
-    "WH4 13.1-13.7 window bits and context takeover as each side asks, both ways",
-    "WH4 an offer the server cannot meet is declined, and the next offer is taken",
-    "WH4 a server_max_window_bits the compressor cannot honour is never answered with a larger one",
-    "WP2 RSV1 on a continuation frame fails with 1002, deflate agreed",
-    "WP3 a compressed text message that inflates to invalid UTF-8 fails with 1007",
-    "WS5 a compressed message that does not inflate fails with 1007",
-    "WS1 the 101: Upgrade, Connection, the accept key, the handler's own fields, no body",
-    "WH1 a version other than 13 is answered 426 with Sec-WebSocket-Version: 13",
-    "WH3 the handler's subprotocol is sent when the client offered it, and only then",
-    "WS1 open runs first and may send; ws.data, remoteAddress and readyState are set",
-    "WS2 binaryType: a Buffer by default, a Uint8Array or an ArrayBuffer on request",
-    "WS2 a binary message is the handler's to keep: later reads do not change it",
-    "WS2 stats count sockets, messages and bytes each way",
-    "WS3 send returns the payload's bytes for each kind of data, and 0 for an empty message",
-    "WS3 a flood returns -1 past the high-water mark, 0 past backpressureLimit; drain follows; nothing accepted is lost",
-    "WS3 closeOnBackpressureLimit: past the limit the socket closes with 1008",
-    "WS3 backpressureLimit 0 is no limit: a flood is queued, never dropped",
-    "WS3 cork: the sends inside it arrive, in order",
-    "WS4 while a message promise is pending nothing more is read: the next message and a ping wait for it",
-    "WS5 a handler that throws or rejects closes its socket with 1011 and reaches onError; others go on",
-    "WS7 a silent socket is pinged after idleTimeout, then closed when it stays silent",
-    "WS7 a socket that answers the pings stays open past idleTimeout",
-    "WS7 sendPings false: a silent socket is closed after idleTimeout, without a ping",
-    "WS8 publish reaches the topic's other subscribers; server.publish all; counts follow sub, unsub, close",
-    "WS8 publishes arrive in publish order, binary as binary; publishToSelf reaches the sender",
-    "WS10 ws.ping and ws.pong: the frames go out, the answer reaches the pong handler, 126 bytes throw",
-    "WS1 Hono's upgradeWebSocket: onOpen, text and binary echo, onClose with the code and reason",
-    "WS5 Hono: a throw in onMessage reaches the route's onError",
-  ],
-};
-
-/** The loops suite's WebSocket case on the native engine, for the same reason. */
-const WS_LOOPS_NEEDS_NATIVE_UPGRADE: Skip = {
-  engine: "native",
-  reason: WS_NEEDS_NATIVE_UPGRADE.reason,
-  tests: [
-    "WS8 WS9 native: a publish reaches the topic on every loop, in order; stats and shutdown sum the loops",
-  ],
-};
-
-/**
  * What Bun.serve's own websocket (uWebSockets), under the native engine on
  * Bun, does otherwise than the contract: each case with why.
  */
@@ -203,12 +97,129 @@ const WS_BUN_NATIVE: Skip[] = [
   },
 ];
 
+/**
+ * What Deno.upgradeWebSocket's socket (the browser's WebSocket API over
+ * fastwebsockets), under the native engine on Deno, does otherwise than the
+ * contract: each case with why.
+ */
+const WS_DENO_NATIVE: Skip[] = [
+  {
+    engine: "native",
+    reason: "Deno's WebSocket ends the connection without a close frame when the peer breaks the protocol " +
+      "(RFC 6455 §7.1.7 asks for a close with 1002, or 1007 for bad UTF-8), and checks UTF-8 only once a " +
+      "message is whole",
+    tests: [
+      "WP2 2.5 a ping of 126 bytes fails the connection with 1002",
+      "WP2 3.1-3.7 a reserved bit on a text, binary, ping or close frame fails with 1002",
+      "WP2 4.1-4.2 a reserved opcode (3-7, 11-15) fails with 1002 after the echo of the message before",
+      "WP2 5.1-5.2 a fragmented ping or pong fails with 1002",
+      "WP2 5.9-5.17 a continuation frame with nothing to continue fails with 1002",
+      "WP2 5.18 a new text frame inside a fragmented message fails with 1002",
+      "WP3 6.3 6.6-6.21 invalid UTF-8 fails with 1007, in one frame and in 1-byte fragments",
+      "WP3 6.4.1-6.4.2 fail fast: the fragment that makes the text invalid fails it, before the message ends",
+      "WP3 6.4.3-6.4.4 fail fast: a frame fails at its invalid byte, before the rest of the frame arrives",
+      "WP3 a fragmented text message valid in its parts but cut inside a code point at its end fails with 1007",
+      "WP2 7.3.2 a close payload of 1 byte fails with 1002",
+      "WP3 7.5.1 a close reason that is not UTF-8 fails with 1007",
+    ],
+  },
+  {
+    engine: "native",
+    reason: "Deno's WebSocket accepts a close frame of 126 bytes (RFC 6455 §5.5 allows 125) and echoes it",
+    tests: ["WP2 7.3.6 a close reason of 124 bytes (a 126-byte control frame) fails with 1002"],
+  },
+  {
+    engine: "native",
+    reason: "Deno's WebSocket fails a close with code 1012, 1013 or 1014 (IANA-registered, valid) with 1002",
+    tests: ["WS6 7.7 every valid close code is answered and reaches the close handler"],
+  },
+  {
+    engine: "native",
+    reason:
+      "Deno's WebSocket echoes the peer's close reason with its code (RFC 6455 §5.5.1 allows either; the " +
+      "kernel echoes the code alone)",
+    tests: ["WS6 the client's close code and reason reach the close handler (ws client)"],
+  },
+  {
+    engine: "native",
+    reason: "Deno's socket.close() reports the socket closed once its own close frame is out, without " +
+      "waiting for the peer's, and leaves the TCP connection open until the peer ends it (so a graceful " +
+      "stop finds none to force, and a 1009 or idle close does not end a silent peer's connection)",
+    tests: [
+      "WS6 a close handshake the peer never answers ends the connection within 5 s",
+      "WS9 a graceful stop sends 1001, waits for the close handshakes, and counts them",
+      "WP4 fragments adding up to more than maxPayloadLength close with 1009",
+      "WS7 sendPings false: a silent socket is closed after idleTimeout, without a ping",
+    ],
+  },
+  {
+    engine: "native",
+    reason:
+      "Deno's WebSocket has no message limit option: the adapter checks maxPayloadLength on the whole " +
+      "message Deno hands over, so a frame head announcing 1 GiB gets no 1009 (Deno drops the " +
+      "connection past its own 64 MiB)",
+    tests: ["WP4 a frame announcing more than maxPayloadLength closes with 1009 before its payload comes"],
+  },
+  {
+    engine: "native",
+    reason:
+      "Deno's WebSocket cannot end a connection without the close handshake: terminate() closes with 1000",
+    tests: ["WS6 terminate ends the connection without a close frame; both sides see 1006"],
+  },
+  {
+    engine: "native",
+    reason: "Deno.upgradeWebSocket has no permessage-deflate (denoland/deno#7681): no offer is agreed",
+    tests: [
+      "WP4 a compressed message that inflates past maxPayloadLength closes with 1009; one within it passes",
+      "WH4 12 permessage-deflate is agreed on the default offer, and only where the server has it",
+      "WS2 12.1-12.5 compressed messages both ways: text and binary of 16 B to 128 KiB",
+      "WS2 12.x a compressed message in fragments of 256 B to 32 KiB comes back whole",
+      "WS2 the server's compressed frames carry RSV1 and use the window of the messages before",
+      "WS2 send(data, compress) decides per message: off on a compressing server, on where it only inflates",
+      "WH4 13.1-13.7 window bits and context takeover as each side asks, both ways",
+      "WH4 an offer the server cannot meet is declined, and the next offer is taken",
+      "WP2 RSV1 on a continuation frame fails with 1002, deflate agreed",
+      "WP3 a compressed text message that inflates to invalid UTF-8 fails with 1007",
+      "WS5 a compressed message that does not inflate fails with 1007",
+    ],
+  },
+  {
+    engine: "native",
+    reason: "Deno's WebSocket neither sends a handler's ping or pong (ws.ping and ws.pong return 0) nor " +
+      "tells the handler of the peer's",
+    tests: [
+      "WS10 2.7-2.9 an unsolicited pong gets no answer and reaches the pong handler",
+      "WS10 ws.ping and ws.pong: the frames go out, the answer reaches the pong handler, 126 bytes throw",
+    ],
+  },
+  {
+    engine: "native",
+    reason: "Deno's WebSocket cannot pause its reads: while a message promise is pending the next messages " +
+      "wait in order in the adapter, but Deno answers a ping at once",
+    tests: [
+      "WS4 while a message promise is pending nothing more is read: the next message and a ping wait for it",
+    ],
+  },
+  {
+    engine: "native",
+    reason: 'Deno closes a socket that missed its pong with its own close frame (1001, "No response from ' +
+      'ping frame.") and tells the close handler 1001, where the kernel ends it and says 1006',
+    tests: ["WS7 a silent socket is pinged after idleTimeout, then closed when it stays silent"],
+  },
+  {
+    engine: "native",
+    reason: "Deno.serve (hyper) answers a POST that asks for Upgrade: websocket with its own 400 " +
+      "(Connection: close) before the handler runs",
+    tests: [
+      "WS1 a request that is not a valid upgrade gets the handler's response, upgrade returning false",
+    ],
+  },
+];
+
 /** Skips per suite and runtime. */
 export const skips: Record<string, Partial<Record<RuntimeId, Skip[]>>> = {
   tcp: {},
-  loops: {
-    deno: [WS_LOOPS_NEEDS_NATIVE_UPGRADE],
-  },
+  loops: {},
   // The pool's one runtime gap (Deno cannot stop a worker in an endless loop)
   // is data in Runtime.capabilities.terminateBusyWorker, checked by PL6.
   pool: {},
@@ -216,15 +227,7 @@ export const skips: Record<string, Partial<Record<RuntimeId, Skip[]>>> = {
   ws: {
     bun: WS_BUN_NATIVE,
     deno: [
-      WS_NEEDS_NATIVE_UPGRADE,
-      {
-        engine: "native",
-        reason: "Deno.serve (hyper) answers a POST that asks for Upgrade: websocket with its own 400 " +
-          "(Connection: close) before the handler runs",
-        tests: [
-          "WS1 a request that is not a valid upgrade gets the handler's response, upgrade returning false",
-        ],
-      },
+      ...WS_DENO_NATIVE,
       {
         engine: "kernel",
         reason:
