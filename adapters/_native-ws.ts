@@ -195,6 +195,8 @@ export abstract class NativeSocket<D = unknown> implements ServerWebSocket<D> {
   #waiting = false;
   #held: WsMessage[] = [];
   #reported = false;
+  /** WS7 without pings: ends a socket silent for `idleTimeout`. */
+  #silence: ReturnType<typeof setTimeout> | undefined;
 
   constructor(server: NativeWsServer, up: NativeUpgrade) {
     this.server = server;
@@ -256,6 +258,7 @@ export abstract class NativeSocket<D = unknown> implements ServerWebSocket<D> {
     s.open++;
     s.opened++;
     this.server.sockets.add(this as NativeSocket<unknown>);
+    this.#heard();
     this.#call(() => this.#handler.open?.(this), false);
   }
 
@@ -264,6 +267,7 @@ export abstract class NativeSocket<D = unknown> implements ServerWebSocket<D> {
     const s = this.server.stats;
     s.messagesIn++;
     s.bytesIn += typeof msg === "string" ? msg.length : msg.byteLength;
+    this.#heard();
     if (this.#waiting) this.#held.push(msg);
     else this.#deliver(msg);
   }
@@ -273,11 +277,13 @@ export abstract class NativeSocket<D = unknown> implements ServerWebSocket<D> {
   }
 
   protected pinged(data: Uint8Array): void {
+    this.#heard();
     const h = this.#handler.ping;
     if (h !== undefined) this.#call(() => h.call(this.#handler, this, data), false);
   }
 
   protected ponged(data: Uint8Array): void {
+    this.#heard();
     const h = this.#handler.pong;
     if (h !== undefined) this.#call(() => h.call(this.#handler, this, data), false);
   }
@@ -287,6 +293,7 @@ export abstract class NativeSocket<D = unknown> implements ServerWebSocket<D> {
     if (this.#reported) return;
     this.#reported = true;
     this.#held.length = 0;
+    clearTimeout(this.#silence);
     const s = this.server.stats;
     s.open--;
     s.closed++;
@@ -297,6 +304,18 @@ export abstract class NativeSocket<D = unknown> implements ServerWebSocket<D> {
   /** Whether `closed` ran. */
   protected get finished(): boolean {
     return this.#reported;
+  }
+
+  /**
+   * The peer was heard from. With `sendPings: false` the runtimes' own idle
+   * checks do not end a silent socket (Bun's keeps it, Deno's only pings),
+   * so it is ended here after `idleTimeout` of silence, as the kernel does.
+   */
+  #heard(): void {
+    const { idleTimeoutMs, sendPings } = this.server.options;
+    if (sendPings || idleTimeoutMs === 0) return;
+    clearTimeout(this.#silence);
+    this.#silence = setTimeout(() => this.terminate(), idleTimeoutMs);
   }
 
   #deliver(msg: WsMessage): void {

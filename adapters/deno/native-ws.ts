@@ -35,7 +35,6 @@ class DenoSocket<D = unknown> extends NativeSocket<D> {
   readonly #toBuffer: (bytes: Uint8Array) => Uint8Array;
   #topics: Set<string> | undefined;
   #drainTimer: ReturnType<typeof setTimeout> | undefined;
-  #idleTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(server: DenoWebSockets, up: NativeUpgrade, socket: WebSocket, remote: string, rt: WsRuntime) {
     super(server, up);
@@ -44,10 +43,7 @@ class DenoSocket<D = unknown> extends NativeSocket<D> {
     this.#hub = server.hub;
     this.#toBuffer = rt.toBuffer;
     socket.binaryType = "arraybuffer";
-    socket.onopen = () => {
-      this.opened();
-      this.#idle();
-    };
+    socket.onopen = () => this.opened();
     socket.onmessage = (e: MessageEvent) => this.#message(e.data as string | ArrayBuffer);
     // Deno tells a connection that ended without a close frame as code 0; the contract says 1006 (WS6).
     socket.onclose = (e: CloseEvent) => this.#closed(e.code === 0 ? CloseCode.ABNORMAL : e.code, e.reason);
@@ -133,7 +129,6 @@ class DenoSocket<D = unknown> extends NativeSocket<D> {
   }
 
   #message(data: string | ArrayBuffer): void {
-    this.#idle();
     const max = this.server.options.maxPayloadLength;
     // Deno hands over a message whole: the limit (WS5) is checked then, not while it arrives.
     const size = typeof data === "string" ? (data.length > max / 3 ? sizeOf(data) : 0) : data.byteLength;
@@ -151,7 +146,6 @@ class DenoSocket<D = unknown> extends NativeSocket<D> {
 
   #closed(code: number, reason: string): void {
     clearTimeout(this.#drainTimer);
-    clearTimeout(this.#idleTimer);
     if (this.#topics !== undefined) {
       for (const t of this.#topics) this.#hub.unsubscribe(t, this as DenoSocket<unknown>);
       this.#topics = undefined;
@@ -167,17 +161,6 @@ class DenoSocket<D = unknown> extends NativeSocket<D> {
       return;
     }
     this.drained();
-  }
-
-  /**
-   * WS7 with `sendPings: false`: Deno pings only by its own `idleTimeout`,
-   * so a socket silent that long is closed here instead.
-   */
-  #idle(): void {
-    const { idleTimeoutMs, sendPings } = this.server.options;
-    if (sendPings || idleTimeoutMs === 0) return;
-    clearTimeout(this.#idleTimer);
-    this.#idleTimer = setTimeout(() => this.close(CloseCode.GOING_AWAY, "idle"), idleTimeoutMs);
   }
 }
 

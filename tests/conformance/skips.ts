@@ -89,12 +89,6 @@ const WS_BUN_NATIVE: Skip[] = [
       "WS4 while a message promise is pending nothing more is read: the next message and a ping wait for it",
     ],
   },
-  {
-    engine: "native",
-    reason: "Bun.serve with sendPings: false does not close a socket silent for idleTimeout (1 s): it is " +
-      "still open after 5 s",
-    tests: ["WS7 sendPings false: a silent socket is closed after idleTimeout, without a ping"],
-  },
 ];
 
 /**
