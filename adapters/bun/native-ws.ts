@@ -11,6 +11,7 @@
 /// <reference path="./_bun.d.ts" />
 
 import type { ResolvedServeOptions } from "../../core/server/serve.ts";
+import { CloseCode } from "../../core/ws/codes.ts";
 import { bytesOf } from "../../core/ws/topics.ts";
 import type { ServerWebSocket, UpgradeOptions, WebSocketHandler, WsData } from "../../core/ws/types.ts";
 import { NativeSocket, type NativeUpgrade, NativeWsServer, sizeOf } from "../_native-ws.ts";
@@ -111,7 +112,16 @@ export class BunSocket<D = unknown> extends NativeSocket<D> {
   }
 
   protected write(data: WsData, compress = this.server.options.compressByDefault): number {
-    return typeof data === "string" ? this.#ws.sendText(data, compress) : this.#ws.sendBinary(data, compress);
+    const ws = this.#ws;
+    const ret = typeof data === "string" ? ws.sendText(data, compress) : ws.sendBinary(data, compress);
+    // Bun's own closeOnBackpressureLimit ends the socket later and tells the handler 1006: closed
+    // here at the dropping send, the handler gets 1008 as the contract says (WS3).
+    if (
+      ret === 0 && ws.readyState === 1 && sizeOf(data) > 0 && this.server.options.closeOnBackpressureLimit
+    ) {
+      ws.close(CloseCode.POLICY_VIOLATION, "backpressure limit");
+    }
+    return ret;
   }
 
   close(code?: number, reason?: string): void {
