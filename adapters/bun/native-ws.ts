@@ -215,7 +215,10 @@ export class BunWebSockets extends NativeWsServer {
     if (up === null || up === 426) return up ?? undefined;
     const headers = new Headers(up.fields);
     if (up.protocol !== "") headers.set("sec-websocket-protocol", up.protocol);
-    const socket = new BunSocket(this, up);
+    // Bun answers with the first subprotocol offered when the handler names none it offered:
+    // ws.protocol tells what went out.
+    const first = request.headers.get("sec-websocket-protocol")?.split(",")[0].trim() ?? "";
+    const socket = new BunSocket(this, up.protocol === "" ? { ...up, protocol: first } : up);
     return this.#server!.upgrade(request, { data: socket, headers }) ? socket : undefined;
   }
 

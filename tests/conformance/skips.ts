@@ -70,9 +70,8 @@ const WS_BUN_NATIVE: Skip[] = [
   },
   {
     engine: "native",
-    reason:
-      "Bun.serve's server.upgrade answers with a subprotocol the client offered when the handler names " +
-      "none it offered",
+    reason: "Bun.serve's server.upgrade answers with the first subprotocol the client offered when the " +
+      "handler names none it offered (ws.protocol says so)",
     tests: ["WH3 the handler's subprotocol is sent when the client offered it, and only then"],
   },
   {
