@@ -224,26 +224,31 @@ export abstract class NativeSocket<D = unknown> implements ServerWebSocket<D> {
   abstract getBufferedAmount(): number;
 
   send(data: WsData, compress?: boolean): number {
-    return this.#counted(data, this.write(data, compress));
+    const open = this.readyState === 1;
+    return this.#counted(data, this.write(data, compress), open);
   }
 
   sendText(data: string, compress?: boolean): number {
-    return this.#counted(data, this.write(data, compress));
+    return this.send(data, compress);
   }
 
   sendBinary(data: ArrayBuffer | ArrayBufferView, compress?: boolean): number {
-    return this.#counted(data, this.write(data, compress));
+    return this.send(data, compress);
   }
 
-  /** Counts one send by what it returned (WS3): sent, queued (-1), or dropped (0 while open). */
-  #counted(data: WsData, ret: number): number {
+  /**
+   * Counts one send by what it returned (WS3): sent, queued (-1), or
+   * dropped (0 for a message with bytes on a socket that was open, which
+   * the send may have closed since, with closeOnBackpressureLimit).
+   */
+  #counted(data: WsData, ret: number, open: boolean): number {
     const s = this.server.stats;
+    if (!open) return ret;
     const size = ret > 0 ? ret : sizeOf(data);
     if (ret === 0 && size > 0) {
-      if (this.readyState === 1) s.dropped++;
+      s.dropped++;
       return ret;
     }
-    if (ret === 0 && this.readyState !== 1) return ret;
     s.messagesOut++;
     s.bytesOut += size + headSize(size);
     if (ret === -1) s.backpressure++;

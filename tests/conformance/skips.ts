@@ -83,6 +83,14 @@ const WS_BUN_NATIVE: Skip[] = [
   },
   {
     engine: "native",
+    reason:
+      "Bun.serve checks idleTimeout on uWebSockets' coarse timer tick, not per socket: with 1 s a socket " +
+      'is sometimes pinged a moment after it opens (seen at 131 ms), so "not before the idle timeout" ' +
+      "holds only by chance",
+    tests: ["WS7 a silent socket is pinged after idleTimeout, then closed when it stays silent"],
+  },
+  {
+    engine: "native",
     reason: "Bun.serve cannot pause a WebSocket's reads: while a message promise is pending the next " +
       "messages wait in order in the adapter, but Bun answers a ping at once",
     tests: [
