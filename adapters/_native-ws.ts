@@ -250,6 +250,7 @@ export abstract class NativeSocket<D = unknown> implements ServerWebSocket<D> {
       return ret;
     }
     s.messagesOut++;
+    // Bun and Deno do not tell the frame they wrote: counted as an uncompressed one.
     s.bytesOut += size + headSize(size);
     if (ret === -1) s.backpressure++;
     return ret;
