@@ -25,8 +25,8 @@ import { summarize, type SummaryRow } from "./report/summary.ts";
 import type { Context } from "./run/context.ts";
 import { httpRunCount, runHttp } from "./run/http.ts";
 import { runIdle, runResp } from "./run/tcp.ts";
-import type { HttpScenario } from "./scenarios.ts";
-import { httpMatrix, labFile, type RuntimeId, tcpMatrix } from "./servers/matrix.ts";
+import { type HttpScenario, SCENARIOS, type TcpScenario } from "./scenarios.ts";
+import { httpMatrix, labFile, type RuntimeId, tcpMatrix, wsMatrix } from "./servers/matrix.ts";
 
 /** `node 20.20`, `bun 1.4`: the label under a runtime's group of bars. */
 function shortVersion(rt: RuntimeInfo): string {
@@ -78,7 +78,7 @@ async function main(): Promise<void> {
   const cfg = usage(() => {
     const cfg = parseConfig(argv, ROOT, installed, { redisBenchmark: tools.redisBenchmark !== undefined });
     // Checked before any server starts, not when the idle run reaches the limit.
-    const idle = cfg.scenarios.some((s) => s.id === "idle")
+    const idle = cfg.scenarios.some((s) => s.kind === "idle")
       ? idleConnectionsProblem(cfg.idleConnections)
       : undefined;
     if (idle !== undefined) throw new RangeError(idle);
@@ -129,6 +129,7 @@ async function main(): Promise<void> {
   const httpScenarios = cfg.scenarios.filter((s): s is HttpScenario => s.kind === "http");
   const wantResp = cfg.scenarios.some((s) => s.id === "resp");
   const wantIdle = cfg.scenarios.some((s) => s.id === "idle");
+  const wantIdleWs = cfg.scenarios.some((s) => s.id === "idle-ws");
   // Scenarios that need the bench's own app run on a second set of servers.
   const benchApp = labFile(ROOT, "app.ts");
   const httpGroups = [
@@ -147,9 +148,11 @@ async function main(): Promise<void> {
   }));
   const respServers = wantResp ? tcpMatrix(ROOT, cfg.runtimes, ["resp"]) : [];
   const echoServers = wantIdle ? tcpMatrix(ROOT, cfg.runtimes, ["echo"]) : [];
+  const wsServers = wsMatrix(ROOT, cfg.runtimes);
   ctx.planned = httpGroups.reduce((n, g) => n + httpRunCount(ctx, g.servers, g.scenarios), 0) +
     respServers.filter((s) => !s.skip).length * cfg.rounds +
-    echoServers.filter((s) => !s.skip).length * cfg.idleRounds;
+    echoServers.filter((s) => !s.skip).length * cfg.idleRounds +
+    (wantIdleWs ? wsServers.filter((s) => !s.skip).length * cfg.idleRounds : 0);
 
   progress.log(`triloop bench: ${cfg.command}`);
   progress.log(`  ${pinning}`);
@@ -157,7 +160,8 @@ async function main(): Promise<void> {
   try {
     for (const g of httpGroups) await runHttp(ctx, g.servers, g.scenarios);
     if (wantResp) await runResp(ctx, respServers);
-    if (wantIdle) await runIdle(ctx, echoServers);
+    if (wantIdle) await runIdle(ctx, echoServers, SCENARIOS.idle as TcpScenario);
+    if (wantIdleWs) await runIdle(ctx, wsServers, SCENARIOS["idle-ws"] as TcpScenario);
   } finally {
     await ctx.gen.close();
     progress.done();
@@ -168,6 +172,7 @@ async function main(): Promise<void> {
     ...httpGroups.flatMap((g) => summarize(ctx.records, g.servers, ids(g.scenarios), ctx.skips)),
     ...summarize(ctx.records, respServers, ["resp"], ctx.skips),
     ...summarize(ctx.records, echoServers, ["idle"], ctx.skips),
+    ...(wantIdleWs ? summarize(ctx.records, wsServers, ["idle-ws"], ctx.skips) : []),
   ];
   const rts = [...runtimes.values()];
   const result: BenchResult = {

@@ -7,11 +7,22 @@
  */
 
 /** Scenario ids. */
-export type ScenarioId = "hello" | "json" | "pipelined" | "upload" | "slow" | "churn" | "resp" | "idle";
+export type ScenarioId =
+  | "hello"
+  | "json"
+  | "pipelined"
+  | "upload"
+  | "slow"
+  | "churn"
+  | "resp"
+  | "idle"
+  | "idle-ws"
+  | "ws-echo"
+  | "ws-fanout";
 
 /** One HTTP scenario. */
 export interface HttpScenario {
-  id: Exclude<ScenarioId, "resp" | "idle">;
+  id: Exclude<ScenarioId, "resp" | "idle" | "idle-ws" | "ws-echo" | "ws-fanout">;
   kind: "http";
   title: string;
   method: "GET" | "POST";
@@ -38,12 +49,21 @@ export interface HttpScenario {
 
 /** A TCP scenario. */
 export interface TcpScenario {
-  id: "resp" | "idle";
+  id: "resp" | "idle" | "idle-ws";
   kind: "resp" | "idle";
+  title: string;
+  /** What the idle connections speak. Default TCP (an echo server). */
+  protocol?: "tcp" | "ws";
+}
+
+/** A WebSocket scenario, on the bench's WebSocket app (`lab/ws-app.ts`) and the peers'. */
+export interface WsScenario {
+  id: "ws-echo" | "ws-fanout";
+  kind: "ws";
   title: string;
 }
 
-export type Scenario = HttpScenario | TcpScenario;
+export type Scenario = HttpScenario | TcpScenario | WsScenario;
 
 const http = (
   s:
@@ -77,6 +97,9 @@ export const SCENARIOS: Record<ScenarioId, Scenario> = {
   churn: http({ id: "churn", title: "connection churn", path: "/", churn: true }),
   resp: { id: "resp", kind: "resp", title: "RESP ops (pipelined ×16)" },
   idle: { id: "idle", kind: "idle", title: "idle connections" },
+  "idle-ws": { id: "idle-ws", kind: "idle", title: "idle WebSocket connections", protocol: "ws" },
+  "ws-echo": { id: "ws-echo", kind: "ws", title: "WebSocket echo" },
+  "ws-fanout": { id: "ws-fanout", kind: "ws", title: "WebSocket fan-out" },
 };
 
 /** Parses a comma list of scenario ids. */

@@ -31,6 +31,37 @@ export interface DenoApi {
     options: { hostname: string; port: number; onListen?(addr: { port: number }): void },
     handler: (req: Request) => Response | Promise<Response>,
   ): unknown;
+  /** https://docs.deno.com/api/deno/~/Deno.upgradeWebSocket */
+  upgradeWebSocket(
+    req: Request,
+    options?: { idleTimeout?: number },
+  ): { socket: WebSocket; response: Response };
+}
+
+/** A socket of `Bun.serve`'s websocket (https://bun.sh/docs/api/websockets). */
+export interface BunServerWebSocket<T> {
+  data: T;
+  send(message: string | Uint8Array | ArrayBuffer): number;
+  subscribe(topic: string): void;
+  publish(topic: string, message: string | Uint8Array | ArrayBuffer): number;
+}
+
+/** The slice of `Bun.serve` with a `websocket` the lab's WebSocket peer calls. */
+export interface BunWebSocketApi {
+  serve<T>(options: {
+    hostname: string;
+    port: number;
+    idleTimeout?: number;
+    fetch(
+      req: Request,
+      server: { upgrade(req: Request, options: { data: T }): boolean },
+    ): Response | undefined;
+    websocket: {
+      idleTimeout?: number;
+      open?(ws: BunServerWebSocket<T>): void;
+      message(ws: BunServerWebSocket<T>, message: string | Uint8Array): void;
+    };
+  }): { port: number };
 }
 
 /** `Bun`, or a TypeError when not on Bun. */
@@ -38,6 +69,11 @@ export function bunApi(): typeof Bun {
   const api = (globalThis as unknown as { Bun?: typeof Bun }).Bun;
   if (api === undefined) throw new TypeError("This server runs on Bun only");
   return api;
+}
+
+/** `Bun`'s server with WebSockets, or a TypeError when not on Bun. */
+export function bunWebSocketApi(): BunWebSocketApi {
+  return bunApi() as unknown as BunWebSocketApi;
 }
 
 /** `Deno`, or a TypeError when not on Deno. */

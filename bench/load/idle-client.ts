@@ -1,73 +1,77 @@
 /**
- * Holds N idle connections to an echo server, in its own process (a client
+ * Holds N idle connections to a server, in its own process (a client
  * holding 10,000 connections and a server holding 10,000 would not fit one
- * process's descriptor limit). Each connection makes one round trip, so the
- * server has set up its whole read path, then stays silent.
+ * process's descriptor limit): TCP echo, HTTP keep-alive or WebSocket
+ * connections, each after one round trip (`idle-conn.ts`).
  *
- * Prints `TRILOOP-IDLE {"open":n,"failed":n}` once every connection is up
- * (or failed), then holds them until stdin closes.
+ * Prints `TRILOOP-IDLE {"open":n,"failed":n,"error":"…"}` once every
+ * connection is up (or failed), then holds them until stdin closes; later
+ * prints `TRILOOP-IDLE-LOST n` whenever the server closed some.
  *
  * Usage: idle-client.ts --port P [--connections 10000] [--hostname 127.0.0.1]
+ *        [--protocol tcp|http|ws] [--path /] [--local-address 127.0.0.2] [--wave 250]
  *
  * @module
  */
 
+import type { Socket } from "node:net";
 import process from "node:process";
-import { runtime } from "../../adapters/node/mod.ts";
-import type { Conn, SocketHandler } from "../../core/types.ts";
+import { type IdleProtocol, openIdle } from "./idle-conn.ts";
 
 const argv = process.argv.slice(2);
 const flag = (name: string, fallback: string) => {
   const i = argv.indexOf(`--${name}`);
   return i >= 0 ? argv[i + 1] : fallback;
 };
-const port = Number(flag("port", "0"));
-const hostname = flag("hostname", "127.0.0.1");
-const total = Number(flag("connections", "10000"));
-/** Connections opened at once: keeps the server's accept backlog from overflowing. */
-const WAVE = 250;
-
-interface Idle {
-  echoed: () => void;
-}
-
-const handler: SocketHandler<Idle | undefined> = {
-  data(conn) {
-    conn.state?.echoed();
-  },
-  close() {},
+const target = {
+  protocol: flag("protocol", "tcp") as IdleProtocol,
+  hostname: flag("hostname", "127.0.0.1"),
+  port: Number(flag("port", "0")),
+  path: flag("path", "/"),
+  localAddress: argv.includes("--local-address") ? flag("local-address", "") : undefined,
 };
+const total = Number(flag("connections", "10000"));
+/**
+ * Connections opened at once: keeps the server's accept backlog (511 on
+ * Node) from overflowing, where a dropped SYN waits a second to be sent
+ * again. Several clients of one server share that backlog: each opens fewer.
+ */
+const WAVE = Number(flag("wave", "250"));
 
-const conns: Conn<Idle | undefined>[] = [];
+const conns: Socket[] = [];
 let failed = 0;
+let firstError: string | undefined;
+let lost = 0;
+let stopping = false;
 
 async function openOne(): Promise<void> {
   try {
-    const conn = await runtime.connect<Idle | undefined>({ hostname, port }, handler);
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error("no echo")), 10_000);
-      conn.state = {
-        echoed: () => {
-          clearTimeout(timer);
-          conn.state = undefined;
-          resolve();
-        },
-      };
-      conn.write("ping\n");
+    const socket = await openIdle(target);
+    socket.once("close", () => {
+      if (stopping) return;
+      lost++;
+      // Said at most every 100 ms, not once per connection.
+      reportLost ??= setTimeout(() => {
+        reportLost = undefined;
+        console.log(`TRILOOP-IDLE-LOST ${lost}`);
+      }, 100);
     });
-    conns.push(conn);
-  } catch {
+    conns.push(socket);
+  } catch (err) {
     failed++;
+    firstError ??= (err as Error).message;
   }
 }
+let reportLost: ReturnType<typeof setTimeout> | undefined;
 
 for (let i = 0; i < total; i += WAVE) {
   await Promise.all(Array.from({ length: Math.min(WAVE, total - i) }, openOne));
 }
-console.log(`TRILOOP-IDLE ${JSON.stringify({ open: conns.length, failed })}`);
+console.log(`TRILOOP-IDLE ${JSON.stringify({ open: conns.length, failed, error: firstError })}`);
 
 function quit(): void {
-  for (const c of conns) c.close();
+  stopping = true;
+  for (const c of conns) c.destroy();
   setTimeout(() => process.exit(0), 100);
 }
 process.stdin.on("end", quit);

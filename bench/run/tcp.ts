@@ -8,14 +8,11 @@
  * @module
  */
 
-import { spawn } from "node:child_process";
-import { join } from "node:path";
-import process from "node:process";
-import { TSX } from "../../cli/runtimes.mjs";
+import { holdIdle } from "../load/idle-hold.ts";
 import { runRedisBenchmark } from "../drivers/redis-benchmark.ts";
 import { interleave } from "../lib/interleave.ts";
 import { selfCpuMicros, treeRssBytes } from "../lib/proc.ts";
-import { respBatch } from "../scenarios.ts";
+import { respBatch, type TcpScenario } from "../scenarios.ts";
 import type { ServerSpec } from "../servers/matrix.ts";
 import type { Running } from "../servers/spawn.ts";
 import {
@@ -107,54 +104,16 @@ export async function settledRss(pid: number, maxMs = 5000): Promise<number> {
   return samples[samples.length - 1];
 }
 
-/** Opens `n` idle connections from a separate process; resolves when they are up. */
-function idleClient(
-  ctx: Context,
-  port: number,
-  n: number,
-): Promise<{ open: number; failed: number; stop(): Promise<void> }> {
-  const node = process.execPath;
-  const argv = [
-    "--import",
-    TSX!,
-    join(ctx.root, "bench", "load", "idle-client.ts"),
-    "--port",
-    String(port),
-    "--connections",
-    String(n),
-  ];
-  const child = spawn(node, argv, { stdio: ["pipe", "pipe", "pipe"] });
-  const exited = new Promise<void>((r) => child.on("exit", () => r()));
-  return new Promise((resolve, reject) => {
-    let out = "";
-    child.stderr!.setEncoding("utf8").on("data", (t: string) => (out += t));
-    child.stdout!.setEncoding("utf8").on("data", (t: string) => {
-      out += t;
-      const m = /TRILOOP-IDLE (\{.*\})/.exec(out);
-      if (m) {
-        const r = JSON.parse(m[1]);
-        resolve({
-          ...r,
-          async stop() {
-            child.stdin!.end();
-            const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
-            await exited;
-            clearTimeout(timer);
-          },
-        });
-      }
-    });
-    exited.then(() => reject(new Error(`idle client exited:\n${out.slice(-1000)}`)));
-  });
-}
-
-/** Bytes of server memory per idle connection, interleaved over `idleRounds` rounds. */
-export async function runIdle(ctx: Context, servers: ServerSpec[]): Promise<void> {
+/**
+ * Bytes of server memory per idle connection of `scenario`'s kind (TCP echo,
+ * WebSocket), interleaved over `idleRounds` rounds.
+ */
+export async function runIdle(ctx: Context, servers: ServerSpec[], scenario: TcpScenario): Promise<void> {
   const n = ctx.cfg.idleConnections;
   const keys = servers.filter((s) => s.skip === undefined).map((s) => s.key);
-  for (const run of interleave([{ scenario: "idle", servers: keys }], ctx.cfg.idleRounds)) {
+  for (const run of interleave([{ scenario: scenario.id, servers: keys }], ctx.cfg.idleRounds)) {
     const spec = servers.find((s) => s.key === run.server)!;
-    const label = `r${run.round + 1} idle · ${run.server}`;
+    const label = `r${run.round + 1} ${scenario.id} · ${run.server}`;
     ctx.progress.update(progressText(ctx, `${label} · starting`), true);
     let server: Running | undefined;
     try {
@@ -162,11 +121,19 @@ export async function runIdle(ctx: Context, servers: ServerSpec[]): Promise<void
       await sleep(500);
       const before = await settledRss(server.pid);
       ctx.progress.update(progressText(ctx, `${label} · opening ${n} connections`), true);
-      const client = await idleClient(ctx, server.port, n);
+      const client = await holdIdle({
+        port: server.port,
+        protocol: scenario.protocol ?? "tcp",
+        connections: n,
+        // Two client processes from two source addresses: room for the
+        // connections within each one's open-file limit and port range.
+        processes: 2,
+        spreadSources: true,
+      });
       ctx.progress.update(progressText(ctx, `${label} · ${client.open} open, settling`));
       const after = await settledRss(server.pid);
       await client.stop();
-      const rec = record("idle", run.server, run.round, "idle-client", {
+      const rec = record(scenario.id, run.server, run.round, "idle-client", {
         result: {
           rps: NaN,
           responses: client.open,
@@ -190,7 +157,9 @@ export async function runIdle(ctx: Context, servers: ServerSpec[]): Promise<void
       };
       ctx.records.push(rec);
     } catch (err) {
-      ctx.records.push(failedRecord("idle", run.server, run.round, "idle-client", (err as Error).message));
+      ctx.records.push(
+        failedRecord(scenario.id, run.server, run.round, "idle-client", (err as Error).message),
+      );
       ctx.progress.log(`  ${label}: ${(err as Error).message.split("\n")[0]}`);
     } finally {
       await server?.stop();

@@ -41,7 +41,7 @@ export interface ServerSpec {
   name: string;
   family: Family;
   /** What it speaks. */
-  protocol: "http" | "resp" | "echo";
+  protocol: "http" | "resp" | "echo" | "ws";
   /** The TypeScript file run under the runtime, and its arguments (without --port). */
   script: string;
   args: string[];
@@ -162,6 +162,49 @@ export function tcpMatrix(root: string, runtimes: RuntimeId[], what: ("resp" | "
         skip: missing(root, labFile(root, "raw", `${protocol}.${kind}.ts`)),
       });
     }
+  }
+  return out;
+}
+
+/**
+ * The WebSocket servers: triloop's kernel serving the bench's WebSocket app
+ * (`lab/ws-app.ts`), beside each runtime's own WebSocket server doing the
+ * same (`lab/peers/ws.*.ts`: `ws` on Node, `Bun.serve`'s websocket,
+ * `Deno.upgradeWebSocket`), the baseline of its runtime.
+ */
+export function wsMatrix(root: string, runtimes: RuntimeId[]): ServerSpec[] {
+  const out: ServerSpec[] = [];
+  const app = labFile(root, "ws-app.ts");
+  for (const rt of runtimes) {
+    const kind = rt === "node24" ? "node" : rt;
+    out.push({
+      key: `${rt}/triloop ws`,
+      runtime: rt,
+      name: "triloop kernel",
+      family: "triloop",
+      protocol: "ws",
+      script: RUN_ENTRY,
+      args: [app, "--engine", "kernel"],
+      loops: 1,
+      skip: missing(root, app),
+    });
+    const peer = labFile(root, "peers", `ws.${kind}.ts`);
+    out.push({
+      key: `${rt}/native ws`,
+      runtime: rt,
+      name: kind === "node"
+        ? "ws (npm) on node:http"
+        : kind === "bun"
+        ? "Bun.serve websocket"
+        : "Deno.upgradeWebSocket",
+      family: "bare",
+      protocol: "ws",
+      script: peer,
+      args: [],
+      loops: 1,
+      baseline: true,
+      skip: missing(root, peer),
+    });
   }
   return out;
 }
