@@ -54,11 +54,11 @@ export const USAGE = `usage: triloop bench [<entry>] [options]
   <entry>              fetch entry under test (default examples/hello-hono.ts in a checkout;
                        needed when triloop is installed from npm)
   --preset NAME        default (hello + pipelined, all runtimes, < 5 min) | full (every scenario)
-                       | tcp (RESP ops + idle memory)
+                       | tcp (RESP ops + idle memory) | ws (ws-echo, ws-fanout, idle-ws)
   --runtimes LIST      node,node24,bun,deno (default: all installed)
   --engines LIST       kernel,native (default kernel,native)
   --loops LIST         loops per triloop server, e.g. 1,2 (default 1)
-  --scenarios LIST     hello,json,pipelined,upload,slow,churn,resp,idle
+  --scenarios LIST     hello,json,pipelined,upload,slow,churn,resp,idle,ws-echo,ws-fanout,idle-ws
   --duration T         measured time per run, e.g. 10s, 1500ms (default 2s)
   --warmup T           load before each measured window (default 500ms)
   --connections N      concurrent connections (default 64)
@@ -133,7 +133,7 @@ const PRESETS: Record<string, Record<string, string>> = {
     md: "bench/results/default.md",
   },
   full: {
-    scenarios: "hello,json,pipelined,upload,slow,churn,resp,idle",
+    scenarios: "hello,json,pipelined,upload,slow,churn,resp,idle,ws-echo,ws-fanout,idle-ws",
     duration: "2s",
     warmup: "500ms",
     rounds: "3",
@@ -141,6 +141,15 @@ const PRESETS: Record<string, Record<string, string>> = {
     json: "bench/results/full.json",
     svg: "bench/results/full.svg",
     md: "bench/results/full.md",
+  },
+  ws: {
+    scenarios: "ws-echo,ws-fanout,idle-ws",
+    duration: "2s",
+    rounds: "3",
+    "idle-rounds": "2",
+    json: "bench/results/ws.json",
+    svg: "bench/results/ws.svg",
+    md: "bench/results/ws.md",
   },
   tcp: {
     scenarios: "resp,idle",

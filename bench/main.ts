@@ -25,6 +25,7 @@ import { summarize, type SummaryRow } from "./report/summary.ts";
 import type { Context } from "./run/context.ts";
 import { httpRunCount, runHttp } from "./run/http.ts";
 import { runIdle, runResp } from "./run/tcp.ts";
+import { runWsEcho, runWsFanout } from "./run/ws.ts";
 import { type HttpScenario, SCENARIOS, type TcpScenario } from "./scenarios.ts";
 import { httpMatrix, labFile, type RuntimeId, tcpMatrix, wsMatrix } from "./servers/matrix.ts";
 
@@ -130,6 +131,8 @@ async function main(): Promise<void> {
   const wantResp = cfg.scenarios.some((s) => s.id === "resp");
   const wantIdle = cfg.scenarios.some((s) => s.id === "idle");
   const wantIdleWs = cfg.scenarios.some((s) => s.id === "idle-ws");
+  const wantWsEcho = cfg.scenarios.some((s) => s.id === "ws-echo");
+  const wantWsFanout = cfg.scenarios.some((s) => s.id === "ws-fanout");
   // Scenarios that need the bench's own app run on a second set of servers.
   const benchApp = labFile(ROOT, "app.ts");
   const httpGroups = [
@@ -149,10 +152,14 @@ async function main(): Promise<void> {
   const respServers = wantResp ? tcpMatrix(ROOT, cfg.runtimes, ["resp"]) : [];
   const echoServers = wantIdle ? tcpMatrix(ROOT, cfg.runtimes, ["echo"]) : [];
   const wsServers = wsMatrix(ROOT, cfg.runtimes);
+  const wsEchoServers = wantWsEcho ? wsMatrix(ROOT, cfg.runtimes, true) : [];
+  const ready = (list: typeof wsServers) => list.filter((s) => !s.skip).length;
   ctx.planned = httpGroups.reduce((n, g) => n + httpRunCount(ctx, g.servers, g.scenarios), 0) +
-    respServers.filter((s) => !s.skip).length * cfg.rounds +
-    echoServers.filter((s) => !s.skip).length * cfg.idleRounds +
-    (wantIdleWs ? wsServers.filter((s) => !s.skip).length * cfg.idleRounds : 0);
+    ready(respServers) * cfg.rounds +
+    ready(echoServers) * cfg.idleRounds +
+    ready(wsEchoServers) * cfg.rounds +
+    (wantWsFanout ? ready(wsServers) * cfg.idleRounds : 0) +
+    (wantIdleWs ? ready(wsServers) * cfg.idleRounds : 0);
 
   progress.log(`triloop bench: ${cfg.command}`);
   progress.log(`  ${pinning}`);
@@ -161,6 +168,8 @@ async function main(): Promise<void> {
     for (const g of httpGroups) await runHttp(ctx, g.servers, g.scenarios);
     if (wantResp) await runResp(ctx, respServers);
     if (wantIdle) await runIdle(ctx, echoServers, SCENARIOS.idle as TcpScenario);
+    if (wantWsEcho) await runWsEcho(ctx, wsEchoServers);
+    if (wantWsFanout) await runWsFanout(ctx, wsServers);
     if (wantIdleWs) await runIdle(ctx, wsServers, SCENARIOS["idle-ws"] as TcpScenario);
   } finally {
     await ctx.gen.close();
@@ -172,6 +181,8 @@ async function main(): Promise<void> {
     ...httpGroups.flatMap((g) => summarize(ctx.records, g.servers, ids(g.scenarios), ctx.skips)),
     ...summarize(ctx.records, respServers, ["resp"], ctx.skips),
     ...summarize(ctx.records, echoServers, ["idle"], ctx.skips),
+    ...summarize(ctx.records, wsEchoServers, ["ws-echo"], ctx.skips),
+    ...(wantWsFanout ? summarize(ctx.records, wsServers, ["ws-fanout"], ctx.skips) : []),
     ...(wantIdleWs ? summarize(ctx.records, wsServers, ["idle-ws"], ctx.skips) : []),
   ];
   const rts = [...runtimes.values()];

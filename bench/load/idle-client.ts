@@ -8,12 +8,20 @@
  * connection is up (or failed), then holds them until stdin closes; later
  * prints `TRILOOP-IDLE-LOST n` whenever the server closed some.
  *
+ * With `--fanout` (WebSocket subscribers of the ws-fanout scenario), every
+ * message received is counted: once all of this process's connections have
+ * the message whose text is `seq`, it prints `TRILOOP-FANOUT seq ns`, `ns`
+ * the monotonic clock (`process.hrtime`: CLOCK_MONOTONIC, one clock for
+ * every process on the machine) when the last of them got it.
+ *
  * Usage: idle-client.ts --port P [--connections 10000] [--hostname 127.0.0.1]
  *        [--protocol tcp|http|ws] [--path /] [--local-address 127.0.0.2] [--wave 250]
+ *        [--fanout]
  *
  * @module
  */
 
+import { Buffer } from "node:buffer";
 import type { Socket } from "node:net";
 import process from "node:process";
 import { type IdleProtocol, openIdle } from "./idle-conn.ts";
@@ -67,7 +75,34 @@ let reportLost: ReturnType<typeof setTimeout> | undefined;
 for (let i = 0; i < total; i += WAVE) {
   await Promise.all(Array.from({ length: Math.min(WAVE, total - i) }, openOne));
 }
+if (argv.includes("--fanout")) { for (const c of conns) countMessages(c); }
 console.log(`TRILOOP-IDLE ${JSON.stringify({ open: conns.length, failed, error: firstError })}`);
+
+/** Per message text: how many connections got it. */
+const received = new Map<string, number>();
+
+/** Counts the server's (unmasked, short) text frames on `socket`, a frame split across reads included. */
+function countMessages(socket: Socket): void {
+  let carry: Buffer | undefined;
+  socket.on("data", (chunk: Buffer) => {
+    let buf = carry === undefined ? chunk : Buffer.concat([carry, chunk]);
+    carry = undefined;
+    while (buf.length >= 2) {
+      const len = buf[1] & 0x7f;
+      // A message of this scenario is a sequence number: never 126 bytes or more.
+      if (buf.length < 2 + len) break;
+      const text = buf.toString("latin1", 2, 2 + len);
+      buf = buf.subarray(2 + len);
+      const n = (received.get(text) ?? 0) + 1;
+      received.set(text, n);
+      if (n === conns.length) {
+        console.log(`TRILOOP-FANOUT ${text} ${process.hrtime.bigint()}`);
+        received.delete(text);
+      }
+    }
+    if (buf.length > 0) carry = buf;
+  });
+}
 
 function quit(): void {
   stopping = true;

@@ -27,6 +27,11 @@ export interface IdleTarget {
   localAddress?: string;
   /** Give up after this long. Default 10 s. */
   timeoutMs?: number;
+  /**
+   * A WebSocket is ready once upgraded, without its echoed message: a
+   * publisher's message goes to the topic, not back to it. Default false.
+   */
+  upgradeOnly?: boolean;
 }
 
 /** A masked text frame holding "ping" (RFC 6455 §5.2; the mask is all zeroes: XOR leaves the text as is). */
@@ -99,6 +104,7 @@ export function openIdle(t: IdleTarget): Promise<Socket> {
         fail(err as Error);
         return;
       }
+      if (step === "upgraded" && t.upgradeOnly) step = "done";
       if (step === "upgraded") {
         upgraded = true;
         got = got.subarray(got.indexOf("\r\n\r\n") + 4);

@@ -36,6 +36,8 @@ export interface HoldOptions {
   spreadSources?: boolean;
   /** Give up on the whole opening after this long. Default 120 s. */
   timeoutMs?: number;
+  /** Count the messages each connection receives (`idle-client.ts --fanout`), reported to `onFanout`. */
+  onFanout?: (client: number, seq: string, ns: bigint) => void;
 }
 
 /** Connections held, until `stop()`. */
@@ -87,6 +89,7 @@ export async function holdIdle(o: HoldOptions): Promise<Held> {
       "--wave",
       String(Math.max(25, Math.floor(250 / n))),
       ...(o.spreadSources ? ["--local-address", `127.0.${block}.${2 + i}`] : []),
+      ...(o.onFanout ? ["--fanout"] : []),
     ];
     const child = spawn(process.execPath, argv, { stdio: ["pipe", "pipe", "pipe"] });
     const client: Client = {
@@ -98,9 +101,18 @@ export async function holdIdle(o: HoldOptions): Promise<Held> {
     started.push(
       new Promise((resolve, reject) => {
         let out = "";
+        let line = "";
         child.stderr!.setEncoding("utf8").on("data", (t: string) => (out = (out + t).slice(-4000)));
         child.stdout!.setEncoding("utf8").on("data", (t: string) => {
           out = (out + t).slice(-4000);
+          if (o.onFanout !== undefined) {
+            const lines = (line + t).split("\n");
+            line = lines.pop()!;
+            for (const l of lines) {
+              const f = /^TRILOOP-FANOUT (\S+) (\d+)$/.exec(l);
+              if (f) o.onFanout(i, f[1], BigInt(f[2]));
+            }
+          }
           const m = /TRILOOP-IDLE (\{.*\})/.exec(out);
           if (m) resolve(JSON.parse(m[1]));
           const lost = [...out.matchAll(/TRILOOP-IDLE-LOST (\d+)/g)].pop();

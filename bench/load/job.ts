@@ -9,8 +9,14 @@ import type { HistogramData } from "../lib/latency.ts";
 
 /** One load run, as one worker sees it (its share of the connections). */
 export interface LoadJob {
-  /** How responses are framed. */
-  protocol: "http" | "resp";
+  /** How responses are framed: a WebSocket's response is a message (`ws-framer.ts`). */
+  protocol: "http" | "resp" | "ws";
+  /**
+   * Bytes sent first on every connection, before any batch: a WebSocket
+   * upgrade request, whose `101` starts the batches. None for a raw TCP
+   * echo of WebSocket frames (the ceiling row).
+   */
+  handshake?: Uint8Array;
   hostname: string;
   port: number;
   /** Connections this worker keeps busy. */

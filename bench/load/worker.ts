@@ -25,6 +25,7 @@ import { latencyHistogram } from "../lib/latency.ts";
 import { type FromWorker, type LoadJob, type LoadReport, noErrors, type ToWorker } from "./job.ts";
 import { ResponseFramer, type ResponseSink } from "./response-framer.ts";
 import { RespFramer } from "./resp-framer.ts";
+import { WsFramer } from "./ws-framer.ts";
 
 const runtime = await currentRuntime();
 
@@ -83,7 +84,7 @@ class Run {
 class Slot implements ResponseSink {
   readonly run: Run;
   conn: Conn<Slot> | undefined;
-  framer: ResponseFramer | RespFramer;
+  framer: ResponseFramer | RespFramer | WsFramer;
   sentAt = 0;
   outstanding = 0;
   /** Set when we close the connection on purpose (timeout, stop). */
@@ -97,6 +98,12 @@ class Slot implements ResponseSink {
 
   response(status: number, close: boolean): void {
     const run = this.run;
+    if (status === 101) {
+      // The upgrade is done: the first message goes now, and is what is timed.
+      this.outstanding = 0;
+      if (run.running && run.budget > 0) this.send(now);
+      return;
+    }
     if (run.measuring) {
       run.hist.record((now - this.sentAt) * 1000);
       run.responses++;
@@ -120,7 +127,8 @@ class Slot implements ResponseSink {
   }
 }
 
-function newFramer(job: LoadJob): ResponseFramer | RespFramer {
+function newFramer(job: LoadJob): ResponseFramer | RespFramer | WsFramer {
+  if (job.protocol === "ws") return new WsFramer(job.handshake !== undefined);
   return job.protocol === "resp" ? new RespFramer() : new ResponseFramer();
 }
 
@@ -191,6 +199,13 @@ async function connect(slot: Slot): Promise<void> {
   if (run.measuring) run.connects++;
   conn.state = slot;
   slot.conn = conn;
+  if (job.handshake !== undefined) {
+    // Outstanding until the 101 comes (WsFramer), so a lost upgrade counts.
+    slot.outstanding = 1;
+    slot.sentAt = performance.now();
+    conn.write(job.handshake);
+    return;
+  }
   // A churned request's latency includes its connect: that is what it costs.
   slot.send(job.churn ? started : performance.now());
 }
@@ -217,6 +232,9 @@ async function start(job: LoadJob): Promise<void> {
   // A Buffer view of the batch: node:net turns any other Uint8Array into a
   // Buffer on every write, an allocation per request (a no-op elsewhere).
   job.batch = Buffer.from(job.batch.buffer, job.batch.byteOffset, job.batch.byteLength);
+  if (job.handshake !== undefined) {
+    job.handshake = Buffer.from(job.handshake.buffer, job.handshake.byteOffset, job.handshake.byteLength);
+  }
   const run = new Run(job);
   current = run;
   for (let i = 0; i < job.connections; i++) run.slots.push(new Slot(run));

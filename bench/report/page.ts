@@ -105,7 +105,7 @@ export function targetLine(t: TargetCheck): string {
     Number.parseFloat(t.ceiling) < Number.parseFloat(t.target.replace(/[^\d.]/g, ""));
   const ceiling = t.ceiling === undefined
     ? ""
-    : `; TCP minimal on the same runtime: ${t.ceiling}${
+    : `; ${t.ceilingName ?? "TCP minimal"} on the same runtime: ${t.ceiling}${
       below ? ", below the target: the runtime's TCP API cannot reach it here" : ""
     }`;
   const plain = t.noFramework === undefined

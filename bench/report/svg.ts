@@ -61,13 +61,26 @@ function headline(s: Scenario): Metric {
   if (s.kind === "http" && s.headline === "peakRss") {
     return { title: "server peak RSS", value: (r) => r.peakRss, format: fmtBytes, bytes: true };
   }
-  return { title: s.kind === "resp" ? "ops/s" : "requests/s", value: (r) => r.rps, format: fmtCount };
+  const title = s.kind === "resp"
+    ? "ops/s"
+    : s.id === "ws-echo"
+    ? "messages/s"
+    : s.id === "ws-fanout"
+    ? "deliveries/s (10,000 subscribers)"
+    : "requests/s";
+  return { title, value: (r) => r.rps, format: fmtCount };
 }
 
 const none = { median: NaN, min: NaN, max: NaN };
 
 function cpuMetric(s: Scenario): Metric {
-  const per = s.kind === "resp" ? "op" : "request";
+  const per = s.kind === "resp"
+    ? "op"
+    : s.id === "ws-echo"
+    ? "message"
+    : s.id === "ws-fanout"
+    ? "delivery"
+    : "request";
   return { title: `server CPU µs per ${per} (lower is better)`, value: (r) => r.cpuUsPerReq, format: fmtCpu };
 }
 

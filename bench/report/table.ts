@@ -50,6 +50,13 @@ function range(min: number, max: number, f: (v: number) => string): string {
   return Number.isFinite(min) ? `${f(min)}–${f(max)}` : "–";
 }
 
+/** The rate and the CPU cost of scenarios that count something else than requests. */
+const UNITS: Partial<Record<ScenarioId, [string, string]>> = {
+  resp: ["ops/s", "µs/op"],
+  "ws-echo": ["msg/s", "µs/msg"],
+  "ws-fanout": ["deliveries/s", "µs/delivery"],
+};
+
 const HTTP_HEAD = [
   "runtime",
   "server",
@@ -102,10 +109,13 @@ export function scenarioTable(
     }
     return lines.join("\n");
   }
-  const unit = scenario.id === "resp" ? "ops/s" : "req/s";
-  const head = HTTP_HEAD.map((h) =>
-    h.replace("req/s", unit).replace("µs/req", scenario.id === "resp" ? "µs/op" : "µs/req")
-  );
+  const [unit, per] = UNITS[scenario.id] ?? ["req/s", "µs/req"];
+  const head = HTTP_HEAD.map((h) => h.replace("req/s", unit).replace("µs/req", per));
+  if (scenario.id === "ws-fanout") {
+    // The latencies of a fan-out: from the publish until the last subscriber has it.
+    head[4] = "p50 to last";
+    head[5] = "p99 to last";
+  }
   if (scenario.kind === "http" && scenario.headline === "peakRss") head[2] = "MiB/s read";
   lines.push(row(head));
   lines.push(

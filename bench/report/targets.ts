@@ -25,6 +25,8 @@ export interface TargetCheck {
    * the runtime's limit and not as the kernel's shortfall.
    */
   ceiling?: string;
+  /** What the ceiling is, when not the minimal responder ("TCP minimal"). */
+  ceilingName?: string;
   /**
    * For a req/s target against a framework on the runtime's server: the same
    * ratio with no framework on either side (`lab/plain.ts` on the kernel
@@ -39,8 +41,11 @@ interface Rule {
   runtimes: string[];
   mine: (r: SummaryRow) => boolean;
   theirs: (r: SummaryRow) => boolean;
-  measure: "rps" | "cpu" | "idle";
-  /** rps: mine/theirs ≥ min; cpu: mine/theirs ≤ max; idle: mine − theirs ≤ max bytes. */
+  measure: "rps" | "cpu" | "perCpu" | "idle";
+  /**
+   * rps: mine/theirs ≥ min; cpu: mine/theirs ≤ max; perCpu (work per server
+   * CPU-second): theirs' CPU/op ÷ mine ≥ min; idle: mine − theirs ≤ max bytes.
+   */
   min?: number;
   max?: number;
   what: string;
@@ -48,7 +53,35 @@ interface Rule {
 
 const kernel = (r: SummaryRow) => r.server.name === "triloop kernel";
 const honoNative = (r: SummaryRow) => r.server.family === "framework" && r.server.baseline === true;
+const wsNative = (r: SummaryRow) => r.server.family === "bare" && r.server.baseline === true;
 const RULES: Rule[] = [
+  {
+    scenario: "ws-echo",
+    runtimes: ["node", "node24"],
+    mine: kernel,
+    theirs: wsNative,
+    measure: "perCpu",
+    min: 2,
+    what: "kernel ws-echo msg per server CPU-s ÷ ws (npm)",
+  },
+  {
+    scenario: "ws-echo",
+    runtimes: ["bun"],
+    mine: kernel,
+    theirs: wsNative,
+    measure: "perCpu",
+    min: 0.8,
+    what: "kernel ws-echo msg per server CPU-s ÷ Bun.serve websocket",
+  },
+  {
+    scenario: "ws-echo",
+    runtimes: ["deno"],
+    mine: kernel,
+    theirs: wsNative,
+    measure: "perCpu",
+    min: 1,
+    what: "kernel ws-echo msg per server CPU-s ÷ Deno.upgradeWebSocket",
+  },
   {
     scenario: "hello",
     runtimes: ["node", "node24"],
@@ -164,6 +197,8 @@ export function checkTargets(rows: readonly SummaryRow[]): TargetCheck[] {
       }
       const ratio = rule.measure === "rps"
         ? mine.rps.median / theirs.rps.median
+        : rule.measure === "perCpu"
+        ? theirs.cpuUsPerReq.median / mine.cpuUsPerReq.median
         : mine.cpuUsPerReq.median / theirs.cpuUsPerReq.median;
       const met = rule.min !== undefined ? ratio >= rule.min : ratio <= rule.max!;
       const minimal = here.find((r) => r.server.name === "TCP minimal");
@@ -176,6 +211,12 @@ export function checkTargets(rows: readonly SummaryRow[]): TargetCheck[] {
       };
       if (rule.measure === "rps" && rule.mine === kernel && minimal !== undefined) {
         check.ceiling = `${(minimal.rps.median / theirs.rps.median).toFixed(2)}×`;
+      }
+      // A raw TCP echo of the same frames: the most any server on this TCP API gets per CPU-second.
+      const rawEcho = here.find((r) => r.server.family === "ceiling");
+      if (rule.measure === "perCpu" && rawEcho !== undefined) {
+        check.ceiling = `${(theirs.cpuUsPerReq.median / rawEcho.cpuUsPerReq.median).toFixed(2)}×`;
+        check.ceilingName = "a raw TCP echo of the same frames, ÷ the same peer";
       }
       const plainMine = here.find((r) => r.server.name === KERNEL_NO_FRAMEWORK);
       const plainTheirs = here.find((r) => r.server.family === "bare");

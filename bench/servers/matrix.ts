@@ -172,7 +172,7 @@ export function tcpMatrix(root: string, runtimes: RuntimeId[], what: ("resp" | "
  * same (`lab/peers/ws.*.ts`: `ws` on Node, `Bun.serve`'s websocket,
  * `Deno.upgradeWebSocket`), the baseline of its runtime.
  */
-export function wsMatrix(root: string, runtimes: RuntimeId[]): ServerSpec[] {
+export function wsMatrix(root: string, runtimes: RuntimeId[], withCeiling = false): ServerSpec[] {
   const out: ServerSpec[] = [];
   const app = labFile(root, "ws-app.ts");
   for (const rt of runtimes) {
@@ -204,6 +204,21 @@ export function wsMatrix(root: string, runtimes: RuntimeId[]): ServerSpec[] {
       loops: 1,
       baseline: true,
       skip: missing(root, peer),
+    });
+    if (!withCeiling) continue;
+    // The raw echo sends the client's frames back as they came: the same
+    // bytes each way as a WebSocket echo, with no WebSocket work at all.
+    const raw = labFile(root, "raw", `echo.${kind}.ts`);
+    out.push({
+      key: `${rt}/TCP echo of the frames`,
+      runtime: rt,
+      name: "TCP echo of the frames",
+      family: "ceiling",
+      protocol: "echo",
+      script: raw,
+      args: [],
+      loops: 1,
+      skip: missing(root, raw),
     });
   }
   return out;

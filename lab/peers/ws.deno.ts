@@ -22,7 +22,8 @@ deno.serve({ hostname, port, onListen: (addr) => announce("http", hostname, addr
   if (path === "/sub") {
     socket.onopen = () => subscribers.add(socket);
     socket.onclose = () => subscribers.delete(socket);
-  } else if (path === "/pub") {
+  }
+  if (path === "/pub") {
     socket.onmessage = (e) => {
       for (const s of subscribers) s.send(e.data);
     };
