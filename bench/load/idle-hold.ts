@@ -12,7 +12,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
 import process from "node:process";
-import { ROOT, TSX } from "../../cli/runtimes.mjs";
+import { findRuntimes, ROOT } from "../../cli/runtimes.mjs";
 import type { IdleProtocol } from "./idle-conn.ts";
 
 /** What to hold. */
@@ -60,6 +60,20 @@ interface Client {
   lost: number;
 }
 
+/**
+ * The command line of a client process: on Bun when installed (its
+ * `node:net` connections cost the client about two thirds of Node's CPU,
+ * and on 2 cores the clients' CPU is taken from the server being filled),
+ * else on the machine's Node. TRILOOP_IDLE_CLIENT=node picks Node.
+ */
+function clientArgv(script: string, args: string[]): string[] {
+  runtimes ??= findRuntimes();
+  const pick = process.env.TRILOOP_IDLE_CLIENT ?? "bun";
+  const rt = runtimes.find((r) => r.id === pick && r.available) ?? runtimes.find((r) => r.id === "node")!;
+  return rt.argv(script, args);
+}
+let runtimes: ReturnType<typeof findRuntimes> | undefined;
+
 /** The third byte of the next run's source addresses: 1–250, starting somewhere else in each process. */
 let block = process.pid % 250;
 
@@ -71,10 +85,7 @@ export async function holdIdle(o: HoldOptions): Promise<Held> {
   const started: Promise<{ open: number; failed: number; error?: string }>[] = [];
   for (let i = 0; i < n; i++) {
     const share = Math.floor(o.connections / n) + (i < o.connections % n ? 1 : 0);
-    const argv = [
-      "--import",
-      TSX!,
-      join(ROOT, "bench", "load", "idle-client.ts"),
+    const argv = clientArgv(join(ROOT, "bench", "load", "idle-client.ts"), [
       "--port",
       String(o.port),
       "--hostname",
@@ -90,8 +101,8 @@ export async function holdIdle(o: HoldOptions): Promise<Held> {
       String(Math.max(25, Math.floor(250 / n))),
       ...(o.spreadSources ? ["--local-address", `127.0.${block}.${2 + i}`] : []),
       ...(o.onFanout ? ["--fanout"] : []),
-    ];
-    const child = spawn(process.execPath, argv, { stdio: ["pipe", "pipe", "pipe"] });
+    ]);
+    const child = spawn(argv[0], argv.slice(1), { stdio: ["pipe", "pipe", "pipe"] });
     const client: Client = {
       child,
       exited: new Promise<void>((r) => child.on("exit", () => r())),

@@ -64,10 +64,10 @@ function socketsOf(pid: number): number {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** RSS once it stops moving (3 samples 200 ms apart within 1 %), or after 3 s. */
-async function settledRss(pid: number): Promise<number> {
+/** RSS once it stops moving (3 samples 200 ms apart within 1 %), or after `maxMs`. */
+async function settledRss(pid: number, maxMs = 3000): Promise<number> {
   const samples = [memoryOf(pid)!.rss];
-  for (let i = 0; i < 15; i++) {
+  for (let i = 0; i < maxMs / 200; i++) {
     await sleep(200);
     samples.push(memoryOf(pid)!.rss);
     const last = samples.slice(-3);
@@ -106,10 +106,13 @@ for (const rt of runtimes()) {
           let server: StartedServer | undefined;
           let held: Awaited<ReturnType<typeof holdIdle>> | undefined;
           try {
+            const s0 = performance.now();
             server = await startServer(rt.id, kind.entry, { args: ["--engine", "kernel"] });
+            const startMs = performance.now() - s0;
             const limit = limitOf(server.pid);
             const { n, what } = target(limit);
-            const before = await settledRss(server.pid);
+            // A server that just started: its RSS moves little, and time here is CI's.
+            const before = await settledRss(server.pid, 1000);
             const t0 = performance.now();
             held = await holdIdle({
               port: server.port,
@@ -137,11 +140,19 @@ for (const rt of runtimes()) {
             const after = await settledRss(server.pid);
             expect(held.lost()).toBe(0);
             expect(server.exited).toBe(false);
+            const open = held.open;
+            const e0 = performance.now();
+            await held.stop();
+            held = undefined;
+            await server.stop();
+            server = undefined;
+            const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
             console.log(
-              `${rt.id} ${kind.protocol}: ${held.open} held (${what}; ${sockets} server sockets, opened in ` +
-                `${(fillMs / 1000).toFixed(1)} s); a new client answered in ${answerMs.toFixed(1)} ms; ` +
+              `${rt.id} ${kind.protocol}: ${open} held (${what}; ${sockets} server sockets, opened in ` +
+                `${s(fillMs)}); a new client answered in ${answerMs.toFixed(1)} ms; ` +
                 `server RSS ${(before / 2 ** 20).toFixed(0)} → ${(after / 2 ** 20).toFixed(0)} MiB, ` +
-                `${((after - before) / held.open / 1024).toFixed(2)} KiB per connection`,
+                `${((after - before) / open / 1024).toFixed(2)} KiB per connection; ` +
+                `server started in ${s(startMs)}, all closed and stopped in ${s(performance.now() - e0)}`,
             );
           } finally {
             await held?.stop();
