@@ -17,7 +17,7 @@
 
 import { Hono } from "hono";
 import { upgradeWebSocket } from "triloop/hono";
-import type { ServerWebSocket } from "triloop";
+import { currentLoop, type ServerWebSocket } from "triloop";
 
 const app = new Hono();
 
@@ -33,7 +33,10 @@ app.get(
         const raw = ws.raw as ServerWebSocket;
         raw.subscribe(room);
         raw.publish(room, JSON.stringify({ from: "server", text: `${name} joined` }));
-        ws.send(JSON.stringify({ from: "server", text: `welcome to ${room.slice(5)}, ${name}` }));
+        // Which loop serves this member: with --loops 2, two tabs are often on different loops.
+        const loop = currentLoop();
+        const where = loop.supervised ? ` (loop ${loop.id} of ${loop.count})` : "";
+        ws.send(JSON.stringify({ from: "server", text: `welcome to ${room.slice(5)}, ${name}${where}` }));
       },
       onMessage(event, ws) {
         const line = JSON.stringify({ from: name, text: String(event.data).slice(0, 1000) });
