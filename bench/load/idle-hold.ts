@@ -36,7 +36,12 @@ export interface HoldOptions {
   spreadSources?: boolean;
   /** Give up on the whole opening after this long. Default 120 s. */
   timeoutMs?: number;
-  /** Count the messages each connection receives (`idle-client.ts --fanout`), reported to `onFanout`. */
+  /**
+   * Count the messages each connection receives (`idle-client.ts --fanout`),
+   * reported to `onFanout` with the time on Node's `process.hrtime` (the
+   * machine's CLOCK_MONOTONIC, the caller's clock too): these clients run
+   * on Node, as Bun's `hrtime` counts from another origin.
+   */
   onFanout?: (client: number, seq: string, ns: bigint) => void;
 }
 
@@ -66,9 +71,9 @@ interface Client {
  * and on 2 cores the clients' CPU is taken from the server being filled),
  * else on the machine's Node. TRILOOP_IDLE_CLIENT=node picks Node.
  */
-function clientArgv(script: string, args: string[]): string[] {
+function clientArgv(runtime: "node" | undefined, script: string, args: string[]): string[] {
   runtimes ??= findRuntimes();
-  const pick = process.env.TRILOOP_IDLE_CLIENT ?? "bun";
+  const pick = runtime ?? process.env.TRILOOP_IDLE_CLIENT ?? "bun";
   const rt = runtimes.find((r) => r.id === pick && r.available) ?? runtimes.find((r) => r.id === "node")!;
   return rt.argv(script, args);
 }
@@ -85,7 +90,7 @@ export async function holdIdle(o: HoldOptions): Promise<Held> {
   const started: Promise<{ open: number; failed: number; error?: string }>[] = [];
   for (let i = 0; i < n; i++) {
     const share = Math.floor(o.connections / n) + (i < o.connections % n ? 1 : 0);
-    const argv = clientArgv(join(ROOT, "bench", "load", "idle-client.ts"), [
+    const argv = clientArgv(o.onFanout ? "node" : undefined, join(ROOT, "bench", "load", "idle-client.ts"), [
       "--port",
       String(o.port),
       "--hostname",
