@@ -151,8 +151,8 @@ async function main(): Promise<void> {
   }));
   const respServers = wantResp ? tcpMatrix(ROOT, cfg.runtimes, ["resp"]) : [];
   const echoServers = wantIdle ? tcpMatrix(ROOT, cfg.runtimes, ["echo"]) : [];
-  const wsServers = wsMatrix(ROOT, cfg.runtimes);
-  const wsEchoServers = wantWsEcho ? wsMatrix(ROOT, cfg.runtimes, true) : [];
+  const wsServers = wsMatrix(ROOT, cfg.runtimes, cfg.engines);
+  const wsEchoServers = wantWsEcho ? wsMatrix(ROOT, cfg.runtimes, cfg.engines, true) : [];
   const ready = (list: typeof wsServers) => list.filter((s) => !s.skip).length;
   ctx.planned = httpGroups.reduce((n, g) => n + httpRunCount(ctx, g.servers, g.scenarios), 0) +
     ready(respServers) * cfg.rounds +

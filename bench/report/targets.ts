@@ -54,34 +54,24 @@ interface Rule {
 const kernel = (r: SummaryRow) => r.server.name === "triloop kernel";
 const honoNative = (r: SummaryRow) => r.server.family === "framework" && r.server.baseline === true;
 const wsNative = (r: SummaryRow) => r.server.family === "bare" && r.server.baseline === true;
+/** The ws-echo targets (messages per server CPU-second against the runtime's own server), for each engine. */
+const WS_ECHO: { runtimes: string[]; min: number; peer: string }[] = [
+  { runtimes: ["node", "node24"], min: 2, peer: "ws (npm)" },
+  { runtimes: ["bun"], min: 0.8, peer: "Bun.serve websocket" },
+  { runtimes: ["deno"], min: 1, peer: "Deno.upgradeWebSocket" },
+];
 const RULES: Rule[] = [
-  {
-    scenario: "ws-echo",
-    runtimes: ["node", "node24"],
-    mine: kernel,
-    theirs: wsNative,
-    measure: "perCpu",
-    min: 2,
-    what: "kernel ws-echo msg per server CPU-s ÷ ws (npm)",
-  },
-  {
-    scenario: "ws-echo",
-    runtimes: ["bun"],
-    mine: kernel,
-    theirs: wsNative,
-    measure: "perCpu",
-    min: 0.8,
-    what: "kernel ws-echo msg per server CPU-s ÷ Bun.serve websocket",
-  },
-  {
-    scenario: "ws-echo",
-    runtimes: ["deno"],
-    mine: kernel,
-    theirs: wsNative,
-    measure: "perCpu",
-    min: 1,
-    what: "kernel ws-echo msg per server CPU-s ÷ Deno.upgradeWebSocket",
-  },
+  ...WS_ECHO.flatMap(({ runtimes, min, peer }) =>
+    (["kernel", "native"] as const).map((engine): Rule => ({
+      scenario: "ws-echo",
+      runtimes,
+      mine: (r) => r.server.name === `triloop ${engine}`,
+      theirs: wsNative,
+      measure: "perCpu",
+      min,
+      what: `${engine} ws-echo msg per server CPU-s ÷ ${peer}`,
+    }))
+  ),
   {
     scenario: "hello",
     runtimes: ["node", "node24"],

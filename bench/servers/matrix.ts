@@ -172,22 +172,29 @@ export function tcpMatrix(root: string, runtimes: RuntimeId[], what: ("resp" | "
  * same (`lab/peers/ws.*.ts`: `ws` on Node, `Bun.serve`'s websocket,
  * `Deno.upgradeWebSocket`), the baseline of its runtime.
  */
-export function wsMatrix(root: string, runtimes: RuntimeId[], withCeiling = false): ServerSpec[] {
+export function wsMatrix(
+  root: string,
+  runtimes: RuntimeId[],
+  engines: ("kernel" | "native")[],
+  withCeiling = false,
+): ServerSpec[] {
   const out: ServerSpec[] = [];
   const app = labFile(root, "ws-app.ts");
   for (const rt of runtimes) {
     const kind = rt === "node24" ? "node" : rt;
-    out.push({
-      key: `${rt}/triloop ws`,
-      runtime: rt,
-      name: "triloop kernel",
-      family: "triloop",
-      protocol: "ws",
-      script: RUN_ENTRY,
-      args: [app, "--engine", "kernel"],
-      loops: 1,
-      skip: missing(root, app),
-    });
+    for (const engine of engines) {
+      out.push({
+        key: `${rt}/triloop ${engine} ws`,
+        runtime: rt,
+        name: `triloop ${engine}`,
+        family: "triloop",
+        protocol: "ws",
+        script: RUN_ENTRY,
+        args: [app, "--engine", engine],
+        loops: 1,
+        skip: missing(root, app),
+      });
+    }
     const peer = labFile(root, "peers", `ws.${kind}.ts`);
     out.push({
       key: `${rt}/native ws`,
