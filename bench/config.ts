@@ -55,10 +55,11 @@ export const USAGE = `usage: triloop bench [<entry>] [options]
                        needed when triloop is installed from npm)
   --preset NAME        default (hello + pipelined, all runtimes, < 5 min) | full (every scenario)
                        | tcp (RESP ops + idle memory) | ws (ws-echo, ws-fanout, idle-ws)
+                       | tls (keep-alive and handshakes over TLS)
   --runtimes LIST      node,node24,bun,deno (default: all installed)
   --engines LIST       kernel,native (default kernel,native)
   --loops LIST         loops per triloop server, e.g. 1,2 (default 1)
-  --scenarios LIST     hello,json,pipelined,upload,slow,churn,resp,idle,ws-echo,ws-fanout,idle-ws
+  --scenarios LIST     hello,json,pipelined,upload,slow,churn,tls,tls-handshake,resp,idle,ws-echo,ws-fanout,idle-ws
   --duration T         measured time per run, e.g. 10s, 1500ms (default 2s)
   --warmup T           load before each measured window (default 500ms)
   --connections N      concurrent connections (default 64)
@@ -133,7 +134,7 @@ const PRESETS: Record<string, Record<string, string>> = {
     md: "bench/results/default.md",
   },
   full: {
-    scenarios: "hello,json,pipelined,upload,slow,churn,resp,idle,ws-echo,ws-fanout,idle-ws",
+    scenarios: "hello,json,pipelined,upload,slow,churn,tls,tls-handshake,resp,idle,ws-echo,ws-fanout,idle-ws",
     duration: "2s",
     warmup: "500ms",
     rounds: "3",
@@ -150,6 +151,16 @@ const PRESETS: Record<string, Record<string, string>> = {
     json: "bench/results/ws.json",
     svg: "bench/results/ws.svg",
     md: "bench/results/ws.md",
+  },
+  // TLS on every runtime: the kernel engine against the runtime's own TLS
+  // server (the native engine), kept connections and new handshakes.
+  tls: {
+    scenarios: "tls,tls-handshake",
+    duration: "2s",
+    rounds: "3",
+    json: "bench/results/tls.json",
+    svg: "bench/results/tls.svg",
+    md: "bench/results/tls.md",
   },
   tcp: {
     scenarios: "resp,idle",

@@ -136,8 +136,16 @@ async function main(): Promise<void> {
   // Scenarios that need the bench's own app run on a second set of servers.
   const benchApp = labFile(ROOT, "app.ts");
   const httpGroups = [
-    { entry: cfg.entry, scenarios: httpScenarios.filter((s) => !s.benchApp || cfg.entry === benchApp) },
-    { entry: benchApp, scenarios: httpScenarios.filter((s) => s.benchApp && cfg.entry !== benchApp) },
+    {
+      entry: cfg.entry,
+      scenarios: httpScenarios.filter((s) => !s.tls && (!s.benchApp || cfg.entry === benchApp)),
+    },
+    {
+      entry: benchApp,
+      scenarios: httpScenarios.filter((s) => !s.tls && s.benchApp && cfg.entry !== benchApp),
+    },
+    // TLS runs on servers of their own, started with the test certificate.
+    { entry: cfg.entry, scenarios: httpScenarios.filter((s) => s.tls), tls: true },
   ].filter((g) => g.scenarios.length > 0).map((g) => ({
     ...g,
     servers: httpMatrix({
@@ -147,6 +155,7 @@ async function main(): Promise<void> {
       engines: cfg.engines,
       loops: cfg.loops,
       peers: cfg.peers,
+      tls: "tls" in g,
     }),
   }));
   const respServers = wantResp ? tcpMatrix(ROOT, cfg.runtimes, ["resp"]) : [];

@@ -14,6 +14,8 @@ export type ScenarioId =
   | "upload"
   | "slow"
   | "churn"
+  | "tls"
+  | "tls-handshake"
   | "resp"
   | "idle"
   | "idle-ws"
@@ -45,6 +47,11 @@ export interface HttpScenario {
    * have in that size (the examples' `/stream` is a few hundred bytes).
    */
   benchApp?: boolean;
+  /**
+   * Over TLS: every server of the run serves the test certificate
+   * (tests/fixtures/tls: test keys only) and the generator trusts its CA.
+   */
+  tls?: boolean;
 }
 
 /** A TCP scenario. */
@@ -95,6 +102,16 @@ export const SCENARIOS: Record<ScenarioId, Scenario> = {
     benchApp: true,
   }),
   churn: http({ id: "churn", title: "connection churn", path: "/", churn: true }),
+  // TLS: requests per second on kept connections, and new handshakes per
+  // second (a full handshake per request: Connection: close, no resumption).
+  tls: http({ id: "tls", title: "TLS keep-alive", path: "/", tls: true }),
+  "tls-handshake": http({
+    id: "tls-handshake",
+    title: "TLS handshakes",
+    path: "/",
+    churn: true,
+    tls: true,
+  }),
   resp: { id: "resp", kind: "resp", title: "RESP ops (pipelined ×16)" },
   idle: { id: "idle", kind: "idle", title: "idle connections" },
   "idle-ws": { id: "idle-ws", kind: "idle", title: "idle WebSocket connections", protocol: "ws" },

@@ -31,6 +31,11 @@ export interface ServeArgs {
   loopHost?: "thread" | "process" | "auto";
   grace?: number;
   statsPort?: number;
+  /** `--tls-cert` etc.: paths (checked to exist), and the passphrase. */
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsCa?: string;
+  tlsPassphrase?: string;
 }
 export function parseServeArgs(argv: string[]): ServeArgs;
 export function parseRuntimesArgs(

@@ -66,6 +66,11 @@ options                      [default]
   --loop-host H              thread | process | auto                      [auto]
   --grace MS                 how long a stop waits for in-flight work, ms [10000]
   --stats-port N             every loop's counters as JSON on this port   [none]
+  --tls-cert FILE            serve TLS (HTTPS, or TLS for a TCP handler) with
+                             this PEM certificate (its chain may follow)  [none]
+  --tls-key FILE             the certificate's PEM private key (with --tls-cert)
+  --tls-ca FILE              intermediate certificates, PEM, sent after it [none]
+  --tls-passphrase P         the passphrase of an encrypted --tls-key     [none]
   -h, --help                 this text
 
 Where the address comes from (the first that is set wins):
@@ -73,6 +78,10 @@ Where the address comes from (the first that is set wins):
   2. the entry's export: export default { port: 8080, hostname: "::", fetch }
   3. the environment: PORT, HOSTNAME
   4. the defaults: 3000, 127.0.0.1
+
+TLS: SIGHUP reads the --tls-* files again and serves them from the next
+handshake on; open connections go on. A file that does not load keeps the old
+certificate (the reason is printed). TLS 1.2 is the lowest version served.
 
 Stopping: SIGTERM or SIGINT stops accepting, lets in-flight requests finish and
 asks TCP handlers to end (their shutdown(conn), or conn.end()), for at most
@@ -96,11 +105,27 @@ const SERVE_OPTIONS = {
   "loop-host": { type: "string" },
   grace: { type: "string" },
   "stats-port": { type: "string" },
+  "tls-cert": { type: "string" },
+  "tls-key": { type: "string" },
+  "tls-ca": { type: "string" },
+  "tls-passphrase": { type: "string" },
   help: { type: "boolean", short: "h" },
 };
 
 /** The flags the launcher hands on to the entry runner (the rest only pick the runtime). */
-const PASSED_ON = ["port", "hostname", "engine", "loops", "loop-host", "grace", "stats-port"];
+const PASSED_ON = [
+  "port",
+  "hostname",
+  "engine",
+  "loops",
+  "loop-host",
+  "grace",
+  "stats-port",
+  "tls-cert",
+  "tls-key",
+  "tls-ca",
+  "tls-passphrase",
+];
 
 /**
  * Parses and checks `triloop serve` arguments (everything after `serve`).
@@ -136,7 +161,45 @@ export function parseServeArgs(argv) {
       : oneOf("--loop-host", v["loop-host"], ["thread", "process", "auto"]),
     grace: v.grace === undefined ? undefined : integer("--grace", v.grace, 0, MAX_GRACE, "milliseconds"),
     statsPort: v["stats-port"] === undefined ? undefined : port("--stats-port", v["stats-port"]),
+    ...tlsFlags(v),
   };
+}
+
+/**
+ * `--tls-cert` and `--tls-key` come together; each file must exist (read
+ * when serving, and again on SIGHUP).
+ *
+ * @param {Record<string, string | undefined>} v
+ */
+function tlsFlags(v) {
+  const cert = v["tls-cert"];
+  const key = v["tls-key"];
+  if ((cert === undefined) !== (key === undefined)) {
+    throw new UsageError(cert === undefined ? "--tls-key needs --tls-cert" : "--tls-cert needs --tls-key");
+  }
+  if (cert === undefined && (v["tls-ca"] !== undefined || v["tls-passphrase"] !== undefined)) {
+    throw new UsageError(
+      `${v["tls-ca"] !== undefined ? "--tls-ca" : "--tls-passphrase"} needs --tls-cert and --tls-key`,
+    );
+  }
+  return {
+    tlsCert: cert === undefined ? undefined : readable("--tls-cert", cert),
+    tlsKey: key === undefined ? undefined : readable("--tls-key", key),
+    tlsCa: v["tls-ca"] === undefined ? undefined : readable("--tls-ca", v["tls-ca"]),
+    tlsPassphrase: v["tls-passphrase"],
+  };
+}
+
+/** A file given by flag: it must exist and be a file. */
+function readable(name, path) {
+  let file = false;
+  try {
+    file = existsSync(path) && statSync(path).isFile();
+  } catch {
+    // unreadable: reported below
+  }
+  if (!file) throw new UsageError(`${name} ${quote(path)}: no such file`);
+  return path;
 }
 
 /**

@@ -18,6 +18,7 @@
  */
 
 import process from "node:process";
+import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { resolve, sep } from "node:path";
 import { addressFallback, DEFAULTS, displayUrl, parseServeArgs, SERVE_HINT, UsageError } from "./args.mjs";
@@ -25,7 +26,7 @@ import { currentRuntime } from "../adapters/detect.ts";
 import { type EntryExport, serveEntry } from "../core/loops/entry.ts";
 import { describeLoadFailure, importEntry } from "../core/loops/load-error.ts";
 import { isTriloopError } from "../core/errors.ts";
-import type { ShutdownReport } from "../core/types.ts";
+import type { ServerTls, ShutdownReport } from "../core/types.ts";
 import { runLoops, type Running } from "./run-loops.ts";
 
 /** Exit codes (the README lists them for process supervisors). */
@@ -51,6 +52,20 @@ process.on("SIGTERM", stop);
 process.on("SIGINT", stop);
 watchLauncher();
 
+/** The --tls-* files as read now (again on SIGHUP); undefined without --tls-cert. */
+function readTls(): ServerTls | undefined {
+  if (args.tlsCert === undefined || args.tlsKey === undefined) return undefined;
+  return {
+    cert: readFileSync(args.tlsCert, "utf8"),
+    key: readFileSync(args.tlsKey, "utf8"),
+    ca: args.tlsCa === undefined ? undefined : readFileSync(args.tlsCa, "utf8"),
+    passphrase: args.tlsPassphrase,
+  };
+}
+const tls = readTls();
+// SIGHUP reloads the certificates (TL6); its default action would end the server.
+if (tls !== undefined) process.on("SIGHUP", reloadTls);
+
 const runtime = await currentRuntime();
 const entry = resolve(args.entry);
 const engine = args.engine ?? "auto";
@@ -64,15 +79,18 @@ async function runOne(): Promise<Running> {
     port: args.port,
     fallback,
     engine,
+    tls,
   });
   return {
     kind: served.kind,
+    secure: served.secure === true,
     hostname: served.hostname,
     port: served.port,
     details: served.engine === undefined ? "" : `, ${served.engine} engine`,
     stats: () => Promise.resolve(served.stats()),
     close: (ms) => served.close(ms),
     force: () => process.exit(EXIT.forced),
+    reloadTls: (t) => served.reloadTls(t),
   };
 }
 
@@ -84,11 +102,14 @@ try {
     port: args.port,
     fallback,
     engine,
+    tls,
   });
 } catch (err) {
   startFailed(err);
 }
-const scheme = running.kind === "http" ? "http" : "tcp";
+const scheme = running.kind === "http"
+  ? (running.secure ? "https" : "http")
+  : (running.secure ? "tls" : "tcp");
 console.log(
   `listening on ${
     displayUrl(scheme, running.hostname, running.port)
@@ -105,6 +126,17 @@ if (args.statsPort !== undefined) {
     fetch: async () => Response.json(await served.stats()),
   });
   console.log(`stats on ${displayUrl("http", served.hostname, stats.port)}/`);
+}
+
+/** SIGHUP: serve the --tls-* files as they are now; a file that does not load keeps the old certificate. */
+async function reloadTls(): Promise<void> {
+  if (running === undefined || closing !== undefined) return;
+  try {
+    await running.reloadTls(readTls()!);
+    console.log("tls reloaded");
+  } catch (err) {
+    console.error(`triloop: TLS reload failed, the old certificate stays: ${(err as Error)?.message ?? err}`);
+  }
 }
 
 async function stop(): Promise<void> {

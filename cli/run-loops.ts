@@ -11,11 +11,13 @@ import { pathToFileURL } from "node:url";
 import { resolveRespawn } from "../core/loops/policy.ts";
 import { resolveLoops } from "../core/loops/serve-loops.ts";
 import { startSupervisor } from "../core/loops/supervisor.ts";
-import type { Adapter, ShutdownReport } from "../core/types.ts";
+import type { Adapter, ServerTls, ShutdownReport } from "../core/types.ts";
 
 /** A served entry as the CLI drives it, one loop or many. */
 export interface Running {
   kind: "http" | "tcp";
+  /** Served over TLS. */
+  secure: boolean;
   hostname: string;
   port: number;
   /** What follows the runtime in the "listening on" line. */
@@ -25,6 +27,8 @@ export interface Running {
   close(graceMs: number): Promise<ShutdownReport>;
   /** A second signal: end now. */
   force(): void;
+  /** SIGHUP: new certificates (TL6). */
+  reloadTls(tls: ServerTls): Promise<void>;
 }
 
 /** Options of {@link runLoops}, from the command line (checked by cli/args.mjs). */
@@ -37,6 +41,8 @@ export interface LoopFlags {
   port?: number;
   fallback: { hostname: string; port: number };
   engine?: "kernel" | "native" | "auto";
+  /** `--tls-cert` and friends, read. */
+  tls?: ServerTls;
 }
 
 /** Starts the supervisor; exits 1 if every loop crash-loops (LP5). */
@@ -54,6 +60,7 @@ export async function runLoops(runtime: Adapter, entry: string, f: LoopFlags): P
     port: f.port,
     fallback: f.fallback,
     engine: f.engine,
+    tls: f.tls,
     respawn: resolveRespawn(),
     statsIntervalMs: 1_000,
     log: (line) => console.error(line),
@@ -62,6 +69,7 @@ export async function runLoops(runtime: Adapter, entry: string, f: LoopFlags): P
   const engine = sup.engine === undefined ? "" : `, ${sup.engine} engine`;
   return {
     kind: sup.kind,
+    secure: f.tls !== undefined,
     hostname: sup.hostname,
     port: sup.port,
     details: `${engine}, ${loops.count} loops: ${
@@ -70,5 +78,6 @@ export async function runLoops(runtime: Adapter, entry: string, f: LoopFlags): P
     stats: () => sup.collectStats(),
     close: (graceMs) => sup.close({ graceMs }),
     force: () => void sup.close({ graceMs: 0 }),
+    reloadTls: (tls) => sup.reloadTls(tls),
   };
 }

@@ -11,12 +11,14 @@
 import { TriloopError } from "./errors.ts";
 import type { ErrorCode } from "./errors.ts";
 import * as sweeper from "./idle-sweeper.ts";
+import { notTls } from "./tls.ts";
 import type { Idle } from "./idle-sweeper.ts";
 import type {
   Conn,
   ConnOptions,
   Listener,
   ListenerStats,
+  ServerTls,
   ShutdownReport,
   SocketHandler,
   Transport,
@@ -102,7 +104,12 @@ export class ConnContext<S = unknown> {
    * follow); `close({ force })` also closes every open connection (L2), and
    * the graceful stop and the counters are this context's.
    */
-  listener(hostname: string, port: number, stopAccepting: () => Promise<void>): Listener {
+  listener(
+    hostname: string,
+    port: number,
+    stopAccepting: () => Promise<void>,
+    reloadTls: (tls: ServerTls) => Promise<void> = () => Promise.reject(notTls()),
+  ): Listener {
     return {
       hostname,
       port,
@@ -113,7 +120,14 @@ export class ConnContext<S = unknown> {
       },
       shutdown: (o) => this.shutdown(stopAccepting, o),
       stats: () => structuredClone(this.stats),
+      reloadTls,
     };
+  }
+
+  /** A TLS handshake failed or timed out before any connection was made of it (TL3). */
+  handshakeFailed(): void {
+    const e = this.stats.errors;
+    e.TRI_ERR_TLS_HANDSHAKE = (e.TRI_ERR_TLS_HANDSHAKE ?? 0) + 1;
   }
 
   /**

@@ -21,6 +21,10 @@ export const ErrorCodes = {
   TRI_ERR_LISTEN_FAILED: "the listener could not bind",
   /** The connection was closed by `close({ force })` on its listener or server. */
   TRI_ERR_FORCED_CLOSE: "the connection was closed by shutdown",
+  /** A TLS handshake failed or timed out; only its connection was closed (TL3). */
+  TRI_ERR_TLS_HANDSHAKE: "the TLS handshake failed",
+  /** A certificate, key or passphrase given for TLS does not load (TL7); nothing was bound or changed. */
+  TRI_ERR_TLS_CONFIG: "the TLS certificate or key cannot be used",
   /** An argument is out of its documented range. */
   TRI_ERR_INVALID_ARG: "an argument is invalid",
   /** The offload pool's queue is full. */

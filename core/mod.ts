@@ -34,6 +34,7 @@ export type {
 } from "./ws/types.ts";
 export type {
   Capabilities,
+  ClientTls,
   Conn,
   ConnectOptions,
   ConnOptions,
@@ -58,6 +59,7 @@ export type {
   ServeOptions,
   Server,
   ServerStats,
+  ServerTls,
   ShutdownReport,
   SocketHandler,
   SpawnOptions,
@@ -66,6 +68,8 @@ export type {
   TaskModule,
   TaskName,
   TaskResult,
+  TlsCertificate,
+  TlsOptions,
   Transferred,
   Watchdog,
   WatchdogOptions,

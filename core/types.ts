@@ -174,6 +174,8 @@ export interface ListenOptions extends ConnOptions {
   port?: number;
   /** Let several listeners (threads, processes) bind the same port. Default false. */
   reusePort?: boolean;
+  /** Serve TLS with these certificates (TL1–TL8). Default: plain TCP. */
+  tls?: ServerTls;
 }
 
 /** Options of {@link Runtime.connect}. */
@@ -182,6 +184,83 @@ export interface ConnectOptions extends ConnOptions {
   hostname?: string;
   /** Port to connect to. */
   port: number;
+  /** Speak TLS to the server (TL1). Default: plain TCP. */
+  tls?: ClientTls;
+}
+
+// ---- TLS ---------------------------------------------------------------------
+
+/** One certificate a TLS server presents: PEM text, as read from the files. */
+export interface TlsCertificate {
+  /** The certificate, PEM; a chain may follow it (leaf first). */
+  cert: string;
+  /** Its private key, PEM (PKCS#1, PKCS#8 or SEC1; encrypted with `passphrase`). */
+  key: string;
+  /** The passphrase of an encrypted `key`. Default none. */
+  passphrase?: string;
+  /** Intermediate certificates, PEM, sent after `cert` (the chain up to the CA). Default none. */
+  ca?: string;
+  /**
+   * The host name this certificate serves (SNI, TL4): exact, or `*.example.com`
+   * for one label. The first entry also serves every name no entry matches.
+   */
+  serverName?: string;
+}
+
+/**
+ * TLS for a listener or server. What holds for the whole listener is read
+ * from the first entry.
+ */
+export interface TlsOptions extends TlsCertificate {
+  /** A handshake not done within this many ms closes its connection (TL3). Default 10 000. */
+  handshakeTimeoutMs?: number;
+  /** ALPN protocols offered, in order of preference (TL5). Default none for `listen`, `["http/1.1"]` for `serve`. */
+  alpnProtocols?: string[];
+}
+
+/**
+ * A TLS server's certificates: one, or several chosen by the client's server
+ * name (SNI, TL4).
+ *
+ * Invariants (each a case of `tests/conformance/tls-suite.ts`, on every
+ * runtime; the TCP and HTTP suites also run again over TLS):
+ * - **TL1 tls-plaintext**: a handler of a TLS listener (or of `connect({ tls })`)
+ *   sees exactly the bytes the peer's TLS layer was given, and S1–S10, C1–C9
+ *   and L1–L5 hold as on plain TCP; a kernel-engine server over TLS writes
+ *   the same bytes as over TCP (H1), only encrypted.
+ * - **TL2 open-after-handshake**: `open` runs once the handshake is complete,
+ *   so what the handler writes there goes out encrypted, never before.
+ * - **TL3 handshake-isolated**: a handshake that fails (bytes that are not
+ *   TLS, a version or cipher the server refuses) or does not finish within
+ *   `handshakeTimeoutMs` closes that connection only, runs no handler
+ *   callback, and is counted in `stats().errors.TRI_ERR_TLS_HANDSHAKE`; the
+ *   listener and its other connections go on.
+ * - **TL4 sni**: with several certificates, a client's server name picks the
+ *   entry whose `serverName` matches it; no match, or no name, gets the first.
+ *   Where the runtime cannot, `capabilities.tlsSni` says why.
+ * - **TL5 alpn**: a client offering one of `alpnProtocols` gets it selected;
+ *   `serve` offers `http/1.1`.
+ * - **TL6 reload**: `reloadTls(tls)` (SIGHUP under `triloop serve`) serves
+ *   the new certificates from the next handshake on; connections open before
+ *   go on undisturbed. Certificates that do not load reject with
+ *   `TRI_ERR_TLS_CONFIG` and the old ones stay. How each runtime does it,
+ *   and what that costs, is `capabilities.tlsReload`.
+ * - **TL7 bad-config**: a certificate or key that does not load (not PEM, a
+ *   wrong passphrase, a key that is not the certificate's) rejects `listen`
+ *   and `serve` with `TRI_ERR_TLS_CONFIG`, and nothing is bound.
+ * - **TL8 floor**: nothing below TLS 1.2 is served, and the ciphers are the
+ *   runtime's defaults (no weak cipher: `tests/e2e/testssl.test.ts`).
+ */
+export type ServerTls = TlsOptions | TlsOptions[];
+
+/** TLS for `connect`. */
+export interface ClientTls {
+  /** The CA certificates to trust, PEM. Default: the runtime's trust store. */
+  ca?: string;
+  /** The server name to send (SNI) and to verify. Default: `hostname`. */
+  serverName?: string;
+  /** ALPN protocols to offer. Default none. */
+  alpnProtocols?: string[];
 }
 
 /** Counters of one listener. */
@@ -233,6 +312,11 @@ export interface Listener {
   shutdown(options?: { graceMs?: number }): Promise<ShutdownReport>;
   /** A snapshot of the counters. */
   stats(): ListenerStats;
+  /**
+   * Serves new certificates from the next handshake on (TL6); rejects with
+   * `TRI_ERR_INVALID_ARG` on a listener without TLS.
+   */
+  reloadTls(tls: ServerTls): Promise<void>;
 }
 
 /** What a runtime can and cannot do, as data with reasons. */
@@ -246,6 +330,13 @@ export interface Capabilities {
    * a core busy until the process exits.
    */
   terminateBusyWorker: true | { reason: string };
+  /** Whether a TLS listener serves several certificates by server name (TL4), or why not. */
+  tlsSni: true | { reason: string };
+  /**
+   * How `reloadTls` works here (TL6): `true` when new handshakes switch
+   * certificates with nothing else changing, or what it costs.
+   */
+  tlsReload: true | { reason: string };
 }
 
 /**
@@ -451,6 +542,11 @@ export interface ServeOptions {
   overrideGlobalObjects?: boolean;
   /** WebSocket handlers and options, as Bun's `websocket` (WS1–WS9). Default none. */
   websocket?: WebSocketHandler<any>;
+  /**
+   * Serve HTTPS with these certificates (TL1–TL8; `alpnProtocols` defaults
+   * to `["http/1.1"]`). Default: plain HTTP.
+   */
+  tls?: ServerTls;
 }
 
 /** Counters of an HTTP server. */
@@ -526,7 +622,7 @@ export interface ShutdownReport {
  * - **H12 conn-info**: the handler can read the peer's address and port.
  */
 export interface Server {
-  /** `http://host:port/`. */
+  /** `http://host:port/`, or `https://` with `tls`. */
   readonly url: string;
   /** The port bound (the one chosen, when 0 was asked). */
   readonly port: number;
@@ -540,6 +636,11 @@ export interface Server {
   close(options?: { graceMs?: number }): Promise<ShutdownReport>;
   /** A snapshot of the counters; with `loops`, the sum of every loop's. */
   stats(): ServerStats;
+  /**
+   * Serves new certificates from the next handshake on (TL6); rejects with
+   * `TRI_ERR_INVALID_ARG` on a server without TLS.
+   */
+  reloadTls(tls: ServerTls): Promise<void>;
 }
 
 // ---- Workers and the offload pool --------------------------------------------
@@ -1062,6 +1163,8 @@ export interface Supervisor {
   collectStats(): Promise<SupervisedStats>;
   /** Closes every loop gracefully (LP7, LP8). */
   close(options?: { graceMs?: number }): Promise<ShutdownReport>;
+  /** Every loop serves new certificates from its next handshake on (TL6). */
+  reloadTls(tls: ServerTls): Promise<void>;
   /** Resolves when the supervisor ends by itself: every loop crash-looped (LP5). */
   readonly ended: Promise<void>;
 }

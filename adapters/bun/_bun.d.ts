@@ -24,6 +24,16 @@ declare namespace BunShim {
     close?(socket: Socket<T>, error?: Error): void;
     error?(socket: Socket<T>, error: Error): void;
     connectError?(socket: Socket<T>, error: Error): void;
+    handshake?(socket: Socket<T>, success: boolean, authorizationError: Error | null): void;
+  }
+  /** Bun's TLS options (https://bun.sh/docs/api/tcp#tls); `ALPNProtocols` in the wire format. */
+  interface TLSOptions {
+    cert?: string;
+    key?: string;
+    passphrase?: string;
+    ca?: string;
+    serverName?: string;
+    ALPNProtocols?: ArrayBuffer | string;
   }
   interface TCPSocketListener {
     readonly port: number;
@@ -35,12 +45,14 @@ declare namespace BunShim {
     port: number;
     reusePort?: boolean;
     allowHalfOpen?: boolean;
+    tls?: TLSOptions;
     socket: SocketHandler<T>;
   }
   interface ConnectOptions<T> {
     hostname: string;
     port: number;
     allowHalfOpen?: boolean;
+    tls?: TLSOptions;
     socket: SocketHandler<T>;
   }
   // Bun.serve (https://bun.sh/docs/api/http), for the native engine.
@@ -53,6 +65,7 @@ declare namespace BunShim {
     upgrade(request: Request, options?: { data?: unknown; headers?: HeadersInit }): boolean;
     publish(topic: string, data: string | ArrayBuffer | ArrayBufferView, compress?: boolean): number;
     subscriberCount(topic: string): number;
+    reload(options: { tls?: TLSOptions | TLSOptions[] }): void;
   }
   // Bun.serve's websocket (https://bun.sh/docs/api/websockets).
   interface ServerWebSocket<T = unknown> {
@@ -89,6 +102,7 @@ declare namespace BunShim {
     maxRequestBodySize?: number;
     idleTimeout?: number;
     development?: boolean;
+    tls?: TLSOptions | TLSOptions[];
     fetch(request: Request, server: HttpServer): Response | undefined | Promise<Response | undefined>;
     websocket?: WebSocketHandler;
     error?(error: Error): Response | Promise<Response>;

@@ -12,10 +12,16 @@ import { wsRuntime as ws } from "../_zlib.ts";
 import { connect, listen } from "./listen.ts";
 import { createPool, parentPort, spawnWorker } from "./pool.ts";
 import { loopHosts } from "./loops.ts";
+import { NO_SNI, RELOAD_REBINDS } from "./tls.ts";
 
 /** The kernel on Bun, with its loop hosts. */
 export const adapter: Adapter = defineAdapter({
   name: "bun",
   version: Bun.version,
-  capabilities: { reusePort: true, terminateBusyWorker: true },
+  capabilities: {
+    reusePort: true,
+    terminateBusyWorker: true,
+    tlsSni: { reason: NO_SNI },
+    tlsReload: { reason: RELOAD_REBINDS },
+  },
 }, { listen, connect, createPool, spawnWorker, parentPort, loopHosts, native: nativeEngine, auto: AUTO, ws });

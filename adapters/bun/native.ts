@@ -23,6 +23,15 @@ import type { UpgradeOptions, WsData } from "../../core/ws/types.ts";
 import { checkHead, NativeCounters, runHandler, targetOf, versionRequired } from "../_native.ts";
 import { closeAfter, gracefulClose, refusal, serverFailed } from "../_native-server.ts";
 import { BunSocket, BunWebSockets } from "./native-ws.ts";
+import { isTriloopError } from "../../core/errors.ts";
+import { notTls, resolveTls, tlsConfigFailed } from "../../core/tls.ts";
+import { bunCert } from "./tls.ts";
+
+/** Bun.serve's `tls`: every certificate, each with its `serverName` (Bun.serve serves SNI). */
+function bunServeTls(tls: NonNullable<ResolvedServeOptions["tls"]>): BunShim.TLSOptions[] {
+  const resolved = resolveTls(tls);
+  return resolved.certs.map((c) => bunCert(resolved, c));
+}
 
 /** Bun's idle timeout is whole seconds, at most 255; 0 turns it off. */
 function idleSeconds(ms: number): number {
@@ -111,9 +120,16 @@ export function nativeEngine(_runtime: Runtime, options: ResolvedServeOptions): 
     }
   }
 
+  let tls: BunShim.TLSOptions[] | undefined;
+  try {
+    tls = options.tls === undefined ? undefined : bunServeTls(options.tls);
+  } catch (err) {
+    return Promise.reject(err);
+  }
   let server: BunShim.HttpServer;
   try {
     server = Bun.serve({
+      ...(tls === undefined ? {} : { tls }),
       hostname: options.hostname,
       port: options.port,
       reusePort: options.reusePort,
@@ -125,14 +141,28 @@ export function nativeEngine(_runtime: Runtime, options: ResolvedServeOptions): 
       error: serverFailed(counters, "Bun.serve"),
     });
   } catch (err) {
-    return Promise.reject(listenFailed(options.hostname, options.port, err));
+    const code = (err as { code?: unknown })?.code;
+    const bindError = tls === undefined || (typeof code === "string" && /^E[A-Z]+$/.test(code));
+    return Promise.reject(
+      bindError ? listenFailed(options.hostname, options.port, err) : tlsConfigFailed(err),
+    );
   }
   ws.listen(server);
 
   return Promise.resolve({
-    url: serverUrl(options.hostname, server.port),
+    url: serverUrl(options.hostname, server.port, tls !== undefined),
     port: server.port,
     engine: "native",
+    reloadTls(next) {
+      if (tls === undefined) return Promise.reject(notTls());
+      try {
+        // Bun.serve's reload() takes new certificates for the handshakes after it.
+        server.reload({ tls: bunServeTls(next) });
+        return Promise.resolve();
+      } catch (err) {
+        return Promise.reject(isTriloopError(err) ? err : tlsConfigFailed(err));
+      }
+    },
     close: gracefulClose(
       counters,
       // stop(false): no new connections; in-flight requests finish; the

@@ -12,6 +12,7 @@ import { wsRuntime as ws } from "../_zlib.ts";
 import { connect, listen } from "./listen.ts";
 import { createPool, parentPort, spawnWorker } from "./pool.ts";
 import { loopHosts } from "./loops.ts";
+import { NO_SNI, RELOAD_REBINDS } from "./tls.ts";
 
 /** The kernel on Deno, with its loop hosts. */
 export const adapter: Adapter = defineAdapter({
@@ -25,5 +26,7 @@ export const adapter: Adapter = defineAdapter({
       reason: `Deno ${Deno.version.deno}: worker.terminate() does not stop a worker in an endless loop; ` +
         "its thread keeps a core busy until the process exits (measured; see denoland/deno#35657)",
     },
+    tlsSni: { reason: NO_SNI },
+    tlsReload: { reason: RELOAD_REBINDS },
   },
 }, { listen, connect, createPool, spawnWorker, parentPort, loopHosts, native: nativeEngine, auto: AUTO, ws });

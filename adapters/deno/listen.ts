@@ -21,6 +21,8 @@ import type {
   SocketHandler,
   Transport,
 } from "../../core/types.ts";
+import { tlsConfigFailed } from "../../core/tls.ts";
+import { denoClientTls, denoServerTls, type DenoTls } from "./tls.ts";
 
 /**
  * Reads go into a per-connection slab; each `data` gets a view of the bytes
@@ -51,7 +53,7 @@ class DenoTransport implements Transport {
   readonly remotePort: number;
   readonly localAddress: string;
   readonly localPort: number;
-  #c: Deno.TcpConn;
+  #c: Deno.TcpConn | Deno.TlsConn;
   #conn: Connection<unknown>;
   #unsent = 0; // bytes of the chunk in flight not yet taken by the kernel
   #writing = false;
@@ -60,7 +62,7 @@ class DenoTransport implements Transport {
   #paused = false;
   #wake: (() => void) | undefined;
 
-  constructor(c: Deno.TcpConn, conn: Connection<unknown>) {
+  constructor(c: Deno.TcpConn | Deno.TlsConn, conn: Connection<unknown>) {
     this.#c = c;
     this.#conn = conn;
     const remote = c.remoteAddr as Deno.NetAddr;
@@ -70,7 +72,7 @@ class DenoTransport implements Transport {
     this.localAddress = local.hostname;
     this.localPort = local.port;
     try {
-      c.setNoDelay(true);
+      (c as Deno.TcpConn).setNoDelay?.(true);
     } catch {
       // already closed by the peer; the read loop will see it
     }
@@ -207,7 +209,7 @@ class DenoTransport implements Transport {
   }
 }
 
-function start<S>(c: Deno.TcpConn, ctx: ConnContext<S>): Connection<S> {
+function start<S>(c: Deno.TcpConn | Deno.TlsConn, ctx: ConnContext<S>): Connection<S> {
   const conn = new Connection(ctx);
   const transport = new DenoTransport(c, conn as Connection<unknown>);
   conn.onOpen(transport);
@@ -215,57 +217,149 @@ function start<S>(c: Deno.TcpConn, ctx: ConnContext<S>): Connection<S> {
   return conn;
 }
 
-/** Accepts TCP connections with Deno.listen (L1, L2, L4). */
+/**
+ * Completes a server handshake before the connection starts (TL2), within
+ * the timeout; a failure closes only this connection and is counted (TL3).
+ */
+async function secure<S>(c: Deno.TlsConn, ctx: ConnContext<S>, timeoutMs: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    await Promise.race([
+      c.handshake(),
+      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error("timed out")), timeoutMs))),
+    ]);
+  } catch {
+    ctx.handshakeFailed();
+    try {
+      c.close();
+    } catch {
+      // already closed
+    }
+    return;
+  } finally {
+    clearTimeout(timer);
+  }
+  start(c, ctx);
+}
+
+/** Accepts TCP connections with Deno.listen (L1, L2, L4), with `tls` Deno.listenTls (TL1–TL8). */
 export function listen<S>(options: ListenOptions, handler: SocketHandler<S>): Promise<Listener> {
   const ctx = new ConnContext(handler, options);
   const hostname = options.hostname ?? "0.0.0.0";
-  let server: Deno.TcpListener;
+  let tls: DenoTls | undefined;
   try {
-    server = Deno.listen({
+    tls = options.tls === undefined ? undefined : denoServerTls(options.tls, []);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+  const bind = (port: number, t: DenoTls | undefined): Deno.Listener => {
+    const where = {
       hostname,
-      port: options.port ?? 0,
-      transport: "tcp",
+      port,
+      transport: "tcp" as const,
       // `reusePort` needs --unstable-net on Deno 2; only pass it when asked.
       ...(options.reusePort ? { reusePort: true } : {}),
-    });
+    };
+    return t === undefined ? Deno.listen(where) : Deno.listenTls({ ...where, ...t.options });
+  };
+  let server: Deno.Listener;
+  try {
+    server = bind(options.port ?? 0, tls);
   } catch (err) {
-    return Promise.reject(listenFailed(hostname, options.port ?? 0, err));
+    const code = (err as { code?: unknown })?.code;
+    const bindError = tls === undefined || (typeof code === "string" && code.startsWith("E"));
+    return Promise.reject(bindError ? listenFailed(hostname, options.port ?? 0, err) : tlsConfigFailed(err));
   }
+  const port = (server.addr as Deno.NetAddr).port;
   let closed = false;
+  /** Set while a reload binds the port again. */
+  let swapping: Promise<unknown> | undefined;
   const accepting = (async () => {
     while (!closed) {
-      let c: Deno.TcpConn;
+      const from = server;
+      let c: Deno.Conn;
       try {
-        c = await server.accept();
+        c = await from.accept();
       } catch (err) {
-        if (closed || err instanceof Deno.errors.BadResource) return;
+        if (closed) return;
+        // Closed by a reload: accept on the new listener once it is bound.
+        if (swapping !== undefined) await swapping;
+        if (from !== server) continue;
+        if (err instanceof Deno.errors.BadResource) return;
         // EMFILE and friends: back off a little instead of spinning.
         await new Promise((r) => setTimeout(r, 10));
         continue;
       }
-      start(c, ctx);
+      if (tls === undefined) start(c as Deno.TcpConn, ctx);
+      else void secure(c as Deno.TlsConn, ctx, tls.resolved.handshakeTimeoutMs);
     }
   })();
-  return Promise.resolve(ctx.listener(hostname, (server.addr as Deno.NetAddr).port, async () => {
-    if (!closed) {
-      closed = true;
-      try {
-        server.close();
-      } catch {
-        // already closed
-      }
+  const stop = () => {
+    try {
+      server.close();
+    } catch {
+      // already closed
     }
-    await accepting;
-  }));
+  };
+  return Promise.resolve(ctx.listener(
+    hostname,
+    port,
+    async () => {
+      if (!closed) {
+        closed = true;
+        stop();
+      }
+      await accepting;
+    },
+    tls === undefined ? undefined : (next) => {
+      // RELOAD_REBINDS: a Deno TLS listener keeps its certificate for its life.
+      let t: DenoTls;
+      try {
+        t = denoServerTls(next, []);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+      if (closed) return Promise.resolve();
+      stop();
+      const swapped = rebind(() => bind(port, t)).then((next) => {
+        server = next;
+        tls = t;
+      }, async (err) => {
+        server = await rebind(() => bind(port, tls)); // not loadable (TL7): the old certificate serves again
+        throw tlsConfigFailed(err);
+      });
+      swapping = swapped.catch(() => {}).finally(() => (swapping = undefined));
+      return swapped;
+    },
+  ));
 }
 
-/** Opens one TCP connection with Deno.connect (L3). */
+/**
+ * Binds again the port a listener just closed: Deno frees it once the
+ * pending accept has settled, a moment later (AddrInUse until then).
+ */
+async function rebind(bind: () => Deno.Listener): Promise<Deno.Listener> {
+  for (let tries = 0;; tries++) {
+    try {
+      return bind();
+    } catch (err) {
+      if (!(err instanceof Deno.errors.AddrInUse) || tries >= 100) throw err;
+      await new Promise((r) => setTimeout(r, 2));
+    }
+  }
+}
+
+/** Opens one TCP connection with Deno.connect (L3), with `tls` Deno.connectTls. */
 export async function connect<S>(options: ConnectOptions, handler: SocketHandler<S>): Promise<Conn<S>> {
   const ctx = new ConnContext(handler, options);
   const hostname = options.hostname ?? "127.0.0.1";
-  let c: Deno.TcpConn;
+  let c: Deno.TcpConn | Deno.TlsConn;
   try {
-    c = await Deno.connect({ hostname, port: options.port, transport: "tcp" });
+    if (options.tls === undefined) c = await Deno.connect({ hostname, port: options.port, transport: "tcp" });
+    else {
+      c = await Deno.connectTls({ hostname, port: options.port, ...denoClientTls(options.tls) });
+      await c.handshake();
+    }
   } catch (err) {
     throw connectFailed(hostname, options.port, err);
   }

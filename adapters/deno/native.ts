@@ -33,6 +33,12 @@ import {
 } from "../_native.ts";
 import { closeAfter, gracefulClose, refusal, serverFailed } from "../_native-server.ts";
 import { DenoRequestWs, DenoWebSockets } from "./native-ws.ts";
+import { notTls, tlsConfigFailed } from "../../core/tls.ts";
+import { denoServerTls, type DenoTls } from "./tls.ts";
+
+/** Why the native engine cannot reload certificates on Deno (TL6). */
+export const NATIVE_NO_RELOAD = "Deno.serve keeps its certificate for the server's life, and a second " +
+  "Deno.serve on the port would split the server's close and counters: use the kernel engine to reload";
 
 /** A request whose handler is running; `gone` once the handler asked for its signal. */
 interface Running {
@@ -163,9 +169,17 @@ export function nativeEngine(runtime: Adapter, options: ResolvedServeOptions): P
     return response;
   }
 
+  let tls: DenoTls | undefined;
+  try {
+    tls = options.tls === undefined ? undefined : denoServerTls(options.tls, []);
+  } catch (err) {
+    return Promise.reject(err);
+  }
   let server: Deno.HttpServer<Deno.NetAddr>;
   try {
     server = Deno.serve({
+      // Deno.serve offers h2 and http/1.1 by ALPN whatever it is told; one certificate (NO_SNI).
+      ...(tls === undefined ? {} : { cert: tls.options.cert, key: tls.options.key }),
       hostname: options.hostname,
       port: options.port,
       reusePort: options.reusePort,
@@ -173,15 +187,23 @@ export function nativeEngine(runtime: Adapter, options: ResolvedServeOptions): P
       onError: serverFailed(counters, "Deno.serve"),
     }, handle);
   } catch (err) {
-    return Promise.reject(listenFailed(options.hostname, options.port, err));
+    const code = (err as { code?: unknown })?.code;
+    const bindError = tls === undefined || (typeof code === "string" && code.startsWith("E"));
+    return Promise.reject(
+      bindError ? listenFailed(options.hostname, options.port, err) : tlsConfigFailed(err),
+    );
   }
   const port = server.addr.port;
   ws.listen(port);
 
   return Promise.resolve({
-    url: serverUrl(options.hostname, port),
+    url: serverUrl(options.hostname, port, tls !== undefined),
     port,
     engine: "native",
+    reloadTls: () =>
+      Promise.reject(
+        tls === undefined ? notTls() : new TriloopError("TRI_ERR_INVALID_ARG", NATIVE_NO_RELOAD),
+      ),
     close: gracefulClose(counters, async () => {
       // The WebSockets get 1001 and close by their handshakes (WS9).
       await Promise.all([server.shutdown(), ws.shutdown()]);

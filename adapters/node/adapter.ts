@@ -23,6 +23,8 @@ export const adapter: Adapter = defineAdapter({
       reason: `Node ${process.versions.node} has no reusePort in net.Server.listen (added in 22.12 / 23.1)`,
     },
     terminateBusyWorker: true,
+    tlsSni: true,
+    tlsReload: true,
   },
 }, { listen, connect, createPool, spawnWorker, parentPort, loopHosts, native: nativeEngine, auto: AUTO, ws });
 

@@ -11,10 +11,12 @@
 
 import { Buffer } from "node:buffer";
 import * as net from "node:net";
+import * as tls from "node:tls";
 import { ConnContext, Connection } from "../../core/connection.ts";
 import { connectFailed, listenFailed } from "../../core/listen-error.ts";
 import type { Conn, ConnectOptions, Listener, ListenOptions, SocketHandler } from "../../core/types.ts";
 import { SocketTransport } from "../_socket-transport.ts";
+import { clientTlsOptions, TlsAcceptor } from "./tls.ts";
 
 /** A node:net socket as a core `Transport`. */
 class NodeTransport extends SocketTransport<net.Socket> {
@@ -58,16 +60,33 @@ export function attach<S>(socket: net.Socket, ctx: ConnContext<S>): Connection<S
   return conn;
 }
 
-/** Accepts TCP connections with node:net (L1, L2, L4). */
+/**
+ * Accepts TCP connections with node:net (L1, L2, L4), and with `tls` wraps
+ * each in node:tls (TL1–TL8). Both take the same accept path: a raw socket
+ * first, so a reader of the bytes before TLS (the PROXY protocol) has one
+ * place to go — before `acceptor.accept` below.
+ */
 export function listen<S>(options: ListenOptions, handler: SocketHandler<S>): Promise<Listener> {
   const ctx = new ConnContext(handler, options);
+  let acceptor: TlsAcceptor | undefined;
+  try {
+    acceptor = options.tls === undefined ? undefined : new TlsAcceptor(options.tls, []);
+  } catch (err) {
+    return Promise.reject(err);
+  }
   const server = net.createServer({
     allowHalfOpen: true,
     pauseOnConnect: false,
     noDelay: true,
     highWaterMark: ctx.highWaterMark,
   });
-  server.on("connection", (socket) => attach(socket, ctx));
+  server.on(
+    "connection",
+    acceptor === undefined
+      ? (socket: net.Socket) => attach(socket, ctx)
+      : (socket: net.Socket) =>
+        acceptor.accept(socket, (secure) => attach(secure, ctx), () => ctx.handshakeFailed()),
+  );
   const hostname = options.hostname ?? "0.0.0.0";
   return new Promise((resolve, reject) => {
     server.once("error", (err) => reject(listenFailed(hostname, options.port ?? 0, err)));
@@ -80,7 +99,7 @@ export function listen<S>(options: ListenOptions, handler: SocketHandler<S>): Pr
           // for every connection to end; L2 promises only the former.
           if (server.listening) server.close();
           return new Promise<void>((done) => setImmediate(done));
-        }));
+        }, acceptor === undefined ? undefined : (t) => acceptor.reload(t)));
       },
     );
   });
@@ -91,16 +110,19 @@ export function connect<S>(options: ConnectOptions, handler: SocketHandler<S>): 
   const ctx = new ConnContext(handler, options);
   const hostname = options.hostname ?? "127.0.0.1";
   return new Promise((resolve, reject) => {
-    const socket = net.connect({
+    const plain = {
       host: hostname,
       port: options.port,
       allowHalfOpen: true,
       noDelay: true,
       highWaterMark: ctx.highWaterMark,
-    } as net.NetConnectOpts);
+    } as net.NetConnectOpts;
+    const socket = options.tls === undefined
+      ? net.connect(plain)
+      : tls.connect({ ...plain, ...clientTlsOptions(hostname, options.tls) } as tls.ConnectionOptions);
     const fail = (err: Error) => reject(connectFailed(hostname, options.port, err));
     socket.once("error", fail);
-    socket.once("connect", () => {
+    socket.once(options.tls === undefined ? "connect" : "secureConnect", () => {
       socket.off("error", fail);
       resolve(attach(socket, ctx));
     });

@@ -15,6 +15,7 @@
  */
 
 import * as http from "node:http";
+import * as https from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import { TriloopError } from "../../core/errors.ts";
 import { listenFailed } from "../../core/listen-error.ts";
@@ -31,6 +32,8 @@ import { AddrServeInfo, checkHead, NativeCounters, runHandler, versionRequired }
 import { gracefulClose } from "../_native-server.ts";
 import { writeResponse } from "./_write-response.ts";
 import { NodeWebSockets } from "./native-ws.ts";
+import { TlsAcceptor } from "./tls.ts";
+import { notTls } from "../../core/tls.ts";
 
 /** Per-socket state, kept on the socket so no map is needed. */
 const INFO = Symbol("triloop.serveInfo");
@@ -69,7 +72,10 @@ export async function nativeEngine(runtime: Adapter, options: ResolvedServeOptio
   // Handlers' `new Response(text)` then costs no stream (see _write-response.ts).
   if (options.overrideGlobalObjects) installGlobals();
   const counters = new NativeCounters();
-  const server = createServer(options.limits);
+  const acceptor = options.tls === undefined ? undefined : new TlsAcceptor(options.tls, []);
+  const server = createServer(options.limits, acceptor);
+  // TL3: a failed or timed-out handshake closes its socket only; counted as the kernel does.
+  server.on("tlsClientError", () => counters.error("TRI_ERR_TLS_HANDSHAKE"));
   const sockets = new SocketTracker(server, counters);
   const ws = new NodeWebSockets(runtime, options);
   server.on("clientError", clientErrorAnswer(counters));
@@ -100,9 +106,11 @@ export async function nativeEngine(runtime: Adapter, options: ResolvedServeOptio
   const port = (server.address() as AddressInfo).port;
   ws.listening(port);
   return {
-    url: serverUrl(options.hostname, port),
+    url: serverUrl(options.hostname, port, acceptor !== undefined),
     port,
     engine: "native",
+    reloadTls: (tls) =>
+      acceptor === undefined ? Promise.reject(notTls()) : acceptor.reloadServer(server as https.Server, tls),
     close: gracefulClose(
       counters,
       () => {
@@ -122,16 +130,19 @@ export async function nativeEngine(runtime: Adapter, options: ResolvedServeOptio
   };
 }
 
-/** node:http's server with the limits it has knobs for. */
-function createServer(limits: Limits): http.Server {
-  const server = http.createServer({
+/** node:http's server (node:https's with TLS) with the limits it has knobs for. */
+function createServer(limits: Limits, acceptor: TlsAcceptor | undefined): http.Server {
+  const o: http.ServerOptions = {
     ...timeouts(limits),
     maxHeaderSize: limits.maxHeaderBytes,
     noDelay: true,
     // Checked in readHead instead: node:http's own answer lets a pipelined
     // request after it through to the handler.
     requireHostHeader: false,
-  });
+  };
+  const server = acceptor === undefined
+    ? http.createServer(o)
+    : https.createServer({ ...o, ...acceptor.httpsOptions() });
   server.keepAliveTimeout = limits.keepAliveTimeoutMs;
   // node:http keeps the first maxHeadersCount fields and drops the rest
   // silently; one more than the limit lets us see the overflow and answer 431.
@@ -441,7 +452,12 @@ function readHead(req: http.IncomingMessage, limits: Limits): Head {
   // The kernel's URL (core/server/request-url.ts): the same string on every engine.
   const self = req.socket.localAddress ?? "localhost";
   const authority = host || `${self.includes(":") ? `[${self}]` : self}:${req.socket.localPort}`;
-  const url = requestUrl(target, authority, req.method ?? "GET");
+  const url = requestUrl(
+    target,
+    authority,
+    req.method ?? "GET",
+    (req.socket as { encrypted?: boolean }).encrypted === true,
+  );
   if (url === null && head.status === 0) head.status = 400;
   head.url = url ?? "";
   return head;

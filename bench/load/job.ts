@@ -34,6 +34,8 @@ export interface LoadJob {
   readBytesPerSec?: number;
   /** A request without its response after this long counts as a timeout. */
   timeoutMs: number;
+  /** Speak TLS, trusting this CA (PEM). */
+  tlsCa?: string;
 }
 
 /** Counted failures. */

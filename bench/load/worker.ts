@@ -184,7 +184,13 @@ async function connect(slot: Slot): Promise<void> {
   let conn: Conn<Slot>;
   try {
     conn = await runtime.connect<Slot>(
-      { hostname: job.hostname, port: job.port, highWaterMark: 1 << 20, maxBufferedBytes: 64 << 20 },
+      {
+        hostname: job.hostname,
+        port: job.port,
+        highWaterMark: 1 << 20,
+        maxBufferedBytes: 64 << 20,
+        ...(job.tlsCa === undefined ? {} : { tls: { ca: job.tlsCa } }),
+      },
       handler,
     );
   } catch {

@@ -5,7 +5,9 @@
  * @module
  */
 
+import { readFileSync } from "node:fs";
 import { runWrk } from "../drivers/wrk.ts";
+import { benchTls } from "../servers/matrix.ts";
 import { selfCpuMicros } from "../lib/proc.ts";
 import type { LoadJob } from "../load/job.ts";
 import { batchOf, type HttpScenario, requestBytes } from "../scenarios.ts";
@@ -24,6 +26,7 @@ export function httpJob(ctx: Context, s: HttpScenario, port: number): LoadJob {
     churn: s.churn,
     readBytesPerSec: s.readBytesPerSec,
     timeoutMs: s.readBytesPerSec !== undefined ? 600_000 : ctx.cfg.timeoutMs,
+    tlsCa: s.tls ? readFileSync(benchTls(ctx.root).ca, "utf8") : undefined,
   };
 }
 
@@ -38,7 +41,7 @@ export async function httpRun(
   if (driver === "wrk") {
     const wrk = {
       bin: ctx.tools.wrk!,
-      url: `http://127.0.0.1:${server.port}`,
+      url: `${s.tls ? "https" : "http"}://127.0.0.1:${server.port}`,
       scenario: s,
       connections: s.connections ?? ctx.cfg.connections,
       threads: ctx.gen.threads,

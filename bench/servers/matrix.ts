@@ -68,6 +68,17 @@ export interface HttpMatrixOptions {
   peers: Partial<Record<RuntimeId, PeerSet>>;
   /** Why triloop's HTTP servers cannot run yet, if they cannot. */
   triloopSkip?: string;
+  /** Serve TLS: triloop's two engines only (the native one is the runtime's own TLS server). */
+  tls?: boolean;
+}
+
+/**
+ * The TLS scenarios' certificate and CA: the repository's test keys (never
+ * for anything else; the npm package does not ship them).
+ */
+export function benchTls(root: string): { cert: string; key: string; ca: string } {
+  const dir = join(root, "tests", "fixtures", "tls");
+  return { cert: join(dir, "localhost.pem"), key: join(dir, "localhost.key"), ca: join(dir, "ca.pem") };
 }
 
 /** The HTTP servers: triloop's rows and the peers, runtime by runtime. */
@@ -77,6 +88,8 @@ export function httpMatrix(o: HttpMatrixOptions): ServerSpec[] {
   const plainApp = labFile(o.root, "plain.ts");
   for (const rt of o.runtimes) {
     const kind = rt === "node24" ? "node" : rt;
+    const certs = benchTls(o.root);
+    const tlsArgs = o.tls ? ["--tls-cert", certs.cert, "--tls-key", certs.key] : [];
     const triloop = (name: string, entry: string, engine: string, loops: number) =>
       out.push({
         key: `${rt}/${name}`,
@@ -85,16 +98,16 @@ export function httpMatrix(o: HttpMatrixOptions): ServerSpec[] {
         family: "triloop",
         protocol: "http",
         script: RUN_ENTRY,
-        args: [entry, "--engine", engine, ...(loops > 1 ? ["--loops", String(loops)] : [])],
+        args: [entry, "--engine", engine, ...(loops > 1 ? ["--loops", String(loops)] : []), ...tlsArgs],
         loops,
-        skip: o.triloopSkip ?? missing(o.root, entry),
+        skip: o.triloopSkip ?? missing(o.root, entry) ?? (o.tls ? missing(o.root, certs.cert) : undefined),
       });
     for (const engine of o.engines) {
       for (const loops of o.loops) {
         triloop(`triloop ${engine}` + (loops > 1 ? ` ×${loops}` : ""), o.entry, engine, loops);
       }
     }
-    const peers = o.peers[rt] ?? "all";
+    const peers = o.tls ? "none" : o.peers[rt] ?? "all";
     if (peers === "none") continue;
     const app = ["--app", o.entry];
     const add = (name: string, family: Family, file: string, args: string[], baseline = false) =>

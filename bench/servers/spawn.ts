@@ -36,7 +36,7 @@ export interface StartOptions {
   cwd?: string;
 }
 
-const BANNER = /listening on (?:http|tcp):\/\/[^\s:]+:(\d+)/;
+const BANNER = /listening on (?:https?|tcp|tls):\/\/[^\s:]+:(\d+)/;
 
 /** Runs `argv` and resolves once it prints its banner; rejects with its output otherwise. */
 export function startServer(argv: string[], options: StartOptions = {}): Promise<Running> {

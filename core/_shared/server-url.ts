@@ -4,7 +4,7 @@
  * @module
  */
 
-/** `http://host:port/`, with an IPv6 host in brackets. */
-export function serverUrl(hostname: string, port: number): string {
-  return `http://${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}/`;
+/** `http://host:port/` (`https://` with `tls`), with an IPv6 host in brackets. */
+export function serverUrl(hostname: string, port: number, tls = false): string {
+  return `${tls ? "https" : "http"}://${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}/`;
 }

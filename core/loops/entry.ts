@@ -14,6 +14,7 @@ import type {
   Runtime,
   Server,
   ServerStats,
+  ServerTls,
   ShutdownReport,
   SocketHandler,
   WatchdogOptions,
@@ -33,6 +34,8 @@ export interface EntryOptions {
   fallback?: { hostname: string; port: number };
   reusePort?: boolean;
   engine?: "kernel" | "native" | "auto";
+  /** Serve TLS (`triloop serve --tls-cert`): HTTPS, or TLS for a TCP handler. */
+  tls?: ServerTls;
 }
 
 /** A served entry: an HTTP server or a TCP listener behind one interface. */
@@ -43,6 +46,8 @@ export interface ServedEntry {
   port: number;
   /** The HTTP engine serving, for `"http"`. */
   engine?: "kernel" | "native";
+  /** Served over TLS. */
+  secure?: boolean;
   stats(): ServerStats | ListenerStats;
   /**
    * Graceful close (LP7): HTTP as `Server.close`, TCP as `Listener.shutdown`
@@ -50,11 +55,13 @@ export interface ServedEntry {
    * connections that ended in the grace, `forced` those closed at its end).
    */
   close(graceMs: number): Promise<ShutdownReport>;
+  /** New certificates from the next handshake on (TL6; SIGHUP under the CLI). */
+  reloadTls(tls: ServerTls): Promise<void>;
 }
 
 /**
  * What an entry module exports by default: a socket handler, or `{ fetch }`
- * (a Hono app) — which may carry the serve options `limits` and `watchdog` —
+ * (a Hono app) — which may carry the serve options `limits`, `watchdog` and `tls` —
  * and either may say where to serve, as `Bun.serve` and srvx read it:
  * `export default { port: 8080, hostname: "::", fetch }`.
  */
@@ -65,6 +72,7 @@ export type EntryExport =
       limits: HttpLimits;
       watchdog: WatchdogOptions | false;
       websocket: WebSocketHandler<any>;
+      tls: ServerTls;
       port: number | string;
       hostname: string;
     }
@@ -130,20 +138,23 @@ export async function serveEntry(
       limits: exported.limits,
       watchdog: exported.watchdog,
       websocket: exported.websocket,
+      tls: o.tls ?? exported.tls,
     });
-    return servedHttp(server, at.hostname);
+    return { ...servedHttp(server, at.hostname), secure: server.url.startsWith("https:") };
   }
   if (typeof exported?.data === "function") {
     const listener = await runtime.listen(
-      { hostname: at.hostname, port: at.port, reusePort: o.reusePort },
+      { hostname: at.hostname, port: at.port, reusePort: o.reusePort, tls: o.tls ?? exported.tls },
       exported as SocketHandler,
     );
     return {
       kind: "tcp",
+      secure: (o.tls ?? exported.tls) !== undefined,
       hostname: at.hostname,
       port: listener.port,
       stats: () => listener.stats(),
       close: (graceMs) => listener.shutdown({ graceMs }),
+      reloadTls: (tls) => listener.reloadTls(tls),
     };
   }
   throw new TriloopError(
@@ -175,5 +186,6 @@ export function servedHttp(server: Server, hostname: string): ServedEntry {
     engine: server.engine,
     stats: () => server.stats(),
     close: (graceMs) => server.close({ graceMs }),
+    reloadTls: (tls) => server.reloadTls(tls),
   };
 }

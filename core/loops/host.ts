@@ -55,6 +55,10 @@ class LoopHost {
     else if (msg.t === "start") void this.#start(msg.config);
     else if (msg.t === "stats") this.#sendStats();
     else if (msg.t === "close") void this.#close(msg.graceMs);
+    else if (msg.t === "tls") {
+      // A certificate that does not load keeps the old one (TL6); the supervisor checked it first.
+      this.#served?.reloadTls(msg.tls).catch((err) => console.error(`triloop: TLS reload failed: ${err}`));
+    }
   }
 
   async #start(config: LoopConfig): Promise<void> {
@@ -89,6 +93,7 @@ class LoopHost {
       port,
       reusePort: config.reusePort,
       engine: config.engine,
+      tls: config.tls,
     });
   }
 

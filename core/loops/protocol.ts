@@ -11,6 +11,7 @@
  * host  → sup   stats { stats }                every statsIntervalMs, and when asked
  * sup   → host  stats                          asks for counters now
  * sup   → host  close { graceMs }              graceful close; again with 0 forces
+ * sup   → host  tls { tls }                    serve new certificates (TL6)
  * host  → sup   closed { report, stats }       then the host ends (or is ended)
  * host  → sup   publish { port, topic,         a WebSocket publish of the server on
  *                        binary, payload }      `port`, for the other loops (WS8)
@@ -24,7 +25,7 @@
  * @module
  */
 
-import type { ListenerStats, ServerStats, ShutdownReport } from "../types.ts";
+import type { ListenerStats, ServerStats, ServerTls, ShutdownReport } from "../types.ts";
 import type { WireError } from "../_shared/wire-error.ts";
 
 /** What one loop host loads, and how it listens. */
@@ -53,6 +54,8 @@ export interface LoopConfig {
   /** Bind the port alone first, so a port that another process serves fails the start (LP11). */
   claim: boolean;
   engine?: "kernel" | "native" | "auto";
+  /** For `"entry"` loops: serve TLS with these certificates (the latest reload's). */
+  tls?: ServerTls;
   statsIntervalMs: number;
 }
 
@@ -77,6 +80,7 @@ export type ToLoop =
   | { t: "start"; config: LoopConfig }
   | { t: "stats" }
   | { t: "close"; graceMs: number }
+  | { t: "tls"; tls: ServerTls }
   | PublishMessage;
 
 /** Host → supervisor. */

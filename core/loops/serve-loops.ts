@@ -68,11 +68,12 @@ export async function serveLoops(
     log: loops.log ?? ((line) => console.error(line)),
   });
   const server: Server = {
-    url: serverUrl(hostname, sup.port),
+    url: serverUrl(hostname, sup.port, options.tls !== undefined),
     port: sup.port,
     engine: sup.engine ?? "kernel",
     close: (o) => sup.close(o),
     stats: () => sup.stats() as ServerStats,
+    reloadTls: (tls) => sup.reloadTls(tls),
   };
   if (options.signal !== undefined) {
     if (options.signal.aborted) await server.close();

@@ -14,6 +14,7 @@ import type {
   LoopsStats,
   LoopState,
   LoopStatus,
+  ServerTls,
   ShutdownReport,
   SupervisedStats,
   Supervisor,
@@ -22,12 +23,22 @@ import type {
   WorkerHandler,
 } from "../types.ts";
 import { fromWire } from "../_shared/wire-error.ts";
+import { resolveTls } from "../tls.ts";
 import { addCounters, type Counters, mergeReports, retire } from "./aggregate.ts";
 import { CrashWindow, type RespawnPolicy } from "./policy.ts";
 import { type FromLoop, isFromLoop, type LoopConfig, type LoopCounters } from "./protocol.ts";
 
 /** What every loop gets as the supervisor got it (see {@link LoopConfig}). */
-type PassedOn = "count" | "module" | "mode" | "hostname" | "port" | "fallback" | "engine" | "statsIntervalMs";
+type PassedOn =
+  | "count"
+  | "module"
+  | "mode"
+  | "hostname"
+  | "port"
+  | "fallback"
+  | "engine"
+  | "tls"
+  | "statsIntervalMs";
 
 /**
  * Options of {@link startSupervisor}, resolved: what the loops get as is (an
@@ -97,6 +108,8 @@ class LoopSupervisor implements Supervisor {
   readonly plan: LoopPlan;
   readonly ended: Promise<void>;
   readonly #o: SupervisorOptions;
+  /** The certificates loops start with: the options', then the latest reload's. */
+  #tls: ServerTls | undefined;
   readonly #slots: Slot[] = [];
   /** Undefined until known: asked for, or resolved by the first loop. */
   #hostname: string | undefined;
@@ -116,6 +129,7 @@ class LoopSupervisor implements Supervisor {
 
   constructor(options: SupervisorOptions) {
     this.#o = options;
+    this.#tls = options.tls;
     this.plan = options.plan;
     this.#hostname = options.hostname;
     this.#port = options.port;
@@ -291,6 +305,7 @@ class LoopSupervisor implements Supervisor {
       claim: this.plan.balance === "reuse-port" && o.shared !== true &&
         !this.#slots.some((s) => s !== slot && (s.state === "ready" || s.state === "closing")),
       engine: o.engine,
+      tls: this.#tls,
       statsIntervalMs: o.statsIntervalMs,
     };
   }
@@ -316,6 +331,24 @@ class LoopSupervisor implements Supervisor {
       })),
     };
     return { ...(sum as unknown as SupervisedStats), loops };
+  }
+
+  /**
+   * TL6 across loops: every live loop serves `tls` from its next handshake,
+   * and loops started later get it too. A loop whose runtime cannot load it
+   * keeps its old certificates and logs why.
+   */
+  reloadTls(tls: ServerTls): Promise<void> {
+    try {
+      resolveTls(tls);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    this.#tls = tls;
+    for (const slot of this.#slots) {
+      if (slot.state === "ready") slot.handle?.post({ t: "tls", tls });
+    }
+    return Promise.resolve();
   }
 
   async collectStats(): Promise<SupervisedStats> {

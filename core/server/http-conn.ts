@@ -53,6 +53,7 @@ const ENCODER = new TextEncoder();
 let lastTarget = "";
 let lastHost = "";
 let lastUrl = "";
+let lastSecure = false;
 
 /** The answer while the loop is overloaded. */
 const SHED = () => new Response("503 Service Unavailable", { status: 503, headers: { "retry-after": "1" } });
@@ -266,11 +267,15 @@ export class HttpConn implements ExchangeHost, Idle {
     const host = head.host || this.#selfHost();
     // The same target and Host as the last request of this loop (the same
     // strings, usually the same objects): the same URL, already flattened.
-    if (target === lastTarget && host === lastHost && target.charCodeAt(0) === 47) return lastUrl;
-    const url = requestUrl(target, host, head.methodName);
+    const secure = this.#core.secure;
+    if (target === lastTarget && host === lastHost && secure === lastSecure && target.charCodeAt(0) === 47) {
+      return lastUrl;
+    }
+    const url = requestUrl(target, host, head.methodName, secure);
     if (url !== null) {
       lastTarget = target;
       lastHost = host;
+      lastSecure = secure;
       lastUrl = url;
     }
     return url;

@@ -75,6 +75,7 @@ export async function kernelEngine(runtime: Adapter, options: ResolvedServeOptio
       hostname: options.hostname,
       port: options.port,
       reusePort: options.reusePort,
+      tls: options.tls,
       // An upgraded connection may hold its whole backpressure limit (C3 would close it first).
       ...(core.ws === undefined
         ? {}
@@ -91,17 +92,21 @@ export async function kernelEngine(runtime: Adapter, options: ResolvedServeOptio
   hub.relay = link;
   let closing: Promise<ShutdownReport> | undefined;
   return {
-    url: serverUrl(options.hostname, listener.port),
+    url: serverUrl(options.hostname, listener.port, options.tls !== undefined),
     port: listener.port,
     engine: "kernel",
     close: ({ graceMs = 10_000 } = {}) => {
       link?.leave();
       return (closing ??= shutdown(core, conns, listener, graceMs));
     },
+    reloadTls: (tls) => listener.reloadTls(tls),
     stats() {
       const s = structuredClone(core.stats);
       const l = listener.stats();
       s.bytesWritten = l.bytesWritten;
+      // TL3: a failed handshake never became an HTTP connection; the listener counted it.
+      const failed = l.errors.TRI_ERR_TLS_HANDSHAKE;
+      if (failed !== undefined) s.errors.TRI_ERR_TLS_HANDSHAKE = failed;
       if (core.ws.ctx.stats.opened > 0) s.websockets = { ...core.ws.ctx.stats };
       return s;
     },

@@ -13,7 +13,7 @@
  *
  * Invariants (tested in tests/fetch/request-url.test.ts):
  * - U1 the result parses as a URL, and serializing that URL gives it back;
- * - U2 origin-form: `http://` + the Host, + the target normalized;
+ * - U2 origin-form: `http://` (`https://` over TLS) + the Host, + the target normalized;
  * - U3 absolute-form: the target's own authority wins over Host (RFC 9112 §3.2.2);
  *   only `http` and `https` are accepted, and never with userinfo (RFC 9110 §4.2.4);
  * - U4 authority-form (CONNECT): `http://host:port/`; asterisk-form: the origin + `/*`;
@@ -156,22 +156,24 @@ export function normalizeAuthority(authority: string, defaultPort: string): stri
 
 /**
  * The URL of a request with `target` received with Host `host` (or the
- * server's own address when the request has none). `null` when they make
- * no URL (U5).
+ * server's own address when the request has none), over TLS when `secure`.
+ * `null` when they make no URL (U5).
  */
-export function requestUrl(target: string, host: string, method: string): string | null {
+export function requestUrl(target: string, host: string, method: string, secure = false): string | null {
   const c = target.charCodeAt(0);
+  const origin = secure ? "https://" : "http://";
+  const port = secure ? "443" : "80";
   if (c === SLASH) {
-    const authority = normalizeAuthority(host, "80");
-    return authority === null ? null : `http://${authority}${normalizePath(target)}`;
+    const authority = normalizeAuthority(host, port);
+    return authority === null ? null : `${origin}${authority}${normalizePath(target)}`;
   }
   if (target === "*") {
-    const authority = normalizeAuthority(host, "80");
-    return authority === null ? null : `http://${authority}/*`;
+    const authority = normalizeAuthority(host, port);
+    return authority === null ? null : `${origin}${authority}/*`;
   }
   if (method === "CONNECT") {
     const authority = normalizeAuthority(target, "");
-    return authority === null ? null : `http://${authority}/`;
+    return authority === null ? null : `${origin}${authority}/`;
   }
   return absoluteUrl(target);
 }

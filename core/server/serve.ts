@@ -7,7 +7,7 @@
 
 import { TriloopError } from "../errors.ts";
 import type { WebSocketHandler } from "../ws/types.ts";
-import type { Adapter, FetchHandler, ServeOptions, Server, WatchdogOptions } from "../types.ts";
+import type { Adapter, FetchHandler, ServeOptions, Server, ServerTls, WatchdogOptions } from "../types.ts";
 import { type Limits, resolveLimits } from "./limits.ts";
 import { currentLoop } from "../loops/context.ts";
 import { serveLoops } from "../loops/serve-loops.ts";
@@ -29,6 +29,8 @@ export interface ResolvedServeOptions {
   websocket: WebSocketHandler<unknown> | undefined;
   /** Lazy requests and the globals that go with them (G1–G4). */
   overrideGlobalObjects: boolean;
+  /** TLS, with `alpnProtocols` defaulting to `http/1.1` (TL5), or undefined. */
+  tls: ServerTls | undefined;
 }
 
 /** An engine: starts a server with resolved options. */
@@ -61,7 +63,15 @@ export function resolveServeOptions(options: ServeOptions, loopId = 0): Resolved
     watchdog: options.watchdog ?? { stallMs: 100 },
     websocket: options.websocket,
     overrideGlobalObjects: options.overrideGlobalObjects ?? true,
+    tls: options.tls === undefined ? undefined : httpTls(options.tls),
   };
+}
+
+/** `tls` offering `http/1.1` by ALPN unless it says otherwise (TL5); read from the first entry. */
+function httpTls(tls: ServerTls): ServerTls {
+  const list = Array.isArray(tls) ? tls : [tls];
+  if (list.length === 0 || list[0]?.alpnProtocols !== undefined) return tls;
+  return [{ ...list[0], alpnProtocols: ["http/1.1"] }, ...list.slice(1)];
 }
 
 /** Starts `options.fetch` on `runtime` with the chosen engine. */

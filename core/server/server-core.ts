@@ -21,6 +21,8 @@ export class HttpServerCore {
   readonly lazyRequests: boolean;
   readonly limits: Limits;
   readonly loopId: number;
+  /** Served over TLS: request URLs are `https://`. */
+  readonly secure: boolean;
   /** The server's WebSockets (set by the kernel engine). */
   ws!: WsServer;
   /** The loop's stall watchdog; undefined when turned off. */
@@ -44,6 +46,7 @@ export class HttpServerCore {
     this.limits = options.limits;
     this.lazyRequests = options.overrideGlobalObjects;
     this.loopId = options.loopId;
+    this.secure = options.tls !== undefined;
     this.#onError = options.onError;
     this.watchdog = options.watchdog === false
       ? undefined

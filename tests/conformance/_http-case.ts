@@ -7,6 +7,7 @@
  */
 
 import type { FixtureServer } from "./http-fixture.ts";
+import { scheme } from "./_http-client.ts";
 import type { RuntimeId } from "./skips.ts";
 
 /** The fixture servers of one runtime and engine. */
@@ -39,9 +40,9 @@ export function uid(prefix: string): string {
   return `${prefix}-${process.pid}-${++counter}-${Math.random().toString(36).slice(2, 8)}`;
 }
 
-/** `http://127.0.0.1:<port of server><path>`. */
+/** `http://127.0.0.1:<port of server><path>` (`https://` over TLS). */
 export function url(t: HttpTarget, server: FixtureServer, path: string): string {
-  return `http://127.0.0.1:${t.ports[server]}${path}`;
+  return `${scheme()}://127.0.0.1:${t.ports[server]}${path}`;
 }
 
 /** GETs `path` from `server` with fetch and returns the text. */

@@ -84,7 +84,7 @@ async function leaveAfter(port: number, path: string, ms: number, until?: string
   await conn.send(`GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`);
   const end = performance.now() + ms;
   while (performance.now() < end && !(until !== undefined && conn.pending.includes(until))) await sleep(10);
-  if (reset) conn.socket.resetAndDestroy();
+  if (reset) conn.tcp.resetAndDestroy();
   else conn.destroy();
 }
 

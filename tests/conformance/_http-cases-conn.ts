@@ -7,7 +7,8 @@
 
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { RawConn, saysClose } from "./_http-client.ts";
+import { RawConn, saysClose, scheme } from "./_http-client.ts";
+import { TEST_TLS } from "./_tls.ts";
 import { CaseSkip, type HttpCase, marks, sleep, uid } from "./_http-case.ts";
 
 const GET = (path: string, extra = "") => `GET ${path} HTTP/1.1\r\nHost: x\r\n${extra}\r\n`;
@@ -179,16 +180,16 @@ export const connCases: HttpCase[] = [
       for (const h of hosts) {
         const res = await conn.response();
         assert.equal(res.status, 200);
-        assert.equal(res.body.toString(), `http://${h}/url`);
+        assert.equal(res.body.toString(), `${scheme()}://${h}/url`);
       }
       // One head in two writes (the parser's state machine), then whole heads again.
       await conn.send("GET /url HTTP/1.1\r\nHost: c.te");
       await sleep(20);
       await conn.send("st\r\n\r\n");
-      assert.equal((await conn.response()).body.toString(), "http://c.test/url");
+      assert.equal((await conn.response()).body.toString(), `${scheme()}://c.test/url`);
       for (const h of ["c.test", "a.test"]) {
         await conn.send(`GET /url HTTP/1.1\r\nHost: ${h}\r\n\r\n`);
-        assert.equal((await conn.response()).body.toString(), `http://${h}/url`);
+        assert.equal((await conn.response()).body.toString(), `${scheme()}://${h}/url`);
       }
       conn.destroy();
     },
@@ -233,7 +234,8 @@ export const connCases: HttpCase[] = [
         "Expect: 100-continue",
         "--data-binary",
         "@-",
-        `http://127.0.0.1:${t.ports.main}/sink`,
+        ...(scheme() === "https" ? ["--cacert", TEST_TLS.caPath] : []),
+        `${scheme()}://127.0.0.1:${t.ports.main}/sink`,
       ], body);
       assert.match(stderr, /< HTTP\/1\.1 100 Continue/, "curl should see 100 Continue");
       assert.equal(stdout, String(body.byteLength));

@@ -7,6 +7,34 @@
  */
 
 import * as net from "node:net";
+import * as tls from "node:tls";
+
+/**
+ * The suite's transport: plain TCP, or TLS trusting `ca` once a TLS variant
+ * of the suite calls {@link useTls} (each vitest file runs in its own worker).
+ */
+let clientCa: string | undefined;
+
+/**
+ * Makes this worker's suite speak TLS: raw connections, `url()` and the
+ * global `fetch` trust `ca` (TL1: the same cases, the same bytes after
+ * decryption).
+ */
+export async function useTls(ca: string): Promise<void> {
+  clientCa = ca;
+  // Node's fetch is undici's, whose agent class only its global dispatcher
+  // exposes: one made by a first fetch, replaced by one that trusts `ca`.
+  const key = Symbol.for("undici.globalDispatcher.1");
+  type Agent = { constructor: new (o: unknown) => Agent };
+  const g = globalThis as unknown as Record<symbol, Agent | undefined>;
+  if (g[key] === undefined) await fetch("http://127.0.0.1:1/").catch(() => {});
+  g[key] = new g[key]!.constructor({ connect: { ca } });
+}
+
+/** `"https"` when the suite runs over TLS, else `"http"`. */
+export function scheme(): "http" | "https" {
+  return clientCa === undefined ? "http" : "https";
+}
 
 /** One parsed response, with the bytes it came in. */
 export interface RawResponse {
@@ -39,8 +67,12 @@ export class RawConn {
   /** The error that closed it, if any (e.g. ECONNRESET). */
   error: Error | undefined;
 
-  private constructor(socket: net.Socket) {
+  /** The TCP socket under `socket` (the same one without TLS): what a reset is sent on. */
+  readonly tcp: net.Socket;
+
+  private constructor(socket: net.Socket, tcp: net.Socket) {
     this.socket = socket;
+    this.tcp = tcp;
     socket.on("data", (d: Buffer) => {
       this.#buf = this.#buf.length === 0 ? d : Buffer.concat([this.#buf, d]);
       this.#notify();
@@ -62,11 +94,13 @@ export class RawConn {
   /** Connects; rejects if the connection fails. */
   static open(port: number): Promise<RawConn> {
     return new Promise((resolve, reject) => {
-      const socket = net.connect({ port, host: "127.0.0.1", noDelay: true });
-      socket.once("error", reject);
-      socket.once("connect", () => {
-        socket.off("error", reject);
-        resolve(new RawConn(socket));
+      const tcp = net.connect({ port, host: "127.0.0.1", noDelay: true });
+      tcp.once("error", reject);
+      tcp.once("connect", () => {
+        tcp.off("error", reject);
+        // Over TLS the handshake goes on behind: what is sent waits for it, and
+        // a server that refuses the connection shows as a close, as on TCP.
+        resolve(new RawConn(clientCa === undefined ? tcp : tls.connect({ socket: tcp, ca: clientCa }), tcp));
       });
     });
   }

@@ -2,13 +2,16 @@
 // set, and prints one `TRILOOP-HTTP {json}` line with the ports and its pid
 // (the suite reads the server's memory from /proc/<pid>). It calls
 // runtime.serve itself because the limits differ per server.
-// Usage: <runtime> http.runner.ts --engine kernel|native
+// Usage: <runtime> http.runner.ts --engine kernel|native [--tls]
 import process from "node:process";
 import { currentRuntime } from "../../adapters/detect.ts";
 import type { Server } from "../../core/types.ts";
 import { fetch, fixtureLimits, recordError, setServers } from "./http-fixture.ts";
+import { TEST_TLS } from "./_tls.ts";
 
 const engine = process.argv[process.argv.indexOf("--engine") + 1] as "kernel" | "native";
+// `--tls`: the same servers over TLS, with the test certificate (TL1).
+const tls = process.argv.includes("--tls") ? TEST_TLS.localhost : undefined;
 const rt = await currentRuntime();
 const servers: Record<string, Server> = {};
 try {
@@ -20,6 +23,7 @@ try {
       engine,
       limits,
       onError: recordError,
+      tls,
     });
   }
 } catch (err) {

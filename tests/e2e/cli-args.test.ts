@@ -55,6 +55,14 @@ const BAD: Array<[string[], RegExp, Record<string, string>?]> = [
   [["serve", "app.ts", "--deno", "app.ts"], /^triloop: --deno 'app\.ts' did not start/],
   [["serve", "app.ts", "other.ts"], /^triloop: serve takes one entry file, got 'app\.ts' 'other\.ts'$/],
   [["serve"], /^triloop: serve needs an entry file$/],
+  // TLS flags: a certificate needs its key, and the files must be there.
+  [["serve", "app.ts", "--tls-cert", "app.ts"], /^triloop: --tls-cert needs --tls-key$/],
+  [["serve", "app.ts", "--tls-key", "app.ts"], /^triloop: --tls-key needs --tls-cert$/],
+  [["serve", "app.ts", "--tls-ca", "app.ts"], /^triloop: --tls-ca needs --tls-cert and --tls-key$/],
+  [
+    ["serve", "app.ts", "--tls-cert", "nope.pem", "--tls-key", "app.ts"],
+    /^triloop: --tls-cert 'nope\.pem': no such file$/,
+  ],
   // Before: a stack trace from the runtime.
   [
     ["serve", "missing.ts"],
