@@ -120,7 +120,7 @@ export class WsConnection<D = unknown> implements ServerWebSocket<D>, Subscriber
     this.remoteAddress = conn.remoteAddress;
     this.#deflater = init.deflater;
     this.#label = `WS ${init.path} message`;
-    this.#parser = new WsParser(peerEvents(this), {
+    this.#parser = new WsParser(new PeerEvents(this), {
       maxPayloadLength: ctx.options.maxPayloadLength,
       inflater: init.inflater,
     });
@@ -438,27 +438,60 @@ export interface ConnEvents {
   readonly idle: boolean;
 }
 
-/** The connection state of an upgraded connection: the socket's events under the kernel's names. */
+/**
+ * The connection state of an upgraded connection: the socket's events under
+ * the kernel's names. A class, so an idle connection holds one small object
+ * rather than a closure per event.
+ */
+class WsConnState implements ConnEvents {
+  readonly #ws: WsConnection<unknown>;
+  constructor(ws: WsConnection<unknown>) {
+    this.#ws = ws;
+  }
+  data(bytes: Uint8Array): void {
+    this.#ws.input(bytes);
+  }
+  drain(): void {
+    this.#ws.writable();
+  }
+  end(): void {
+    this.#ws.peerEnded();
+  }
+  closed(): void {
+    this.#ws.ended();
+  }
+  shutdown(): void {
+    this.#ws.shutdown();
+  }
+  onIdle(): void {
+    this.#ws.onIdle();
+  }
+  get idle(): boolean {
+    return this.#ws.finished;
+  }
+}
+
+/** The connection state of an upgraded connection (see {@link WsConnState}). */
 export function connState(ws: WsConnection<unknown>): ConnEvents {
-  return {
-    data: (b) => ws.input(b),
-    drain: () => ws.writable(),
-    end: () => ws.peerEnded(),
-    closed: () => ws.ended(),
-    shutdown: () => ws.shutdown(),
-    onIdle: () => ws.onIdle(),
-    get idle() {
-      return ws.finished;
-    },
-  };
+  return new WsConnState(ws);
 }
 
 /** The parser's events, routed to the socket's `on*` methods (its own `close`/`ping` are the API's). */
-function peerEvents(ws: WsConnection<unknown>): WsParserHandler {
-  return {
-    message: (d) => ws.onMessage(d),
-    ping: (p) => ws.onPing(p),
-    pong: (p) => ws.onPong(p),
-    close: (c, r) => ws.onClose(c, r),
-  };
+class PeerEvents implements WsParserHandler {
+  readonly #ws: WsConnection<unknown>;
+  constructor(ws: WsConnection<unknown>) {
+    this.#ws = ws;
+  }
+  message(data: string | Uint8Array): void {
+    this.#ws.onMessage(data);
+  }
+  ping(payload: Uint8Array): void {
+    this.#ws.onPing(payload);
+  }
+  pong(payload: Uint8Array): void {
+    this.#ws.onPong(payload);
+  }
+  close(code: number, reason: string): void {
+    this.#ws.onClose(code, reason);
+  }
 }

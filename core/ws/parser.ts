@@ -74,13 +74,15 @@ export class WsParser {
   #inflater: Inflater | undefined;
   #state = S_HEAD;
   #paused = false;
-  // The frame being read.
-  #head = new Uint8Array(14);
+  // The frame being read. The head, mask and control payload share one
+  // buffer: an idle connection holds this parser, and each buffer costs an
+  // allocation of its own.
+  #head: Uint8Array;
   #headLen = 0;
   #headChecked = false; // the first two bytes passed #checkFirst
   #fin = false;
   #opcode = 0;
-  #mask = new Uint8Array(4);
+  #mask: Uint8Array;
   #maskAt = 0; // mask offset of the next payload byte
   #left = 0; // payload bytes of this frame still to come
   // The message being joined (data frames).
@@ -91,10 +93,14 @@ export class WsParser {
   #decoder: TextDecoder | undefined;
   #text = "";
   // A control frame's payload (at most 125 bytes).
-  #control = new Uint8Array(125);
+  #control: Uint8Array;
   #controlLen = 0;
 
   constructor(handler: WsParserHandler, options: { maxPayloadLength: number; inflater?: Inflater }) {
+    const scratch = new ArrayBuffer(14 + 4 + 125);
+    this.#head = new Uint8Array(scratch, 0, 14);
+    this.#mask = new Uint8Array(scratch, 14, 4);
+    this.#control = new Uint8Array(scratch, 18, 125);
     this.#handler = handler;
     this.#max = options.maxPayloadLength;
     this.#inflater = options.inflater;
@@ -165,7 +171,11 @@ export class WsParser {
       }
       length = hi * 0x100000000 + lo;
     } else length = len7;
-    this.#mask.set(head.subarray(need - 4, need));
+    const mask = this.#mask;
+    mask[0] = head[need - 4];
+    mask[1] = head[need - 3];
+    mask[2] = head[need - 2];
+    mask[3] = head[need - 1];
     this.#maskAt = 0;
     this.#headLen = 0;
     this.#headChecked = false;
