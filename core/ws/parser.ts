@@ -62,6 +62,12 @@ const S_PAYLOAD = 1;
 const S_DONE = 2;
 
 const EMPTY = new Uint8Array(0);
+/**
+ * Decodes whole text messages for every parser: a one-shot decode keeps no
+ * state, and a decoder per connection would stay with each idle socket. A
+ * message in fragments gets its own streaming decoder.
+ */
+const WHOLE = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 /** The tail a sender strips from each deflated message (RFC 7692 §7.2.1). */
 const DEFLATE_TAIL = new Uint8Array([0x00, 0x00, 0xff, 0xff]);
 
@@ -284,7 +290,7 @@ export class WsParser {
       }
       let text: string;
       try {
-        text = (this.#decoder ??= new TextDecoder("utf-8", { fatal: true, ignoreBOM: true })).decode(data);
+        text = WHOLE.decode(data);
       } catch {
         this.#fail(CloseCode.INVALID_PAYLOAD, "a text message that is not UTF-8");
         return;
