@@ -9,7 +9,22 @@
 
 import { STATUS_ERROR_CODES } from "../core/http1/codes.ts";
 import type { Server, ShutdownReport } from "../core/types.ts";
+import type { ResolvedServeOptions } from "../core/server/serve.ts";
+import { TriloopError } from "../core/errors.ts";
 import { type NativeCounters, plainResponse } from "./_native.ts";
+
+/**
+ * Refuses PROXY options on a native server that cannot take them (PX2: the
+ * header must be read before the server's own parser reads the socket):
+ * `why` says what the runtime lacks. The kernel engine reads PROXY there.
+ */
+export function checkNoProxy(options: ResolvedServeOptions, runtime: string, why: string): void {
+  if (options.proxy.proxyProtocol === undefined || options.proxy.proxyProtocol === false) return;
+  throw new TriloopError(
+    "TRI_ERR_INVALID_ARG",
+    `proxyProtocol needs engine "kernel" on ${runtime}: ${why}`,
+  );
+}
 
 /** A refusal the engine answers itself, counted: `status` and `Connection: close` (H3). */
 export function refusal(counters: NativeCounters, status: number): Response {

@@ -36,6 +36,14 @@ export interface ServeArgs {
   tlsKey?: string;
   tlsCa?: string;
   tlsPassphrase?: string;
+  proxyProtocol?: "v1" | "v2" | "any";
+  /** Comma-separated addresses or CIDRs. */
+  trustedProxies?: string;
+  /** A hop count, or comma-separated CIDRs. */
+  trustProxy?: number | string;
+  healthPath?: string;
+  drainDelay?: number;
+  keepAliveTimeout?: number;
 }
 export function parseServeArgs(argv: string[]): ServeArgs;
 export function parseRuntimesArgs(

@@ -71,6 +71,19 @@ options                      [default]
   --tls-key FILE             the certificate's PEM private key (with --tls-cert)
   --tls-ca FILE              intermediate certificates, PEM, sent after it [none]
   --tls-passphrase P         the passphrase of an encrypted --tls-key     [none]
+  --health-path P            answer P with 200 while serving, 503 once a stop
+                             begins, for load balancers' checks           [none]
+  --drain-delay MS           on SIGTERM, answer 503 on the health path and keep
+                             serving this long before draining; longer than
+                             the balancer's check interval × fall count   [0]
+  --keep-alive-timeout MS    idle keep-alive connections close after this;
+                             longer than the balancer's idle timeout      [5000]
+  --proxy-protocol V         read a PROXY header (v1 | v2 | any) first on every
+                             connection, from --trusted-proxies only      [off]
+  --trusted-proxies LIST     addresses or CIDRs, comma-separated, allowed to
+                             send it; others are refused    [127.0.0.0/8,::1]
+  --trust-proxy N|LIST       believe Forwarded / X-Forwarded-For from N hops,
+                             or from these CIDRs                          [off]
   -h, --help                 this text
 
 Where the address comes from (the first that is set wins):
@@ -83,7 +96,8 @@ TLS: SIGHUP reads the --tls-* files again and serves them from the next
 handshake on; open connections go on. A file that does not load keeps the old
 certificate (the reason is printed). TLS 1.2 is the lowest version served.
 
-Stopping: SIGTERM or SIGINT stops accepting, lets in-flight requests finish and
+Stopping: SIGTERM or SIGINT (after --drain-delay, with --health-path answering
+503 meanwhile) stops accepting, lets in-flight requests finish and
 asks TCP handlers to end (their shutdown(conn), or conn.end()), for at most
 --grace ms; then the rest are closed. A second signal forces at once. The
 server also stops when this command dies, however it dies.
@@ -109,6 +123,12 @@ const SERVE_OPTIONS = {
   "tls-key": { type: "string" },
   "tls-ca": { type: "string" },
   "tls-passphrase": { type: "string" },
+  "proxy-protocol": { type: "string" },
+  "trusted-proxies": { type: "string" },
+  "trust-proxy": { type: "string" },
+  "health-path": { type: "string" },
+  "drain-delay": { type: "string" },
+  "keep-alive-timeout": { type: "string" },
   help: { type: "boolean", short: "h" },
 };
 
@@ -125,6 +145,12 @@ const PASSED_ON = [
   "tls-key",
   "tls-ca",
   "tls-passphrase",
+  "proxy-protocol",
+  "trusted-proxies",
+  "trust-proxy",
+  "health-path",
+  "drain-delay",
+  "keep-alive-timeout",
 ];
 
 /**
@@ -162,7 +188,49 @@ export function parseServeArgs(argv) {
     grace: v.grace === undefined ? undefined : integer("--grace", v.grace, 0, MAX_GRACE, "milliseconds"),
     statsPort: v["stats-port"] === undefined ? undefined : port("--stats-port", v["stats-port"]),
     ...tlsFlags(v),
+    proxyProtocol: v["proxy-protocol"] === undefined
+      ? undefined
+      : oneOf("--proxy-protocol", v["proxy-protocol"], ["v1", "v2", "any"]),
+    trustedProxies: v["trusted-proxies"] === undefined
+      ? undefined
+      : cidrs("--trusted-proxies", v["trusted-proxies"]),
+    trustProxy: v["trust-proxy"] === undefined ? undefined : trustProxy(v["trust-proxy"]),
+    healthPath: v["health-path"] === undefined ? undefined : healthPath(v["health-path"]),
+    drainDelay: v["drain-delay"] === undefined
+      ? undefined
+      : integer("--drain-delay", v["drain-delay"], 0, MAX_GRACE, "milliseconds"),
+    keepAliveTimeout: v["keep-alive-timeout"] === undefined
+      ? undefined
+      : integer("--keep-alive-timeout", v["keep-alive-timeout"], 1, MAX_GRACE, "milliseconds"),
   };
+}
+
+/** A comma-separated list of addresses or CIDRs (checked in full where they are used). */
+function cidrs(name, text) {
+  const items = text.split(",").map((s) => s.trim());
+  for (const item of items) {
+    const [addr, bits, more] = item.split("/");
+    const max = isIP(addr) === 6 ? 128 : 32;
+    if (
+      more !== undefined || isIP(addr) === 0 ||
+      (bits !== undefined && !(/^\d{1,3}$/.test(bits) && +bits <= max))
+    ) {
+      throw new UsageError(`${label(name, text)}: '${item}' is not an IP address or a CIDR network`);
+    }
+  }
+  return items.join(",");
+}
+
+/** A hop count, or CIDRs. */
+function trustProxy(text) {
+  return /^\d+$/.test(text)
+    ? integer("--trust-proxy", text, 0, 64, "a hop count")
+    : cidrs("--trust-proxy", text);
+}
+
+function healthPath(text) {
+  if (/^\/[^?#\s]*$/.test(text)) return text;
+  throw new UsageError(`${label("--health-path", text)} is not a path such as /healthz`);
 }
 
 /**

@@ -23,7 +23,7 @@ import { pathToFileURL } from "node:url";
 import { resolve, sep } from "node:path";
 import { addressFallback, DEFAULTS, displayUrl, parseServeArgs, SERVE_HINT, UsageError } from "./args.mjs";
 import { currentRuntime } from "../adapters/detect.ts";
-import { type EntryExport, serveEntry } from "../core/loops/entry.ts";
+import { type DeployOptions, type EntryExport, serveEntry } from "../core/loops/entry.ts";
 import { describeLoadFailure, importEntry } from "../core/loops/load-error.ts";
 import { isTriloopError } from "../core/errors.ts";
 import type { ServerTls, ShutdownReport } from "../core/types.ts";
@@ -70,6 +70,14 @@ const runtime = await currentRuntime();
 const entry = resolve(args.entry);
 const engine = args.engine ?? "auto";
 const graceMs = args.grace ?? DEFAULTS.grace;
+const drainDelayMs = args.drainDelay ?? 0;
+const deploy: DeployOptions = {
+  proxyProtocol: args.proxyProtocol,
+  trustedProxies: args.trustedProxies,
+  trustProxy: args.trustProxy,
+  health: args.healthPath,
+  keepAliveTimeoutMs: args.keepAliveTimeout,
+};
 
 /** One loop, in this thread. */
 async function runOne(): Promise<Running> {
@@ -80,6 +88,7 @@ async function runOne(): Promise<Running> {
     fallback,
     engine,
     tls,
+    deploy,
   });
   return {
     kind: served.kind,
@@ -88,7 +97,7 @@ async function runOne(): Promise<Running> {
     port: served.port,
     details: served.engine === undefined ? "" : `, ${served.engine} engine`,
     stats: () => Promise.resolve(served.stats()),
-    close: (ms) => served.close(ms),
+    close: (ms, delay) => served.close(ms, delay),
     force: () => process.exit(EXIT.forced),
     reloadTls: (t) => served.reloadTls(t),
   };
@@ -103,6 +112,7 @@ try {
     fallback,
     engine,
     tls,
+    deploy,
   });
 } catch (err) {
   startFailed(err);
@@ -147,7 +157,7 @@ async function stop(): Promise<void> {
     running.force();
     return;
   }
-  closing = running.close(graceMs);
+  closing = running.close(graceMs, drainDelayMs);
   const r = await closing;
   const ws = r.websockets === undefined
     ? ""

@@ -12,6 +12,7 @@ import { resolveRespawn } from "../core/loops/policy.ts";
 import { resolveLoops } from "../core/loops/serve-loops.ts";
 import { startSupervisor } from "../core/loops/supervisor.ts";
 import type { Adapter, ServerTls, ShutdownReport } from "../core/types.ts";
+import type { DeployOptions } from "../core/loops/entry.ts";
 
 /** A served entry as the CLI drives it, one loop or many. */
 export interface Running {
@@ -24,7 +25,8 @@ export interface Running {
   details: string;
   /** Counters (asked fresh from every loop). */
   stats(): Promise<unknown>;
-  close(graceMs: number): Promise<ShutdownReport>;
+  /** Graceful stop; the health path answers 503 for `drainDelayMs` first (HZ2). */
+  close(graceMs: number, drainDelayMs?: number): Promise<ShutdownReport>;
   /** A second signal: end now. */
   force(): void;
   /** SIGHUP: new certificates (TL6). */
@@ -43,6 +45,7 @@ export interface LoopFlags {
   engine?: "kernel" | "native" | "auto";
   /** `--tls-cert` and friends, read. */
   tls?: ServerTls;
+  deploy?: DeployOptions;
 }
 
 /** Starts the supervisor; exits 1 if every loop crash-loops (LP5). */
@@ -61,6 +64,7 @@ export async function runLoops(runtime: Adapter, entry: string, f: LoopFlags): P
     fallback: f.fallback,
     engine: f.engine,
     tls: f.tls,
+    deploy: f.deploy,
     respawn: resolveRespawn(),
     statsIntervalMs: 1_000,
     log: (line) => console.error(line),
@@ -76,7 +80,7 @@ export async function runLoops(runtime: Adapter, entry: string, f: LoopFlags): P
       plan.host === "thread" ? "threads" : "processes"
     }, ${plan.balance}`,
     stats: () => sup.collectStats(),
-    close: (graceMs) => sup.close({ graceMs }),
+    close: (graceMs, drainDelayMs) => sup.close({ graceMs, drainDelayMs }),
     force: () => void sup.close({ graceMs: 0 }),
     reloadTls: (tls) => sup.reloadTls(tls),
   };

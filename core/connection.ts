@@ -13,6 +13,13 @@ import type { ErrorCode } from "./errors.ts";
 import * as sweeper from "./idle-sweeper.ts";
 import { notTls } from "./tls.ts";
 import type { Idle } from "./idle-sweeper.ts";
+import {
+  type ProxiedAddresses,
+  type ProxyGate,
+  type ProxyOptions,
+  type ProxyPolicy,
+  resolveProxy,
+} from "./proxy/gate.ts";
 import type {
   Conn,
   ConnOptions,
@@ -48,6 +55,7 @@ const CLOSED = 32; // no callback but `close` runs any more
 const REPORTED = 64; // `close` ran
 const NEED_DRAIN = 128; // a write returned false
 const END_HELD = 256; // the peer's FIN arrived while paused with bytes held
+const STOP_ASKED = 512; // a graceful stop asked it to end (S9: once)
 
 /**
  * What the connections of one listener (or one `connect`) share: the handler,
@@ -60,6 +68,8 @@ export class ConnContext<S = unknown> {
   readonly maxBufferedBytes: number;
   readonly idleTimeout: number;
   readonly onError: (err: unknown, conn: Conn<unknown>) => void;
+  /** The PROXY protocol step every accepted connection goes through first, if configured (PX1–PX9). */
+  readonly proxy: ProxyPolicy | undefined;
   readonly conns: Set<Connection<S>> = new Set();
   readonly stats: ListenerStats = {
     accepted: 0,
@@ -69,11 +79,15 @@ export class ConnContext<S = unknown> {
     bytesWritten: 0,
     errors: {},
   };
+  /** Gates still reading a PROXY header (PX2): a forced close ends them too (L2). */
+  readonly gates: Set<ProxyGate<unknown>> = new Set();
+  /** Set once a graceful stop began: a connection that opens later is asked to end at once (S9, S10). */
+  stopping = false;
   /** @internal Runs when the last open connection is released, while a shutdown waits for it. */
   onEmpty: (() => void) | undefined;
   #shutdown: Promise<ShutdownReport> | undefined;
 
-  constructor(handler: SocketHandler<S>, options: ConnOptions = {}) {
+  constructor(handler: SocketHandler<S>, options: ConnOptions & ProxyOptions = {}) {
     if (typeof handler?.data !== "function") {
       throw new TriloopError("TRI_ERR_INVALID_ARG", "The handler must have a 'data' function");
     }
@@ -89,10 +103,23 @@ export class ConnContext<S = unknown> {
     );
     this.idleTimeout = positive(options.idleTimeout, 0, "idleTimeout", true);
     this.onError = options.onError ?? defaultOnError;
+    this.proxy = resolveProxy(options);
   }
 
-  /** Closes every open connection with `TRI_ERR_FORCED_CLOSE`. */
+  /**
+   * Counts a connection refused before it became one (its PROXY step
+   * failed, PX1, PX5, PX6): accepted and closed at once, with its error.
+   */
+  refuse(err: TriloopError): void {
+    const s = this.stats;
+    s.accepted++;
+    s.closed++;
+    s.errors[err.code] = (s.errors[err.code] ?? 0) + 1;
+  }
+
+  /** Closes every open connection with `TRI_ERR_FORCED_CLOSE`, and every one still in its PROXY step. */
   closeAll(): void {
+    for (const gate of [...this.gates]) gate.cancel();
     for (const conn of this.conns) {
       conn.close(new TriloopError("TRI_ERR_FORCED_CLOSE"));
     }
@@ -141,6 +168,7 @@ export class ConnContext<S = unknown> {
   async #drain(stopAccepting: () => Promise<void>, graceMs: number): Promise<ShutdownReport> {
     const t0 = performance.now();
     const closed0 = this.stats.closed;
+    this.stopping = true;
     await stopAccepting();
     for (const conn of [...this.conns]) conn.onStop();
     if (this.conns.size > 0) {
@@ -192,6 +220,8 @@ export class Connection<S = unknown> implements Conn<S>, Idle {
   #pendingBytes = 0;
   #held: Uint8Array[] | undefined;
   #closeErr: TriloopError | undefined;
+  /** The addresses a PROXY header named (PX3), in place of the transport's. */
+  #proxied: ProxiedAddresses | undefined;
 
   constructor(ctx: ConnContext<S>) {
     this.#ctx = ctx;
@@ -207,16 +237,16 @@ export class Connection<S = unknown> implements Conn<S>, Idle {
   }
 
   get remoteAddress(): string {
-    return this.#t.remoteAddress;
+    return this.#proxied?.remote.address ?? this.#t.remoteAddress;
   }
   get remotePort(): number {
-    return this.#t.remotePort;
+    return this.#proxied?.remote.port ?? this.#t.remotePort;
   }
   get localAddress(): string {
-    return this.#t.localAddress;
+    return this.#proxied?.local.address ?? this.#t.localAddress;
   }
   get localPort(): number {
-    return this.#t.localPort;
+    return this.#proxied?.local.port ?? this.#t.localPort;
   }
 
   write(data: Uint8Array | string): boolean {
@@ -307,9 +337,13 @@ export class Connection<S = unknown> implements Conn<S>, Idle {
 
   // ---- called by adapters -------------------------------------------------
 
-  /** @internal The adapter's transport is ready; runs `open`. */
-  onOpen(transport: Transport): void {
+  /**
+   * @internal The adapter's transport is ready; runs `open`. `proxied`: the
+   * addresses its PROXY header named (PX3).
+   */
+  onOpen(transport: Transport, proxied?: ProxiedAddresses): void {
     this.#t = transport;
+    this.#proxied = proxied;
     const ctx = this.#ctx;
     ctx.conns.add(this);
     ctx.stats.accepted++;
@@ -323,6 +357,8 @@ export class Connection<S = unknown> implements Conn<S>, Idle {
         this.#threw(err);
       }
     }
+    // Accepted before a graceful stop began, opened after it (its PROXY header came late): stop it too.
+    if (ctx.stopping) this.onStop();
   }
 
   /** @internal Bytes arrived; they are the handler's from now on (S3). */
@@ -408,7 +444,8 @@ export class Connection<S = unknown> implements Conn<S>, Idle {
 
   /** @internal A graceful stop began (S9); without a `shutdown` callback, end (S10). */
   onStop(): void {
-    if (this.#flags & CLOSED) return;
+    if (this.#flags & (CLOSED | STOP_ASKED)) return;
+    this.#flags |= STOP_ASKED;
     const h = this.#ctx.handler;
     if (h.shutdown === undefined) {
       this.end();

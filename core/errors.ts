@@ -63,6 +63,12 @@ export const ErrorCodes = {
    * `{ fetch }`, or it exports a bad `port` or `hostname`. The CLI exits 2.
    */
   TRI_ERR_ENTRY: "the entry module cannot be served",
+  /** PROXY protocol: the peer is not in `trustedProxies`; closed before a byte was read or sent (PX1). */
+  TRI_ERR_PROXY_UNTRUSTED: "the peer is not a trusted proxy",
+  /** PROXY protocol: the header is malformed, of a version not configured, too long, or missing (PX5, PX7). */
+  TRI_ERR_PROXY_INVALID: "the PROXY header is invalid or missing",
+  /** PROXY protocol: the header did not arrive whole within `proxyTimeoutMs` (PX6). */
+  TRI_ERR_PROXY_TIMEOUT: "the PROXY header did not arrive in time",
   /** The first loop of a supervisor failed before any loop was ready (LP6); `cause` is its error. */
   TRI_ERR_LOOP_START: "the first loop could not start",
 } as const;

@@ -52,6 +52,7 @@ export type {
   Pool,
   PoolOptions,
   PoolStats,
+  ProxyOptions,
   RespawnOptions,
   RunOptions,
   Runtime,

@@ -166,8 +166,55 @@ export interface ConnOptions {
   onError?: (err: unknown, conn: Conn<unknown>) => void;
 }
 
+/**
+ * The PROXY protocol (HAProxy's `send-proxy` / `send-proxy-v2`), opt-in on
+ * `listen` and `serve` (`proxyProtocol`, `trustedProxies`, `proxyTimeoutMs`).
+ *
+ * Invariants (each a case of `tests/conformance/proxy-suite.ts`, on every
+ * runtime; the parser's also in `tests/proxy/`):
+ * - **PX1 trusted-only**: a connection from a peer outside `trustedProxies`
+ *   is closed at once: nothing is read or sent, no handler callback runs,
+ *   and it is counted as `TRI_ERR_PROXY_UNTRUSTED`.
+ * - **PX2 header-first**: the header is read before anything else reads the
+ *   connection (the HTTP codec, a TLS handshake); `open` runs after it, and
+ *   the first `data` starts at the byte after it, even when the header and
+ *   the first bytes of the application arrive in one segment.
+ * - **PX3 client-address**: `conn.remoteAddress` / `remotePort` are the
+ *   header's source, `localAddress` / `localPort` its destination; over
+ *   HTTP, `info.remoteAddr`, `info.requestIP()` and `getConnInfo(c)` give the
+ *   same source.
+ * - **PX4 local**: a v2 `LOCAL` command (a proxy's health check), a v1
+ *   `UNKNOWN`, and a v2 header of family UNSPEC or UNIX are accepted, and the
+ *   connection keeps the socket's own addresses.
+ * - **PX5 invalid-closes**: a malformed header, one of a version not
+ *   configured, or none at all (a client that speaks first in another
+ *   protocol, or ends before the header is whole) closes the connection
+ *   without a byte sent, counted as `TRI_ERR_PROXY_INVALID`.
+ * - **PX6 timeout**: a header not whole within `proxyTimeoutMs` closes the
+ *   connection without a byte sent, counted as `TRI_ERR_PROXY_TIMEOUT`.
+ * - **PX7 bounded**: a v1 line is at most 107 bytes, a v2 header at most
+ *   4096; a longer one is PX5. The reader never holds more than that.
+ * - **PX8 tlv-skipped**: v2 TLVs after the addresses are skipped, whatever
+ *   they hold.
+ * - **PX9 any-split**: the header parses the same at every chunking, and a
+ *   pull-based reader that reads at most `want()` bytes never reads a byte
+ *   past it.
+ */
+export interface ProxyOptions {
+  /** Read a PROXY header first on every connection: `"v1"`, `"v2"` or `"any"`. Default: off. */
+  proxyProtocol?: "v1" | "v2" | "any" | false;
+  /**
+   * Peers allowed to send it, as addresses or CIDRs (an array, or one
+   * comma-separated string); any other peer is refused (PX1). Default
+   * `["127.0.0.0/8", "::1"]`.
+   */
+  trustedProxies?: readonly string[] | string;
+  /** Time for the whole header to arrive, in ms (PX6). Default 5000. */
+  proxyTimeoutMs?: number;
+}
+
 /** Options of {@link Runtime.listen}. */
-export interface ListenOptions extends ConnOptions {
+export interface ListenOptions extends ConnOptions, ProxyOptions {
   /** Address to bind. Default `"0.0.0.0"`. */
   hostname?: string;
   /** Port to bind; 0 picks a free one. Default 0. */
@@ -471,7 +518,7 @@ export interface HttpLimits {
 }
 
 /** Options of `serve`. */
-export interface ServeOptions {
+export interface ServeOptions extends ProxyOptions {
   /** The handler. */
   fetch: FetchHandler;
   /** Port; 0 picks a free one. Default 3000. */
@@ -547,6 +594,20 @@ export interface ServeOptions {
    * to `["http/1.1"]`). Default: plain HTTP.
    */
   tls?: ServerTls;
+  /**
+   * A path a load balancer's health check asks (`"/healthz"`): answered
+   * `200 ok` while serving and `503 draining` from the first moment of a
+   * graceful close (HZ1–HZ3), before the app sees it. Default none.
+   */
+  health?: string;
+  /**
+   * Layer-7 proxies to believe: `Forwarded` / `X-Forwarded-For` name the
+   * client only when the connection comes from one. A number is how many
+   * proxies stand in front (the client is that many hops from the right of
+   * the list); a list of CIDRs trusts the hops whose addresses are in it
+   * (TP1–TP4). Default: none, the connection's peer is the client.
+   */
+  trustProxy?: number | readonly string[] | string;
 }
 
 /** Counters of an HTTP server. */
@@ -631,9 +692,12 @@ export interface Server {
   /**
    * Stops accepting at once, lets in-flight requests finish (their responses
    * carry `Connection: close`), closes idle keep-alive connections, and after
-   * `graceMs` (default 10 s) closes whatever is left.
+   * `graceMs` (default 10 s) closes whatever is left. With `drainDelayMs`,
+   * the health path answers 503 first and the server keeps serving that
+   * long before it stops accepting (HZ2), so balancers stop sending to it
+   * first; a second call with `graceMs: 0` cuts the delay short.
    */
-  close(options?: { graceMs?: number }): Promise<ShutdownReport>;
+  close(options?: { graceMs?: number; drainDelayMs?: number }): Promise<ShutdownReport>;
   /** A snapshot of the counters; with `loops`, the sum of every loop's. */
   stats(): ServerStats;
   /**
@@ -1162,7 +1226,7 @@ export interface Supervisor {
   /** The same, after asking every loop for fresh counters (at most ~1 s). */
   collectStats(): Promise<SupervisedStats>;
   /** Closes every loop gracefully (LP7, LP8). */
-  close(options?: { graceMs?: number }): Promise<ShutdownReport>;
+  close(options?: { graceMs?: number; drainDelayMs?: number }): Promise<ShutdownReport>;
   /** Every loop serves new certificates from its next handshake on (TL6). */
   reloadTls(tls: ServerTls): Promise<void>;
   /** Resolves when the supervisor ends by itself: every loop crash-looped (LP5). */

@@ -13,6 +13,7 @@
 
 import { ConnContext, Connection } from "../../core/connection.ts";
 import { connectFailed, listenFailed } from "../../core/listen-error.ts";
+import { type GateSink, proxyBeforeTls, ProxyGate } from "../../core/proxy/gate.ts";
 import type { Conn, ConnectOptions, Listener, ListenOptions, SocketHandler } from "../../core/types.ts";
 import { SocketTransport } from "../_socket-transport.ts";
 import { tlsConfigFailed } from "../../core/tls.ts";
@@ -127,12 +128,55 @@ function socketHandler<S>(
   };
 }
 
+/**
+ * The PROXY step (PX1–PX9): while a socket's header is being read,
+ * `socket.data` is its gate; once read, the connection takes its place.
+ * Bun.listen's own `tls` decrypts before `data`, so the header cannot be read
+ * before a handshake there: `listen` refuses `proxyProtocol` with `tls`.
+ */
+function gated<S>(ctx: ConnContext<S>, h: BunShim.SocketHandler<Connection<unknown>>) {
+  const sink: GateSink<Socket> = {
+    accepted(socket, proxied, rest) {
+      const conn = new Connection(ctx);
+      socket.data = conn as Connection<unknown>;
+      conn.onOpen(new BunTransport(socket), proxied);
+      if (rest.byteLength > 0) conn.onData(rest);
+    },
+    refused: (socket) => socket.end(),
+  };
+  const handler: BunShim.SocketHandler<Connection<unknown> | ProxyGate<Socket>> = {
+    open(socket) {
+      const gate = new ProxyGate(ctx.proxy!, socket.remoteAddress, socket as Socket, sink, ctx);
+      if (!gate.settled) socket.data = gate;
+    },
+    data(socket, bytes) {
+      const d = socket.data;
+      if (d instanceof ProxyGate) d.push(bytes);
+      else d?.onData(bytes);
+    },
+    drain: (socket) => (socket.data instanceof ProxyGate ? undefined : socket.data?.onWritable()),
+    end: (socket) => (socket.data instanceof ProxyGate ? socket.data.ended() : socket.data?.onEnd()),
+    close(socket, error) {
+      if (socket.data instanceof ProxyGate) socket.data.ended();
+      else h.close!(socket as Socket, error);
+    },
+    error: () => {},
+  };
+  return handler as BunShim.SocketHandler<unknown> as BunShim.SocketHandler<Connection<unknown>>;
+}
+
 /** Accepts TCP connections with Bun.listen (L1, L2, L4), with `tls` over Bun's TLS (TL1–TL8). */
 export function listen<S>(options: ListenOptions, handler: SocketHandler<S>): Promise<Listener> {
   const ctx = new ConnContext(handler, options);
   const hostname = options.hostname ?? "0.0.0.0";
   let tls: ReturnType<typeof bunServerTls> | undefined;
   try {
+    if (ctx.proxy !== undefined && options.tls !== undefined) {
+      throw proxyBeforeTls(
+        "Bun",
+        "Bun.listen decrypts before its data callback, so the header cannot come first",
+      );
+    }
     tls = options.tls === undefined ? undefined : bunServerTls(options.tls, []);
   } catch (err) {
     return Promise.reject(err);
@@ -153,7 +197,7 @@ export function listen<S>(options: ListenOptions, handler: SocketHandler<S>): Pr
       reusePort: options.reusePort ?? false,
       allowHalfOpen: true,
       ...(t === undefined ? {} : { tls: t }),
-      socket,
+      socket: ctx.proxy === undefined ? socket : gated(ctx, socket),
     });
   let server: BunShim.TCPSocketListener;
   try {

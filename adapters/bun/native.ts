@@ -21,7 +21,7 @@ import type { Runtime, ServeInfo, Server } from "../../core/types.ts";
 import type { Engines, ResolvedServeOptions } from "../../core/server/serve.ts";
 import type { UpgradeOptions, WsData } from "../../core/ws/types.ts";
 import { checkHead, NativeCounters, runHandler, targetOf, versionRequired } from "../_native.ts";
-import { closeAfter, gracefulClose, refusal, serverFailed } from "../_native-server.ts";
+import { checkNoProxy, closeAfter, gracefulClose, refusal, serverFailed } from "../_native-server.ts";
 import { BunSocket, BunWebSockets } from "./native-ws.ts";
 import { isTriloopError } from "../../core/errors.ts";
 import { notTls, resolveTls, tlsConfigFailed } from "../../core/tls.ts";
@@ -85,6 +85,11 @@ export const AUTO: Engines["auto"] = {
 
 /** Serves `options.fetch` with Bun.serve. */
 export function nativeEngine(_runtime: Runtime, options: ResolvedServeOptions): Promise<Server> {
+  checkNoProxy(
+    options,
+    "Bun",
+    "Bun.serve accepts and parses its sockets itself, with no hook before its HTTP parser",
+  );
   const { limits } = options;
   const counters = new NativeCounters();
   const ws = new BunWebSockets(options);

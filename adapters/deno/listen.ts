@@ -13,6 +13,7 @@
 
 import { ConnContext, Connection } from "../../core/connection.ts";
 import { connectFailed, listenFailed } from "../../core/listen-error.ts";
+import { type GateSink, type ProxiedAddresses, proxyBeforeTls, ProxyGate } from "../../core/proxy/gate.ts";
 import type {
   Conn,
   ConnectOptions,
@@ -209,12 +210,59 @@ class DenoTransport implements Transport {
   }
 }
 
-function start<S>(c: Deno.TcpConn | Deno.TlsConn, ctx: ConnContext<S>): Connection<S> {
+function start<S>(
+  c: Deno.TcpConn | Deno.TlsConn,
+  ctx: ConnContext<S>,
+  proxied?: ProxiedAddresses,
+): Connection<S> {
   const conn = new Connection(ctx);
   const transport = new DenoTransport(c, conn as Connection<unknown>);
-  conn.onOpen(transport);
+  conn.onOpen(transport, proxied);
   transport.readLoop();
   return conn;
+}
+
+/** What a gate's outcome leaves for {@link admit}. */
+interface Admission {
+  proxied?: ProxiedAddresses;
+  accepted?: boolean;
+}
+
+const SINK: GateSink<[Deno.TcpConn, Admission]> = {
+  accepted([, a], proxied) {
+    a.accepted = true;
+    a.proxied = proxied;
+  },
+  refused([c]) {
+    try {
+      c.close();
+    } catch {
+      // already closed
+    }
+  },
+};
+
+/**
+ * The PROXY step (PX1–PX9) on the raw accepted connection, before anything
+ * else reads it: reads of at most `gate.want()` bytes never take a byte past
+ * the header. (With `tls`, Deno.listenTls decrypts before anything can read
+ * the raw bytes: `listen` refuses the two together.)
+ */
+async function admit<S>(c: Deno.TcpConn, ctx: ConnContext<S>): Promise<void> {
+  const a: Admission = {};
+  const gate = new ProxyGate(ctx.proxy!, (c.remoteAddr as Deno.NetAddr).hostname, [c, a], SINK, ctx);
+  while (!gate.settled) {
+    const buf = new Uint8Array(gate.want());
+    let n: number | null;
+    try {
+      n = await c.read(buf);
+    } catch {
+      n = null; // closed by the gate's timeout, or reset
+    }
+    if (n === null) gate.ended();
+    else gate.push(buf.subarray(0, n));
+  }
+  if (a.accepted) start(c, ctx, a.proxied);
 }
 
 /**
@@ -248,6 +296,9 @@ export function listen<S>(options: ListenOptions, handler: SocketHandler<S>): Pr
   const hostname = options.hostname ?? "0.0.0.0";
   let tls: DenoTls | undefined;
   try {
+    if (ctx.proxy !== undefined && options.tls !== undefined) {
+      throw proxyBeforeTls("Deno", "Deno.listenTls decrypts before anything can read the raw bytes");
+    }
     tls = options.tls === undefined ? undefined : denoServerTls(options.tls, []);
   } catch (err) {
     return Promise.reject(err);
@@ -290,7 +341,8 @@ export function listen<S>(options: ListenOptions, handler: SocketHandler<S>): Pr
         await new Promise((r) => setTimeout(r, 10));
         continue;
       }
-      if (tls === undefined) start(c as Deno.TcpConn, ctx);
+      if (ctx.proxy !== undefined) void admit(c as Deno.TcpConn, ctx);
+      else if (tls === undefined) start(c as Deno.TcpConn, ctx);
       else void secure(c as Deno.TlsConn, ctx, tls.resolved.handshakeTimeoutMs);
     }
   })();

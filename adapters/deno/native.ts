@@ -31,7 +31,7 @@ import {
   targetOf,
   versionRequired,
 } from "../_native.ts";
-import { closeAfter, gracefulClose, refusal, serverFailed } from "../_native-server.ts";
+import { checkNoProxy, closeAfter, gracefulClose, refusal, serverFailed } from "../_native-server.ts";
 import { DenoRequestWs, DenoWebSockets } from "./native-ws.ts";
 import { notTls, tlsConfigFailed } from "../../core/tls.ts";
 import { denoServerTls, type DenoTls } from "./tls.ts";
@@ -76,6 +76,11 @@ export const AUTO: Engines["auto"] = {
 
 /** Serves `options.fetch` with Deno.serve. */
 export function nativeEngine(runtime: Adapter, options: ResolvedServeOptions): Promise<Server> {
+  checkNoProxy(
+    options,
+    "Deno",
+    "Deno.serve accepts and parses its sockets itself and takes no connection handed to it",
+  );
   if (options.overrideGlobalObjects) installGlobals();
   const { limits } = options;
   const counters = new NativeCounters();

@@ -14,6 +14,13 @@ import * as net from "node:net";
 import * as tls from "node:tls";
 import { ConnContext, Connection } from "../../core/connection.ts";
 import { connectFailed, listenFailed } from "../../core/listen-error.ts";
+import {
+  type GateSink,
+  type ProxiedAddresses,
+  ProxyGate,
+  type ProxyPolicy,
+  type RefusalCounter,
+} from "../../core/proxy/gate.ts";
 import type { Conn, ConnectOptions, Listener, ListenOptions, SocketHandler } from "../../core/types.ts";
 import { SocketTransport } from "../_socket-transport.ts";
 import { clientTlsOptions, TlsAcceptor } from "./tls.ts";
@@ -45,8 +52,15 @@ class NodeTransport extends SocketTransport<net.Socket> {
   }
 }
 
-/** Wires a connected socket to a core connection (an accepted one, or one node:http upgraded). */
-export function attach<S>(socket: net.Socket, ctx: ConnContext<S>): Connection<S> {
+/**
+ * Wires a connected socket to a core connection (an accepted one, or one
+ * node:http upgraded); `proxied`: what its PROXY header said (PX3).
+ */
+export function attach<S>(
+  socket: net.Socket,
+  ctx: ConnContext<S>,
+  proxied?: ProxiedAddresses,
+): Connection<S> {
   const conn = new Connection(ctx);
   socket.setNoDelay(true);
   socket.on("data", (bytes: Uint8Array) => conn.onData(bytes));
@@ -56,8 +70,46 @@ export function attach<S>(socket: net.Socket, ctx: ConnContext<S>): Connection<S
   let failure: unknown;
   socket.on("error", (err) => (failure = err));
   socket.on("close", () => conn.onClose(failure));
-  conn.onOpen(new NodeTransport(socket));
+  conn.onOpen(new NodeTransport(socket), proxied);
   return conn;
+}
+
+/**
+ * The PROXY step on the raw accepted socket (PX1–PX9), before anything else
+ * reads it. `onward` gets the socket once its header is read, with the
+ * bytes after the header: a TLS listener wraps the socket there (after
+ * `socket.unshift(rest)`), so the header is read before the handshake.
+ */
+export function proxyGate(
+  policy: ProxyPolicy,
+  counter: RefusalCounter,
+  onward: (socket: net.Socket, proxied: ProxiedAddresses | undefined, rest: Uint8Array) => void,
+): (socket: net.Socket) => void {
+  const sink: GateSink<net.Socket> = {
+    accepted(socket, proxied, rest) {
+      for (const event of ["data", "end", "close", "error"]) socket.removeAllListeners(event);
+      onward(socket, proxied, rest);
+    },
+    refused: (socket) => socket.destroy(),
+  };
+  return (socket) => {
+    const gate = new ProxyGate(policy, socket.remoteAddress ?? "", socket, sink, counter);
+    if (gate.settled) return;
+    socket.on("data", (bytes: Uint8Array) => gate.push(bytes));
+    socket.on("end", () => gate.ended());
+    socket.on("close", () => gate.ended());
+    socket.on("error", () => {}); // 'close' follows
+  };
+}
+
+/**
+ * Puts `rest` back in front of the socket's readable side, for node:tls to
+ * read when it wraps the socket (it takes what the socket holds already):
+ * paused first, so the stream does not flow it out to no listener.
+ */
+export function unshiftRest(socket: net.Socket, rest: Uint8Array): void {
+  socket.pause();
+  socket.unshift(rest);
 }
 
 /**
@@ -80,12 +132,19 @@ export function listen<S>(options: ListenOptions, handler: SocketHandler<S>): Pr
     noDelay: true,
     highWaterMark: ctx.highWaterMark,
   });
+  // PX2: the PROXY header first, on the raw socket; then TLS, then the connection.
+  const start = (socket: net.Socket, proxied?: ProxiedAddresses, rest?: Uint8Array): void => {
+    if (acceptor === undefined) {
+      const conn = attach(socket, ctx, proxied);
+      if (rest !== undefined && rest.byteLength > 0) conn.onData(rest);
+      return;
+    }
+    if (rest !== undefined && rest.byteLength > 0) unshiftRest(socket, rest);
+    acceptor.accept(socket, (secure) => attach(secure, ctx, proxied), () => ctx.handshakeFailed());
+  };
   server.on(
     "connection",
-    acceptor === undefined
-      ? (socket: net.Socket) => attach(socket, ctx)
-      : (socket: net.Socket) =>
-        acceptor.accept(socket, (secure) => attach(secure, ctx), () => ctx.handshakeFailed()),
+    ctx.proxy === undefined ? (socket: net.Socket) => start(socket) : proxyGate(ctx.proxy, ctx, start),
   );
   const hostname = options.hostname ?? "0.0.0.0";
   return new Promise((resolve, reject) => {

@@ -8,6 +8,7 @@
  * @module
  */
 
+import type { ProxiedAddresses } from "../../core/proxy/gate.ts";
 import type { IncomingMessage } from "node:http";
 import type { Socket } from "node:net";
 import { ConnContext, type Connection } from "../../core/connection.ts";
@@ -88,13 +89,16 @@ export class NodeWebSockets implements WsMethods {
     return up === undefined ? "no" : up === 426 ? "426" : "upgraded";
   }
 
-  /** Writes the 101 and hands `socket` to its WebSocket; `head` is what came after the request. */
-  accept(request: Request, socket: Socket, head: Uint8Array): void {
+  /**
+   * Writes the 101 and hands `socket` to its WebSocket; `head` is what came
+   * after the request, `proxied` what the socket's PROXY header said (PX3).
+   */
+  accept(request: Request, socket: Socket, head: Uint8Array, proxied?: ProxiedAddresses): void {
     const up = this.#slots.get(request)!.up as PendingUpgrade;
     this.#slots.delete(request);
     // node:http may have left its keep-alive timer on the socket; the WebSocket keeps its own (WS7).
     socket.setTimeout(0);
-    const conn = attach(socket, this.#ctx);
+    const conn = attach(socket, this.#ctx, proxied);
     const { ws, state } = this.#server.accept(conn as Connection<unknown>, up);
     conn.state = state;
     conn.write(up.head);

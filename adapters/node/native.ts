@@ -34,6 +34,13 @@ import { writeResponse } from "./_write-response.ts";
 import { NodeWebSockets } from "./native-ws.ts";
 import { TlsAcceptor } from "./tls.ts";
 import { notTls } from "../../core/tls.ts";
+import { proxyGate, unshiftRest } from "./listen.ts";
+import {
+  type ProxiedAddresses,
+  type ProxyGate,
+  type ProxyPolicy,
+  resolveProxy,
+} from "../../core/proxy/gate.ts";
 
 /** Per-socket state, kept on the socket so no map is needed. */
 const INFO = Symbol("triloop.serveInfo");
@@ -43,6 +50,8 @@ const LAST = Symbol("triloop.lastRequest");
 const SERVED = Symbol("triloop.requestsServed");
 /** An upgrade request's socket: the bytes that came after the request (the first frames). */
 const HEAD = Symbol("triloop.upgradeHead");
+/** The addresses the socket's PROXY header named (PX3). */
+const PROXIED = Symbol("triloop.proxied");
 
 type TrackedSocket = Socket & {
   [INFO]?: AddrServeInfo;
@@ -50,6 +59,7 @@ type TrackedSocket = Socket & {
   [LAST]?: boolean;
   [SERVED]?: number;
   [HEAD]?: Uint8Array;
+  [PROXIED]?: ProxiedAddresses;
 };
 
 /** The node:http error codes we answer with something other than 400 (others: 400, or nothing). */
@@ -96,6 +106,11 @@ export async function nativeEngine(runtime: Adapter, options: ResolvedServeOptio
     onRequest(req, res);
   });
 
+  const proxy = resolveProxy(options.proxy);
+  const gates = proxy === undefined
+    ? undefined
+    : gateConnections(server, proxy, counters, acceptor !== undefined);
+
   await new Promise<void>((resolve, reject) => {
     server.once("error", (err) => reject(listenFailed(options.hostname, options.port, err)));
     server.listen(
@@ -118,16 +133,50 @@ export async function nativeEngine(runtime: Adapter, options: ResolvedServeOptio
         server.close();
         server.closeIdleConnections();
         ws.shutdown();
-        return sockets.drained().then(() => ws.stop());
+        return sockets.drained().then(() => {
+          // A socket still reading its PROXY header now would become a connection after the drain.
+          for (const gate of [...(gates ?? [])]) gate.cancel();
+          ws.stop();
+        });
       },
       () => {
         ws.stop();
+        for (const gate of [...(gates ?? [])]) gate.cancel(); // still reading a PROXY header
         return sockets.cut(server);
       },
       () => ws.open,
     ),
     stats: () => ws.addStats(sockets.stats()),
   };
+}
+
+/**
+ * The PROXY step (PX1–PX9) before node:http sees a socket: its own
+ * 'connection' listeners run once the header is read, and the bytes after
+ * the header reach its parser as the socket's first data.
+ */
+function gateConnections(
+  server: http.Server,
+  policy: ProxyPolicy,
+  counters: NativeCounters,
+  tls: boolean,
+): Set<ProxyGate<unknown>> {
+  const listeners = server.listeners("connection") as Array<(socket: Socket) => void>;
+  server.removeAllListeners("connection");
+  const gates = new Set<ProxyGate<unknown>>();
+  const counter = { refuse: (err: TriloopError) => counters.error(err.code), gates };
+  server.on(
+    "connection",
+    proxyGate(policy, counter, (socket: TrackedSocket, proxied, rest) => {
+      socket[PROXIED] = proxied;
+      // node:tls reads what the socket holds already when it wraps it; node:http
+      // reads its handle, so the bytes after the header are handed to it as data.
+      if (tls && rest.byteLength > 0) unshiftRest(socket, rest);
+      for (const listener of listeners) listener.call(server, socket);
+      if (!tls && rest.byteLength > 0) socket.emit("data", rest);
+    }),
+  );
+  return gates;
 }
 
 /** node:http's server (node:https's with TLS) with the limits it has knobs for. */
@@ -332,7 +381,7 @@ function requestHandler(
       res.detachSocket(socket);
       counters.responded(101);
       counters.finished();
-      ws.accept(request, socket, socket[HEAD] ?? new Uint8Array(0));
+      ws.accept(request, socket, socket[HEAD] ?? new Uint8Array(0), socket[PROXIED]);
       socket[HEAD] = undefined;
       return;
     }
@@ -373,9 +422,13 @@ function requestHandler(
 
 /** The `ServeInfo` of a socket's requests, made on its first. */
 function serveInfoOf(socket: TrackedSocket, loopId: number, ws: NodeWebSockets): AddrServeInfo {
+  const p = socket[PROXIED];
   return socket[INFO] ??= new AddrServeInfo(
-    { hostname: socket.remoteAddress ?? "", port: socket.remotePort ?? 0 },
-    { hostname: socket.localAddress ?? "", port: socket.localPort ?? 0 },
+    {
+      hostname: p?.remote.address ?? socket.remoteAddress ?? "",
+      port: p?.remote.port ?? socket.remotePort ?? 0,
+    },
+    { hostname: p?.local.address ?? socket.localAddress ?? "", port: p?.local.port ?? socket.localPort ?? 0 },
     { loopId, ws },
   );
 }

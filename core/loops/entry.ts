@@ -36,6 +36,22 @@ export interface EntryOptions {
   engine?: "kernel" | "native" | "auto";
   /** Serve TLS (`triloop serve --tls-cert`): HTTPS, or TLS for a TCP handler. */
   tls?: ServerTls;
+  /** How it is deployed (`triloop serve`'s flags); each wins over the entry's export. */
+  deploy?: DeployOptions;
+}
+
+/**
+ * What `triloop serve` takes for running behind a load balancer: the flags
+ * `--proxy-protocol`, `--trusted-proxies`, `--trust-proxy`, `--health-path`
+ * and `--keep-alive-timeout` (`--drain-delay` is the close's).
+ */
+export interface DeployOptions {
+  proxyProtocol?: "v1" | "v2" | "any";
+  /** Comma-separated addresses or CIDRs. */
+  trustedProxies?: string;
+  trustProxy?: number | string;
+  health?: string;
+  keepAliveTimeoutMs?: number;
 }
 
 /** A served entry: an HTTP server or a TCP listener behind one interface. */
@@ -50,11 +66,12 @@ export interface ServedEntry {
   secure?: boolean;
   stats(): ServerStats | ListenerStats;
   /**
-   * Graceful close (LP7): HTTP as `Server.close`, TCP as `Listener.shutdown`
+   * Graceful close (LP7): HTTP as `Server.close` (after `drainDelayMs`, with
+   * the health path answering 503, HZ2), TCP as `Listener.shutdown`
    * (L5: each connection is asked to end, S9 and S10; `completed` counts the
    * connections that ended in the grace, `forced` those closed at its end).
    */
-  close(graceMs: number): Promise<ShutdownReport>;
+  close(graceMs: number, drainDelayMs?: number): Promise<ShutdownReport>;
   /** New certificates from the next handshake on (TL6; SIGHUP under the CLI). */
   reloadTls(tls: ServerTls): Promise<void>;
 }
@@ -75,6 +92,10 @@ export type EntryExport =
       tls: ServerTls;
       port: number | string;
       hostname: string;
+      health: string;
+      proxyProtocol: "v1" | "v2" | "any";
+      trustedProxies: string | string[];
+      trustProxy: number | string | string[];
     }
   >
   | undefined;
@@ -128,23 +149,34 @@ export async function serveEntry(
   o: EntryOptions,
 ): Promise<ServedEntry> {
   const at = entryAddress(exported, o);
+  const d = o.deploy ?? {};
+  const proxy = {
+    proxyProtocol: d.proxyProtocol ?? exported?.proxyProtocol,
+    trustedProxies: d.trustedProxies ?? exported?.trustedProxies,
+  };
   if (typeof exported?.fetch === "function") {
+    const keepAlive = d.keepAliveTimeoutMs;
     const server = await runtime.serve({
       fetch: exported.fetch.bind(exported),
       hostname: at.hostname,
       port: at.port,
       reusePort: o.reusePort,
       engine: o.engine ?? "auto",
-      limits: exported.limits,
+      limits: keepAlive === undefined
+        ? exported.limits
+        : { ...exported.limits, keepAliveTimeoutMs: keepAlive },
       watchdog: exported.watchdog,
       websocket: exported.websocket,
       tls: o.tls ?? exported.tls,
+      health: d.health ?? exported.health,
+      trustProxy: d.trustProxy ?? exported.trustProxy,
+      ...proxy,
     });
     return { ...servedHttp(server, at.hostname), secure: server.url.startsWith("https:") };
   }
   if (typeof exported?.data === "function") {
     const listener = await runtime.listen(
-      { hostname: at.hostname, port: at.port, reusePort: o.reusePort, tls: o.tls ?? exported.tls },
+      { hostname: at.hostname, port: at.port, reusePort: o.reusePort, tls: o.tls ?? exported.tls, ...proxy },
       exported as SocketHandler,
     );
     return {
@@ -185,7 +217,7 @@ export function servedHttp(server: Server, hostname: string): ServedEntry {
     port: server.port,
     engine: server.engine,
     stats: () => server.stats(),
-    close: (graceMs) => server.close({ graceMs }),
+    close: (graceMs, drainDelayMs) => server.close({ graceMs, drainDelayMs }),
     reloadTls: (tls) => server.reloadTls(tls),
   };
 }

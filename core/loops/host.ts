@@ -54,7 +54,7 @@ class LoopHost {
     if (msg.t === "publish") this.#topics.sinks.get(msg.port)?.(msg.topic, msg.binary, msg.payload);
     else if (msg.t === "start") void this.#start(msg.config);
     else if (msg.t === "stats") this.#sendStats();
-    else if (msg.t === "close") void this.#close(msg.graceMs);
+    else if (msg.t === "close") void this.#close(msg.graceMs, msg.drainDelayMs);
     else if (msg.t === "tls") {
       // A certificate that does not load keeps the old one (TL6); the supervisor checked it first.
       this.#served?.reloadTls(msg.tls).catch((err) => console.error(`triloop: TLS reload failed: ${err}`));
@@ -94,6 +94,7 @@ class LoopHost {
       reusePort: config.reusePort,
       engine: config.engine,
       tls: config.tls,
+      deploy: config.deploy,
     });
   }
 
@@ -115,16 +116,20 @@ class LoopHost {
     if (this.#served !== undefined) this.#channel.post({ t: "stats", stats: this.#served.stats() });
   }
 
-  async #close(graceMs: number): Promise<void> {
+  async #close(graceMs: number, drainDelayMs = 0): Promise<void> {
     const s = this.#served;
     if (s === undefined) {
       this.#closing = true; // still starting: closes once ready (#start)
       return;
     }
-    if (this.#timer === undefined) return; // closing already
+    if (this.#timer === undefined) {
+      // Closing already: a second close with 0 cuts a drain delay short (HZ3).
+      if (graceMs === 0) void s.close(0);
+      return;
+    }
     clearInterval(this.#timer);
     this.#timer = undefined;
-    const report = await s.close(graceMs);
+    const report = await s.close(graceMs, drainDelayMs);
     this.#channel.post({ t: "closed", report, stats: s.stats() });
     this.#channel.done(0);
   }

@@ -10,7 +10,8 @@
  *                      kind, engine }           process loop's uncaught error, before it exits)
  * host  → sup   stats { stats }                every statsIntervalMs, and when asked
  * sup   → host  stats                          asks for counters now
- * sup   → host  close { graceMs }              graceful close; again with 0 forces
+ * sup   → host  close { graceMs, drainDelayMs } graceful close (after the drain delay,
+ *                                               HZ2); again with 0 forces
  * sup   → host  tls { tls }                    serve new certificates (TL6)
  * host  → sup   closed { report, stats }       then the host ends (or is ended)
  * host  → sup   publish { port, topic,         a WebSocket publish of the server on
@@ -27,6 +28,7 @@
 
 import type { ListenerStats, ServerStats, ServerTls, ShutdownReport } from "../types.ts";
 import type { WireError } from "../_shared/wire-error.ts";
+import type { DeployOptions } from "./entry.ts";
 
 /** What one loop host loads, and how it listens. */
 export interface LoopConfig {
@@ -56,6 +58,8 @@ export interface LoopConfig {
   engine?: "kernel" | "native" | "auto";
   /** For `"entry"` loops: serve TLS with these certificates (the latest reload's). */
   tls?: ServerTls;
+  /** For `"entry"` loops: `triloop serve`'s deployment flags. */
+  deploy?: DeployOptions;
   statsIntervalMs: number;
 }
 
@@ -79,7 +83,7 @@ export interface PublishMessage {
 export type ToLoop =
   | { t: "start"; config: LoopConfig }
   | { t: "stats" }
-  | { t: "close"; graceMs: number }
+  | { t: "close"; graceMs: number; drainDelayMs?: number }
   | { t: "tls"; tls: ServerTls }
   | PublishMessage;
 

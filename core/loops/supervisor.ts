@@ -38,6 +38,7 @@ type PassedOn =
   | "fallback"
   | "engine"
   | "tls"
+  | "deploy"
   | "statsIntervalMs";
 
 /**
@@ -306,6 +307,7 @@ class LoopSupervisor implements Supervisor {
         !this.#slots.some((s) => s !== slot && (s.state === "ready" || s.state === "closing")),
       engine: o.engine,
       tls: this.#tls,
+      deploy: o.deploy,
       statsIntervalMs: o.statsIntervalMs,
     };
   }
@@ -364,16 +366,18 @@ class LoopSupervisor implements Supervisor {
     return this.stats();
   }
 
-  close({ graceMs = 10_000 }: { graceMs?: number } = {}): Promise<ShutdownReport> {
+  close(
+    { graceMs = 10_000, drainDelayMs = 0 }: { graceMs?: number; drainDelayMs?: number } = {},
+  ): Promise<ShutdownReport> {
     if (this.#closing !== undefined) {
       if (graceMs <= 0) this.#terminateAll();
       return this.#closing;
     }
-    this.#closing = this.#close(graceMs);
+    this.#closing = this.#close(graceMs, drainDelayMs);
     return this.#closing;
   }
 
-  async #close(graceMs: number): Promise<ShutdownReport> {
+  async #close(graceMs: number, drainDelayMs: number): Promise<ShutdownReport> {
     this.#closeStarted = performance.now();
     const all = new Promise<void>((resolve) => {
       this.#closed = () => {
@@ -386,14 +390,17 @@ class LoopSupervisor implements Supervisor {
       if (slot.handle === undefined) slot.state = "closed";
       else if (slot.state === "ready") {
         slot.state = "closing";
-        slot.handle.post({ t: "close", graceMs });
+        slot.handle.post({ t: "close", graceMs, drainDelayMs });
       } else slot.handle.terminate(); // still starting: it holds no connection yet
     }
     this.#startFailed?.(
       new TriloopError("TRI_ERR_LOOP_START", "The server was closed while its loops started"),
     );
     this.#closed!();
-    const deadline = setTimeout(() => this.#terminateAll(), graceMs + (this.#o.closeMarginMs ?? 1_000));
+    const deadline = setTimeout(
+      () => this.#terminateAll(),
+      drainDelayMs + graceMs + (this.#o.closeMarginMs ?? 1_000),
+    );
     await all;
     clearTimeout(deadline);
     const reports = this.#slots.flatMap((s) => (s.report === undefined ? [] : [s.report]));

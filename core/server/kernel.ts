@@ -6,6 +6,7 @@
  */
 
 import type { Adapter, Conn, Server, ShutdownReport, SocketHandler } from "../types.ts";
+import type { ErrorCode } from "../errors.ts";
 import { installGlobals } from "../fetch/globals.ts";
 import { HttpConn } from "./http-conn.ts";
 import { HttpServerCore } from "./server-core.ts";
@@ -15,6 +16,13 @@ import { WsServer } from "../ws/server.ts";
 import { deliverHere } from "../ws/topics.ts";
 import type { WebSocketHandler } from "../ws/types.ts";
 import type { ResolvedServeOptions } from "./serve.ts";
+
+/** The refusals of the PROXY step, counted by the listener (PX1, PX5, PX6). */
+const PROXY_CODES: ErrorCode[] = [
+  "TRI_ERR_PROXY_UNTRUSTED",
+  "TRI_ERR_PROXY_INVALID",
+  "TRI_ERR_PROXY_TIMEOUT",
+];
 
 /** The socket handler of one server: one object per listener, state on the connection. */
 function socketHandler(core: HttpServerCore, conns: Set<Conn<HttpConn>>): SocketHandler<HttpConn> {
@@ -76,6 +84,7 @@ export async function kernelEngine(runtime: Adapter, options: ResolvedServeOptio
       port: options.port,
       reusePort: options.reusePort,
       tls: options.tls,
+      ...options.proxy,
       // An upgraded connection may hold its whole backpressure limit (C3 would close it first).
       ...(core.ws === undefined
         ? {}
@@ -107,6 +116,8 @@ export async function kernelEngine(runtime: Adapter, options: ResolvedServeOptio
       // TL3: a failed handshake never became an HTTP connection; the listener counted it.
       const failed = l.errors.TRI_ERR_TLS_HANDSHAKE;
       if (failed !== undefined) s.errors.TRI_ERR_TLS_HANDSHAKE = failed;
+      // Connections the PROXY step refused never reached the HTTP handler (PX1, PX5, PX6).
+      for (const code of PROXY_CODES) if (l.errors[code] !== undefined) s.errors[code] = l.errors[code];
       if (core.ws.ctx.stats.opened > 0) s.websockets = { ...core.ws.ctx.stats };
       return s;
     },
@@ -144,6 +155,8 @@ async function shutdown(
   const wsForced = ws.open;
   // Idle ones got our FIN already; whatever still lingers is closed now.
   for (const conn of conns) conn.close();
+  // And those still reading their PROXY header (PX2): they never reached the HTTP handler.
+  await listener.close({ force: true });
   core.watchdog?.stop();
   const report: ShutdownReport = {
     outcome: forced > 0 ? "forced" : "drained",

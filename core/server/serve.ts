@@ -11,6 +11,9 @@ import type { Adapter, FetchHandler, ServeOptions, Server, ServerTls, WatchdogOp
 import { type Limits, resolveLimits } from "./limits.ts";
 import { currentLoop } from "../loops/context.ts";
 import { serveLoops } from "../loops/serve-loops.ts";
+import { type ProxyOptions, resolveProxy } from "../proxy/gate.ts";
+import { drainable, Health } from "./health.ts";
+import { trustingFetch } from "./trust-proxy.ts";
 
 /** `ServeOptions` with every default filled in. */
 export interface ResolvedServeOptions {
@@ -31,6 +34,8 @@ export interface ResolvedServeOptions {
   overrideGlobalObjects: boolean;
   /** TLS, with `alpnProtocols` defaulting to `http/1.1` (TL5), or undefined. */
   tls: ServerTls | undefined;
+  /** The PROXY protocol options, checked (PX1–PX9); `proxyProtocol` undefined when off. */
+  proxy: ProxyOptions;
 }
 
 /** An engine: starts a server with resolved options. */
@@ -51,8 +56,15 @@ export function resolveServeOptions(options: ServeOptions, loopId = 0): Resolved
   if (typeof options?.fetch !== "function") {
     throw new TriloopError("TRI_ERR_INVALID_ARG", "serve() needs a 'fetch' function");
   }
+  const proxy: ProxyOptions = {
+    proxyProtocol: options.proxyProtocol,
+    trustedProxies: options.trustedProxies,
+    proxyTimeoutMs: options.proxyTimeoutMs,
+  };
+  resolveProxy(proxy); // throws on a bad value here, before anything listens
   return {
-    fetch: options.fetch,
+    fetch: trustingFetch(options.fetch, options.trustProxy),
+    proxy,
     port: options.port ?? 3000,
     hostname: options.hostname ?? "127.0.0.1",
     limits: resolveLimits(options.limits),
@@ -90,7 +102,9 @@ export async function serveWith(
     throw new TriloopError("TRI_ERR_INVALID_ARG", `Unknown engine '${wanted}'; use kernel, native or auto`);
   }
   const engine = wanted === "auto" ? engines.auto.engine : wanted;
-  const server = await engines[engine](runtime, resolved);
+  const health = options.health === undefined ? undefined : new Health(options.health);
+  if (health !== undefined) resolved.fetch = health.wrap(resolved.fetch);
+  const server = drainable(await engines[engine](runtime, resolved), health);
   if (resolved.signal !== undefined) {
     if (resolved.signal.aborted) await server.close();
     else resolved.signal.addEventListener("abort", () => void server.close(), { once: true });

@@ -17,6 +17,14 @@ export interface Skip {
   engine?: "kernel" | "native";
 }
 
+/** The PROXY cases over HTTP on a native engine (the deploy suite). */
+const NATIVE_PROXY_CASES = [
+  "PX3 HTTP: remoteAddr, requestIP() and getConnInfo() give the header's source [native]",
+  "PX5 HTTP: a request without a header is closed unanswered and counted [native]",
+  "PX3 WebSocket: ws.remoteAddress is the header's source [native]",
+  "L2 HTTP: a forced close ends a connection still reading its PROXY header [native]",
+];
+
 /**
  * What Bun.serve's own websocket (uWebSockets), under the native engine on
  * Bun, does otherwise than the contract: each case with why.
@@ -408,6 +416,20 @@ export const skips: Record<string, Partial<Record<RuntimeId, Skip[]>>> = {
         tests: ["H11 body kind blob: right Content-Type and Content-Length"],
       },
     ],
+  },
+  deploy: {
+    bun: [{
+      reason: "Bun.serve accepts and parses its sockets itself, with no hook before its HTTP parser: " +
+        "the PROXY header cannot be read first, so serve() refuses proxyProtocol with the native engine " +
+        "(TRI_ERR_INVALID_ARG); the kernel engine reads it",
+      tests: NATIVE_PROXY_CASES,
+    }],
+    deno: [{
+      reason: "Deno.serve accepts and parses its sockets itself and takes no connection handed to it: " +
+        "the PROXY header cannot be read first, so serve() refuses proxyProtocol with the native engine " +
+        "(TRI_ERR_INVALID_ARG); the kernel engine reads it",
+      tests: NATIVE_PROXY_CASES,
+    }],
   },
 };
 

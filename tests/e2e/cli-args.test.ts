@@ -49,6 +49,25 @@ const BAD: Array<[string[], RegExp, Record<string, string>?]> = [
     /^triloop: --engine 'turbo' is not one of kernel, native, auto$/,
   ],
   [["serve", "app.ts", "--stats-port", "70000"], /^triloop: --stats-port '70000' is not a port/],
+  [
+    ["serve", "app.ts", "--proxy-protocol", "v3"],
+    /^triloop: --proxy-protocol 'v3' is not one of v1, v2, any$/,
+  ],
+  [
+    ["serve", "app.ts", "--trusted-proxies", "10.0.0.0/8,nope"],
+    /^triloop: --trusted-proxies '10\.0\.0\.0\/8,nope': 'nope' is not an IP address or a CIDR network$/,
+  ],
+  [["serve", "app.ts", "--trust-proxy", "x"], /^triloop: --trust-proxy 'x': 'x' is not an IP address/],
+  [["serve", "app.ts", "--health-path", "healthz"], /^triloop: --health-path 'healthz' is not a path/],
+  [["serve", "app.ts", "--drain-delay", "soon"], /^triloop: --drain-delay 'soon' is not a whole number/],
+  [
+    ["serve", "app.ts", "--keep-alive-timeout", "0"],
+    /^triloop: --keep-alive-timeout '0' is not a whole number of milliseconds >= 1/,
+  ],
+  [
+    ["serve", "app.ts", "--trusted-proxies", "10.0.0.0/40"],
+    /^triloop: .*'10\.0\.0\.0\/40' is not an IP address or a CIDR/,
+  ],
   [["serve", "app.ts", "--hostname", "no such host"], /^triloop: --hostname 'no such host' is not an IP/],
   [["serve", "app.ts", "--help=yes"], /^triloop: --help takes no value$/],
   [["serve", "app.ts", "--bun", "/nowhere/bun"], /^triloop: --bun '\/nowhere\/bun': no such file$/],

@@ -1,0 +1,1 @@
+export * from "../conformance/_proxy-headers.ts";
