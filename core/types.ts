@@ -384,6 +384,13 @@ export interface Capabilities {
    * certificates with nothing else changing, or what it costs.
    */
   tlsReload: true | { reason: string };
+  /**
+   * Whether a listener reads the PROXY header on the raw socket before a TLS
+   * handshake (PX2 with `tls`: TLS passthrough at the balancer), or why not;
+   * where not, `listen` and `serve` refuse `proxyProtocol` with `tls`
+   * (`TRI_ERR_INVALID_ARG`).
+   */
+  proxyBeforeTls: true | { reason: string };
 }
 
 /**

@@ -165,6 +165,10 @@ function gated<S>(ctx: ConnContext<S>, h: BunShim.SocketHandler<Connection<unkno
   return handler as BunShim.SocketHandler<unknown> as BunShim.SocketHandler<Connection<unknown>>;
 }
 
+/** Why the PROXY header cannot be read before TLS here (`capabilities.proxyBeforeTls`). */
+export const PROXY_BEFORE_TLS =
+  "Bun.listen decrypts before its data callback, so the PROXY header cannot come before the handshake";
+
 /** Accepts TCP connections with Bun.listen (L1, L2, L4), with `tls` over Bun's TLS (TL1–TL8). */
 export function listen<S>(options: ListenOptions, handler: SocketHandler<S>): Promise<Listener> {
   const ctx = new ConnContext(handler, options);
@@ -172,10 +176,7 @@ export function listen<S>(options: ListenOptions, handler: SocketHandler<S>): Pr
   let tls: ReturnType<typeof bunServerTls> | undefined;
   try {
     if (ctx.proxy !== undefined && options.tls !== undefined) {
-      throw proxyBeforeTls(
-        "Bun",
-        "Bun.listen decrypts before its data callback, so the header cannot come first",
-      );
+      throw proxyBeforeTls("Bun", PROXY_BEFORE_TLS);
     }
     tls = options.tls === undefined ? undefined : bunServerTls(options.tls, []);
   } catch (err) {

@@ -9,7 +9,7 @@ import type { Adapter } from "../../core/types.ts";
 import { defineAdapter } from "../../core/adapter.ts";
 import { AUTO, nativeEngine } from "./native.ts";
 import { wsRuntime as ws } from "../_zlib.ts";
-import { connect, listen } from "./listen.ts";
+import { connect, listen, PROXY_BEFORE_TLS } from "./listen.ts";
 import { createPool, parentPort, spawnWorker } from "./pool.ts";
 import { loopHosts } from "./loops.ts";
 import { NO_SNI, RELOAD_REBINDS } from "./tls.ts";
@@ -28,5 +28,6 @@ export const adapter: Adapter = defineAdapter({
     },
     tlsSni: { reason: NO_SNI },
     tlsReload: { reason: RELOAD_REBINDS },
+    proxyBeforeTls: { reason: PROXY_BEFORE_TLS },
   },
 }, { listen, connect, createPool, spawnWorker, parentPort, loopHosts, native: nativeEngine, auto: AUTO, ws });

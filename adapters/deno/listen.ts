@@ -290,6 +290,10 @@ async function secure<S>(c: Deno.TlsConn, ctx: ConnContext<S>, timeoutMs: number
   start(c, ctx);
 }
 
+/** Why the PROXY header cannot be read before TLS here (`capabilities.proxyBeforeTls`). */
+export const PROXY_BEFORE_TLS =
+  "Deno.listenTls decrypts before anything can read the raw bytes, so the PROXY header cannot come before the handshake";
+
 /** Accepts TCP connections with Deno.listen (L1, L2, L4), with `tls` Deno.listenTls (TL1–TL8). */
 export function listen<S>(options: ListenOptions, handler: SocketHandler<S>): Promise<Listener> {
   const ctx = new ConnContext(handler, options);
@@ -297,7 +301,7 @@ export function listen<S>(options: ListenOptions, handler: SocketHandler<S>): Pr
   let tls: DenoTls | undefined;
   try {
     if (ctx.proxy !== undefined && options.tls !== undefined) {
-      throw proxyBeforeTls("Deno", "Deno.listenTls decrypts before anything can read the raw bytes");
+      throw proxyBeforeTls("Deno", PROXY_BEFORE_TLS);
     }
     tls = options.tls === undefined ? undefined : denoServerTls(options.tls, []);
   } catch (err) {

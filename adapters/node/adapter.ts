@@ -25,6 +25,7 @@ export const adapter: Adapter = defineAdapter({
     terminateBusyWorker: true,
     tlsSni: true,
     tlsReload: true,
+    proxyBeforeTls: true,
   },
 }, { listen, connect, createPool, spawnWorker, parentPort, loopHosts, native: nativeEngine, auto: AUTO, ws });
 

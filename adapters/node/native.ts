@@ -422,7 +422,8 @@ function requestHandler(
 
 /** The `ServeInfo` of a socket's requests, made on its first. */
 function serveInfoOf(socket: TrackedSocket, loopId: number, ws: NodeWebSockets): AddrServeInfo {
-  const p = socket[PROXIED];
+  // With TLS the request's socket is the TLSSocket node:https made of the raw one the PROXY step read.
+  const p = socket[PROXIED] ?? (socket as { _parent?: TrackedSocket })._parent?.[PROXIED];
   return socket[INFO] ??= new AddrServeInfo(
     {
       hostname: p?.remote.address ?? socket.remoteAddress ?? "",

@@ -14,6 +14,8 @@ import type { Conn, Listener, Runtime, ServeInfo, Server, SocketHandler } from "
 import { getConnInfo } from "../../core/fetch/conn-info.ts";
 import { type Case, concat, deferred, sleep, until } from "./harness.ts";
 import { v1Header, v2Header } from "./_proxy-headers.ts";
+import { TEST_TLS } from "./_tls.ts";
+import { isTriloopError } from "../../core/errors.ts";
 
 const HOST = "127.0.0.1";
 const te = new TextEncoder();
@@ -279,6 +281,25 @@ const tcpCases: Case[] = [
       } finally {
         await closeListener(listener);
       }
+    },
+  },
+  {
+    name: "PX2 with tls: the header is read before the handshake, or the pair is refused as capabilities say",
+    async run(rt) {
+      const can = rt.capabilities.proxyBeforeTls;
+      const listening = rt.listen({ hostname: HOST, port: 0, proxyProtocol: "v2", tls: TEST_TLS.localhost }, {
+        data() {},
+      });
+      if (can === true) {
+        // The handshake after the header is proven on Node by tests/proxy/proxy-tls.test.ts.
+        await (await listening).close();
+        return;
+      }
+      await assert.rejects(listening, (err: unknown) => {
+        assert.ok(isTriloopError(err, "TRI_ERR_INVALID_ARG"));
+        assert.ok(err.message.includes(can.reason), err.message);
+        return true;
+      });
     },
   },
   {
