@@ -14,7 +14,6 @@
  */
 
 import assert from "node:assert/strict";
-import process from "node:process";
 import * as http from "node:http";
 import * as net from "node:net";
 import { afterAll, beforeAll, describe, it } from "vitest";
@@ -32,16 +31,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Registers the fleet test on `id`; `fleetId` names its namespaces (unique
- * per runtime). `optIn`: run only with `TRILOOP_FLEET_ALL=1` — each runtime's
- * fleet takes about 35 s, mostly waiting on drain delays and health checks,
- * and `npm test` runs it on Node and Bun to keep CI well under 15 minutes.
+ * per runtime). Each runtime's fleet takes about 35 s, mostly waiting on
+ * drain delays and health checks.
  */
-export function fleetE2E(id: RuntimeId, fleetId: number, { optIn = false } = {}): void {
+export function fleetE2E(id: RuntimeId, fleetId: number): void {
   const rt = runtime(id);
-  const why = fleetUnavailable() ?? (rt.available ? undefined : rt.reason) ??
-    (optIn && process.env.TRILOOP_FLEET_ALL !== "1"
-      ? "the CI budget: npm test runs the fleet on node and bun; TRILOOP_FLEET_ALL=1 runs it here too"
-      : undefined);
+  const why = fleetUnavailable() ?? (rt.available ? undefined : rt.reason);
   const title = `fleet behind HAProxy on ${id}`;
   if (why !== undefined) {
     console.log(`${title}: skipped: ${why}`);
