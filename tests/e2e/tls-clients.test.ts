@@ -109,7 +109,9 @@ for (const rt of runtimes()) {
     const flags = ["--tls-cert", "cert.pem", "--tls-key", "key.pem"];
     beforeAll(() => {
       dir = project({ "app.ts": APP, "sni.ts": SNI_APP });
-      for (const f of ["ca.pem", "localhost.pem", "localhost.key", "other.pem", "other.key"]) {
+      for (
+        const f of ["ca.pem", "localhost.pem", "localhost.key", "localhost.enc.key", "other.pem", "other.key"]
+      ) {
         copyFileSync(join(FIXTURES, f), dir.path(f));
       }
       copyFileSync(join(FIXTURES, "localhost.pem"), dir.path("cert.pem"));
@@ -161,6 +163,30 @@ for (const rt of runtimes()) {
         // The client offers TLS 1.1 whatever its own floor is (SECLEVEL=0); the server must refuse.
         const v11 = await sClient(s.port, ["-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0"]);
         assert.notEqual(v11.code, 0, `TLS 1.1 was accepted:\n${v11.text}`);
+        await s.kill();
+      },
+      60_000,
+    );
+
+    it.skipIf(noOpenssl !== undefined)(
+      `--tls-passphrase opens an encrypted key; --tls-ca is sent after the certificate${
+        noOpenssl ? ` — skipped: ${noOpenssl}` : ""
+      }`,
+      async () => {
+        const s = await start([
+          "--tls-cert",
+          "localhost.pem",
+          "--tls-key",
+          "localhost.enc.key",
+          "--tls-passphrase",
+          TEST_TLS.passphrase,
+          "--tls-ca",
+          "ca.pem",
+        ]);
+        const r = await sClient(s.port, ["-showcerts"]);
+        assert.equal(r.cn, "localhost", r.text);
+        // The chain as sent: the leaf (0), then what --tls-ca holds (1).
+        assert.match(r.text, /^ 1 s:.*CN\s*=\s*triloop test CA/m, r.text);
         await s.kill();
       },
       60_000,
