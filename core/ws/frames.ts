@@ -58,13 +58,22 @@ const encoder = new TextEncoder();
 
 /** A text frame of `text`, encoded once, straight after its head. */
 export function textFrame(text: string): Uint8Array {
-  // At most 3 bytes per UTF-16 unit: room for the worst case, then the head
-  // is written for the real length (its size known once encoded).
-  if (text.length < 42) {
-    const out = new Uint8Array(2 + text.length * 3);
-    const { written } = encoder.encodeInto(text, out.subarray(2));
-    writeHead(out, 0, Opcode.TEXT, written);
-    return out.subarray(0, 2 + written);
+  const n = text.length;
+  if (n < 126) {
+    // Short ASCII text (most chat lines): its bytes are its UTF-16 units,
+    // written straight into an array of the exact size, with no encoder
+    // call and no views, which cost more than the copy at this size.
+    const out = new Uint8Array(2 + n);
+    let i = 0;
+    for (; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (c > 0x7f) break;
+      out[2 + i] = c;
+    }
+    if (i === n) {
+      writeHead(out, 0, Opcode.TEXT, n);
+      return out;
+    }
   }
   return frame(Opcode.TEXT, encoder.encode(text));
 }

@@ -221,4 +221,23 @@ describe("server frames", () => {
     expect(Array.from(frame(Opcode.CLOSE, closePayload(1000, "ok")))).toEqual([0x88, 4, 3, 232, 111, 107]);
     expect(() => closePayload(1000, "x".repeat(124))).toThrow(RangeError);
   });
+
+  it("textFrame is the encoded text after its head, for ASCII and not, around the 126-byte head change", () => {
+    const utf8 = new TextEncoder();
+    for (let n = 0; n <= 130; n++) {
+      const ascii = "a~".repeat(n).slice(0, n);
+      const texts = [
+        ascii,
+        "é" + ascii,
+        ascii + "€",
+        ascii.slice(0, n >> 1) + "😀" + ascii.slice(n >> 1),
+        ascii + "\x7f",
+      ];
+      for (const text of texts) {
+        expect(Array.from(textFrame(text)), JSON.stringify(text)).toEqual(
+          Array.from(frame(Opcode.TEXT, utf8.encode(text))),
+        );
+      }
+    }
+  });
 });
