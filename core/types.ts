@@ -1180,7 +1180,9 @@ export interface LoopChannel extends ParentPort {
  *   `currentLoop().id`.
  * - **LP4 respawn**: a loop that dies outside shutdown (uncaught error, exit,
  *   termination) is replaced after `backoffMs × 2^(deaths in window − 1)`,
- *   at most `maxBackoffMs`. Only its own connections are lost; the other
+ *   at most `maxBackoffMs`. Only its own connections are lost (those it
+ *   had accepted, and with SO_REUSEPORT those still in its accept queue,
+ *   which Linux resets unless `net.ipv4.tcp_migrate_req` is on); the other
  *   loops serve throughout.
  * - **LP5 crash-loop**: a loop that dies `maxDeaths` times within `windowMs`
  *   of serving (its uptime: starts and backoffs do not count) is not

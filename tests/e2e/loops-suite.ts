@@ -185,9 +185,15 @@ export const loopsSuite: LoopsCase[] = [
         const survivor = dying === "0" ? "1" : "0";
         // The other loop saw no error: every request it took finished.
         assert.deepEqual(failed.filter((o) => o.loop === survivor), [], "no failure on the surviving loop");
-        // What failed was in flight on the dying loop (its head came from it, or
-        // the connection sat in its accept queue): at most one per client.
-        assert.ok(failed.length <= 6, `${failed.length} failures: ${JSON.stringify(failed)}`);
+        // What failed was in flight on the dying loop (its head came from it), or
+        // its connection sat in the dying loop's accept queue (with SO_REUSEPORT
+        // Linux resets those when the socket closes, unless the
+        // net.ipv4.tcp_migrate_req sysctl is on): at most one of each per client,
+        // since a client whose request failed connects again at once.
+        assert.ok(
+          failed.length <= 2 * workers.length,
+          `${failed.length} failures: ${JSON.stringify(failed)}`,
+        );
         for (const f of failed) {
           assert.ok(
             f.started < died.at + 500,
