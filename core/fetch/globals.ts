@@ -55,7 +55,7 @@ export function installGlobals(): void {
   installLightResponse();
 }
 
-/** Whether G1–G3 are installed in this process. */
+/** Whether G1–G3 are installed in this global scope. */
 export function globalsInstalled(): boolean {
   return installed;
 }

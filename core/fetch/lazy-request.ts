@@ -130,7 +130,7 @@ delegateToReal(LazyRequest, NativeRequest, REAL);
 
 /**
  * `bytes` as a plain Uint8Array that owns its whole buffer: the server's
- * chunks are views into a larger read (and on Node, `Buffer`s, whose
+ * chunks are views into a larger read (and on Node, byte arrays whose
  * `slice()` is another view), and `bytes().buffer` must be the body alone.
  */
 function own(bytes: Uint8Array): Uint8Array<ArrayBuffer> {

@@ -182,7 +182,7 @@ const nativeStatus = Object.getOwnPropertyDescriptor(NativeResponse.prototype, "
 
 /**
  * `res` as the runtime's own Response, for servers that accept nothing else
- * (Bun.serve, Deno.serve): itself when it is one (its `status` getter's
+ * (Bun's and Deno's own servers): itself when it is one (its `status` getter's
  * brand check passes), a light one's real Response, and any other
  * Response-like — a framework's own class that passes `instanceof Response` —
  * rebuilt from its status, headers and body.

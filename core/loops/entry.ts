@@ -79,7 +79,7 @@ export interface ServedEntry {
 /**
  * What an entry module exports by default: a socket handler, or `{ fetch }`
  * (a Hono app) — which may carry the serve options `limits`, `watchdog` and `tls` —
- * and either may say where to serve, as `Bun.serve` and srvx read it:
+ * and either may say where to serve, as Bun's server and srvx read it:
  * `export default { port: 8080, hostname: "::", fetch }`.
  */
 export type EntryExport =

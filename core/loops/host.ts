@@ -36,7 +36,7 @@ class LoopHost {
     this.#topics = {
       sinks: new Map(),
       forward(port, topic, binary, payload) {
-        // The message's bytes alone: a view clones its whole buffer (a Buffer's 8 KiB pool slab).
+        // The message's bytes alone: a view clones its whole buffer (an adapter's pooled read slab).
         const whole = payload.byteOffset === 0 && payload.byteLength === payload.buffer.byteLength;
         const msg: PublishMessage = {
           t: "publish",
